@@ -1,0 +1,25 @@
+// The runner config: the validated values themselves, serialized canonically (sorted keys, no $schema).
+import type { Values } from '../values/schema.js';
+
+/** JSON with keys sorted at every level: byte-identical for equal values. */
+export function canonicalJson(value: unknown, indent = 2): string {
+  const sort = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sort);
+    if (x && typeof x === 'object') {
+      return Object.fromEntries(
+        Object.keys(x)
+          .sort()
+          .filter((k) => (x as Record<string, unknown>)[k] !== undefined)
+          .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
+      );
+    }
+    return x;
+  };
+  return `${JSON.stringify(sort(value), null, indent)}\n`;
+}
+
+/** What the ConfigMap holds and the runner reads with `--config`; never a secret, only references. */
+export function runnerConfigJson(v: Values): string {
+  const { $schema: _ignored, ...rest } = v;
+  return canonicalJson(rest);
+}

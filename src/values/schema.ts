@@ -1,0 +1,151 @@
+// The values model: one zod schema, the source of the TypeScript types and values.schema.json.
+import { z } from 'zod';
+import { VERSION } from '../version.js';
+import { component } from './components.js';
+import { cron, dnsLabel, dnsSubdomain, duration, INSTANCE_ID, labelSelector, quantity, timeZone } from './formats.js';
+import { hook, hooks } from './hooks.js';
+import { emittedSecret, loginRef, passwordRef, s3CredentialsRef, secretKeyRef } from './secrets.js';
+
+/** The runner image this release of safehold writes into manifests unless told otherwise. */
+export const DEFAULT_IMAGE = `ghcr.io/safehold/runner:${VERSION}`;
+
+const repoPrefix = z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path such as team/app');
+
+export const repository = z
+  .strictObject({
+    s3: z
+      .strictObject({
+        endpoint: z.string().regex(/^https?:\/\/[^\s/]+$/, 'must be http(s)://host[:port] without a path'),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+        region: z.string().default('us-east-1'),
+        prefix: repoPrefix.optional(),
+        /** Skip TLS verification (test servers only). */
+        insecure: z.boolean().default(false),
+        /** A Secret key holding a CA bundle for the endpoint. */
+        caCert: secretKeyRef('ca.crt').optional(),
+        credentials: s3CredentialsRef,
+      })
+      .optional(),
+    pvc: z
+      .strictObject({
+        claimName: dnsSubdomain,
+        /** Create the claim with this size; omit to use an existing claim. */
+        size: quantity.optional(),
+        storageClass: dnsSubdomain.optional(),
+        path: repoPrefix.optional(),
+      })
+      .optional(),
+    local: z.strictObject({ path: z.string().regex(/^\/.*/, 'must be an absolute path') }).optional(),
+    password: secretKeyRef('password'),
+  })
+  .superRefine((r, ctx) => {
+    const kinds = ['s3', 'pvc', 'local'].filter((k) => r[k as 's3'] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `must set exactly one of s3, pvc or local, got ${kinds.length ? kinds.join(', ') : 'none'}` });
+    }
+  });
+export type Repository = z.output<typeof repository>;
+
+const keep = z.number().int().min(0).max(10000).optional();
+export const retention = z
+  .strictObject({ keepLast: keep, keepHourly: keep, keepDaily: keep, keepWeekly: keep, keepMonthly: keep, keepYearly: keep })
+  .default({ keepLast: 7 });
+export type Retention = z.output<typeof retention>;
+
+const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), 'ephemeral-storage': quantity.optional() });
+export const resources = z
+  .strictObject({ requests: resourceList.optional(), limits: resourceList.optional() })
+  .default({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
+
+export const monitoring = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    pushgateway: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
+    alerts: z
+      .strictObject({
+        maxAge: duration.default('26h'),
+        for: duration.default('15m'),
+        severity: z.enum(['critical', 'warning', 'info']).default('critical'),
+        /** Alert when a backup is smaller than this share of the previous one. */
+        sizeDropRatio: z.number().gt(0).lt(1).default(0.5),
+        drillMaxAge: duration.default('8d'),
+      })
+      .default({ maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' }),
+  })
+  .default({ enabled: true, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
+
+export const drillTarget = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  /** Scratch database the drill creates and always drops afterwards. */
+  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  credentials: z.union([loginRef, passwordRef]).optional(),
+  /** Run a throwaway server as a sidecar of the drill pod (same major as production). */
+  sidecar: z.strictObject({ image: z.string().min(1) }).optional(),
+});
+
+export const drillCheck = z.union([
+  z.strictObject({ component: dnsLabel, sql: z.string().min(1), expect: z.string().default('t') }),
+  z.strictObject({ component: dnsLabel, table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/), minRows: z.number().int().min(0) }),
+  z.strictObject({ component: dnsLabel, redisMinKeys: z.number().int().min(0) }),
+  z.strictObject({ hook }),
+]);
+export type DrillCheck = z.output<typeof drillCheck>;
+
+export const drill = z.strictObject({
+  schedule: cron,
+  timeZone: timeZone.optional(),
+  timeout: duration.default('2h'),
+  targets: z.record(dnsLabel, drillTarget).default({}),
+  checks: z.array(drillCheck).default([]),
+});
+export type Drill = z.output<typeof drill>;
+
+export const restore = z.strictObject({
+  snapshot: z.string().regex(/^(latest|[a-z0-9][a-z0-9-]{5,63})$/, 'must be "latest" or a backup set id').default('latest'),
+  /** Restore only these components (default: all, in order). */
+  components: z.array(dnsLabel).optional(),
+  dropExisting: z.boolean().default(false),
+  /** With dropExisting: the database name(s) typed out, comma-separated, to confirm. */
+  confirm: z.string().optional(),
+  rolloutRestart: z.strictObject({ selector: labelSelector, namespace: dnsLabel.optional() }).optional(),
+  timeout: duration.default('2h'),
+  /** Changes the request (and the Job name) without changing anything else, to restore the same set again. */
+  requestId: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
+});
+export type Restore = z.output<typeof restore>;
+
+export const dropDatabase = z.strictObject({
+  component: dnsLabel,
+  /** The database name typed out. */
+  confirm: z.string(),
+  requestId: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
+});
+
+export const values = z.strictObject({
+  $schema: z.string().optional(),
+  name: dnsLabel,
+  namespace: dnsLabel,
+  instance: z.string().regex(INSTANCE_ID, 'must match ^[a-z]?[a-z0-9]{0,47}$').optional(),
+  schedule: cron,
+  timeZone: timeZone.default('UTC'),
+  suspend: z.boolean().default(false),
+  timeout: duration.default('1h'),
+  image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be an image reference').default(DEFAULT_IMAGE),
+  resources,
+  repository,
+  retention,
+  components: z.array(component).min(1, 'must list at least one component'),
+  hooks,
+  monitoring,
+  drill: drill.optional(),
+  restore: restore.optional(),
+  dropDatabase: dropDatabase.optional(),
+  secrets: z.array(emittedSecret).default([]),
+  networkPolicy: z.boolean().default(false),
+});
+
+/** Values as written by users (defaults optional). */
+export type ValuesInput = z.input<typeof values>;
+/** Values after defaults: what constructs and the runner work with. */
+export type Values = z.output<typeof values>;

@@ -1,0 +1,66 @@
+// Test-side access to the servers started once by global-setup.ts, plus query helpers.
+import { chmod, mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { bin, run, type MariadbInfo, type PostgresInfo, type PushgatewayInfo, type RedisInfo, type S3Info } from './servers.js';
+
+export interface ServersInfo {
+  /** Run-wide temp dir (mode 755), removed at the end of the run. */
+  tmpBase: string;
+  postgres: PostgresInfo;
+  mariadb: MariadbInfo;
+  redis: RedisInfo;
+  s3: S3Info;
+  pushgateway: PushgatewayInfo;
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    servers: ServersInfo;
+  }
+}
+
+export function servers(): ServersInfo {
+  const info = inject('servers');
+  if (!info) throw new Error('servers not provided: is test/support/global-setup.ts the globalSetup?');
+  return info;
+}
+
+/** A fresh dir (mode 755) under the run-wide temp base. */
+export async function tmpDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(servers().tmpBase, `${prefix}-`));
+  await chmod(dir, 0o755);
+  return dir;
+}
+
+function psql(sql: string, db: string): Promise<string> {
+  const { binDir, host, port, user } = servers().postgres;
+  return run(join(binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
+    '-h', host, '-p', String(port), '-U', user, '-d', db, '-f', '-'], { input: sql });
+}
+
+/** Run SQL statements (each in its own transaction, so CREATE DATABASE works). */
+export async function pgExec(sql: string, db = 'postgres'): Promise<void> {
+  await psql(sql, db);
+}
+
+/** Run a query; rows are newline-separated, columns `|`-separated, trimmed. */
+export async function pgQuery(sql: string, db = 'postgres'): Promise<string> {
+  return (await psql(sql, db)).trim();
+}
+
+/** Run SQL with the mariadb client over TCP; tab-separated rows without headers, trimmed. */
+export async function mysqlQuery(sql: string, db?: string): Promise<string> {
+  const { host, port, user, password } = servers().mariadb;
+  const args = ['--no-defaults', '--protocol=TCP', '-h', host, '-P', String(port), '-u', user, '--batch',
+    '--skip-column-names', ...(db ? [db] : [])];
+  return (await run(bin('mariadb'), args, { input: sql, env: { MYSQL_PWD: password } })).trim();
+}
+
+/** Run one redis command; raw reply, trimmed. Rejects on an error reply. */
+export async function redisCmd(...args: string[]): Promise<string> {
+  const { host, port, password } = servers().redis;
+  const out = await run(bin('redis-cli'), ['-e', '-h', host, '-p', String(port), ...args],
+    { env: { REDISCLI_AUTH: password } });
+  return out.trim();
+}
