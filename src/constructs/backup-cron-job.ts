@@ -1,0 +1,70 @@
+// The scheduled backup: one CronJob per backup set, never two runs at once, bounded history.
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { ExitCode } from '../errors.js';
+import { durationSeconds } from '../values/formats.js';
+import type { Values } from '../values/schema.js';
+import { standardLabels, type BackupSetNames } from './names.js';
+import { RUNNER_CONTAINER, runnerArgs, runnerPodTemplate } from './runner-pod.js';
+
+export interface BackupCronJobProps {
+  readonly values: Values;
+  readonly names: BackupSetNames;
+  readonly apiAccess: boolean;
+  /**
+   * How late a missed run may still start (controller down, cluster busy); later it is skipped
+   * and the age alert fires. cdk8s-plus would default to 10 seconds.
+   * @default 3600
+   */
+  readonly startingDeadlineSeconds?: number;
+  /** @default 3 */
+  readonly successfulJobsHistoryLimit?: number;
+  /** @default 3 */
+  readonly failedJobsHistoryLimit?: number;
+  /**
+   * One retry: a backup is safe to repeat (each run makes a new snapshot, a failed one is never
+   * counted) and a retry rides out a node drain or a network blip. Failures a retry cannot fix
+   * (bad config, refused, repository unusable, suspicious set) fail the Job at once, see
+   * `podFailurePolicy`; everything stays inside `activeDeadlineSeconds`.
+   * @default 1
+   */
+  readonly backoffLimit?: number;
+}
+
+/** Runner exit codes that no retry can fix (src/errors.ts): fail the Job on the first one. */
+export const PERMANENT_EXIT_CODES = [ExitCode.usage, ExitCode.refused, ExitCode.repository, ExitCode.suspicious];
+
+export class BackupCronJob extends Construct {
+  constructor(scope: Construct, id: string, props: BackupCronJobProps) {
+    super(scope, id);
+    const { values: v, names } = props;
+    const labels = standardLabels(names, 'backup');
+    new k8s.KubeCronJob(this, 'Resource', {
+      metadata: { name: names.backupCronJob, namespace: names.namespace, labels },
+      spec: {
+        schedule: v.schedule,
+        timeZone: v.timeZone,
+        suspend: v.suspend,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: props.startingDeadlineSeconds ?? 3600,
+        successfulJobsHistoryLimit: props.successfulJobsHistoryLimit ?? 3,
+        failedJobsHistoryLimit: props.failedJobsHistoryLimit ?? 3,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            backoffLimit: props.backoffLimit ?? 1,
+            activeDeadlineSeconds: durationSeconds(v.timeout),
+            podFailurePolicy: {
+              rules: [
+                { action: 'FailJob', onExitCodes: { containerName: RUNNER_CONTAINER, operator: 'In', values: [...PERMANENT_EXIT_CODES] } },
+                // An evicted or preempted pod does not use up the retry.
+                { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+              ],
+            },
+            template: runnerPodTemplate({ values: v, names, component: 'backup', args: runnerArgs('backup'), apiAccess: props.apiAccess }),
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,89 @@
+// Object names and labels of one backup set, decided in one place so every construct agrees.
+import { createHash } from 'node:crypto';
+import { dropRequestId, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
+import type { RuleIssue } from '../values/rules.js';
+import type { Values } from '../values/schema.js';
+
+/** A CronJob name leaves room for the 11 characters the controller appends to its Jobs. */
+export const MAX_CRON_JOB_NAME = 52;
+/** A Job name becomes a label value on its pods: at most 63 characters. */
+export const MAX_JOB_NAME = 63;
+
+export type RunnerComponent = 'backup' | 'restore' | 'drop-database' | 'drill';
+
+export interface BackupSetNames {
+  /** `name`, or `name-instance`: prefixes every object of the set. */
+  readonly prefix: string;
+  readonly namespace: string;
+  /** ServiceAccount, Role, RoleBinding, NetworkPolicy and PrometheusRule share this name (different kinds). */
+  readonly runner: string;
+  readonly config: string;
+  readonly ledger: string;
+  readonly backupCronJob: string;
+  readonly drillCronJob: string;
+  readonly restoreJob?: string;
+  readonly dropJob?: string;
+}
+
+function trimmedJobName(prefix: string, requestId: string): string {
+  const room = MAX_JOB_NAME - requestId.length - 1;
+  return `${prefix.slice(0, room).replace(/-+$/, '')}-${requestId}`;
+}
+
+export function backupSetNames(v: Values): BackupSetNames {
+  const prefix = v.instance ? `${v.name}-${v.instance}` : v.name;
+  const restore = restoreRequestId(v);
+  const drop = dropRequestId(v);
+  return {
+    prefix,
+    namespace: v.namespace,
+    runner: `${prefix}-safehold`,
+    config: `${prefix}-safehold-config`,
+    ledger: ledgerConfigMapName(v),
+    backupCronJob: `${prefix}-backup`,
+    drillCronJob: `${prefix}-drill`,
+    // The hash of the request is never trimmed: it is what makes a new request a new Job.
+    restoreJob: restore ? trimmedJobName(prefix, restore) : undefined,
+    dropJob: drop ? trimmedJobName(prefix, drop) : undefined,
+  };
+}
+
+/** Kubernetes naming limits the values schema cannot see (they depend on several fields together). */
+export function nameProblems(v: Values): RuleIssue[] {
+  const n = backupSetNames(v);
+  const issues: RuleIssue[] = [];
+  const tooLong = (name: string, what: string) =>
+    issues.push({
+      path: [v.instance ? 'instance' : 'name'],
+      message: `the ${what} name "${name}" would be ${name.length} characters, Kubernetes allows ${MAX_CRON_JOB_NAME}; shorten name${v.instance ? ' or instance' : ''}`,
+    });
+  if (n.backupCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.backupCronJob, 'backup CronJob');
+  else if (v.drill && n.drillCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.drillCronJob, 'drill CronJob');
+  return issues;
+}
+
+/** Labels that select the pods of this set (NetworkPolicy) and never change for its lifetime. */
+export function selectorLabels(n: BackupSetNames): Record<string, string> {
+  return { 'app.kubernetes.io/instance': n.prefix, 'app.kubernetes.io/name': 'safehold' };
+}
+
+/**
+ * The recommended app.kubernetes.io labels. No version label on purpose: it would change the pod
+ * template of a pending restore Job on every release, and Job templates are immutable.
+ */
+export function standardLabels(n: BackupSetNames, component: string): Record<string, string> {
+  return {
+    ...selectorLabels(n),
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/managed-by': 'safehold',
+    'app.kubernetes.io/part-of': 'safehold',
+  };
+}
+
+/** A DNS-1123 label for a volume or container derived from a free name; hashed when it would not fit. */
+export function dnsLabelFrom(prefix: string, name: string, max = 63): string {
+  const plain = `${prefix}${name.replace(/[^a-z0-9-]/g, '-')}`.replace(/-+$/, '');
+  if (plain.length <= max && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(plain)) return plain;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${plain.slice(0, max - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}

@@ -1,0 +1,139 @@
+// The runner's pod template, shared by every CronJob and Job: restricted, secrets as files, config read-only.
+import { k8s } from 'cdk8s-plus-27';
+import { CONFIG_DIR, CONFIG_FILE, CONFIG_PATH, PVC_REPO_MOUNT, SCRATCH_DIR, SECRETS_DIR, referencedSecrets } from '../contract/layout.js';
+import type { Values } from '../values/schema.js';
+import { dnsLabelFrom, standardLabels, type BackupSetNames, type RunnerComponent } from './names.js';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security.js';
+
+/** The runner container's name: kubectl logs -c safehold. */
+export const RUNNER_CONTAINER = 'safehold';
+/** Mounted Secret files: readable by their owner only (fsGroup adds the group read bit). */
+export const SECRET_FILE_MODE = 0o400;
+const CONFIG_FILE_MODE = 0o444;
+
+export interface RunnerPodProps {
+  readonly values: Values;
+  readonly names: BackupSetNames;
+  readonly component: RunnerComponent;
+  /** Arguments to the image's entrypoint (`tini -- safehold`), e.g. `backup --config …`. */
+  readonly args: readonly string[];
+  /** The pod calls the Kubernetes API: mount a service account token. */
+  readonly apiAccess: boolean;
+  /**
+   * How the `files` components' volumes are mounted: as declared (backup), writable (restore),
+   * or not at all (drill and drop-database never touch production files).
+   * @default 'as-declared'
+   */
+  readonly dataVolumes?: 'as-declared' | 'writable' | 'none';
+  /**
+   * Containers started beside the runner (drill scratch servers); the pod then shares its
+   * process namespace so the runner can stop them when it is done.
+   * @default - none
+   */
+  readonly sidecars?: readonly k8s.Container[];
+  /** @default - none */
+  readonly sidecarVolumes?: readonly k8s.Volume[];
+}
+
+function quantities(list: Values['resources']['requests']): Record<string, k8s.Quantity> | undefined {
+  if (!list) return undefined;
+  const entries = Object.entries(list).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return entries.length ? Object.fromEntries(entries.map(([k, q]) => [k, k8s.Quantity.fromString(q)])) : undefined;
+}
+
+/** Resource requests and limits from values (cdk8s-plus's defaults are never used). */
+export function containerResources(v: Values): k8s.ResourceRequirements {
+  return { requests: quantities(v.resources.requests), limits: quantities(v.resources.limits) };
+}
+
+/** One volume per referenced Secret, holding exactly the keys the runner reads. */
+export function secretVolumes(v: Values): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  for (const [secretName, keys] of referencedSecrets(v)) {
+    const name = dnsLabelFrom('secret-', secretName);
+    volumes.push({
+      name,
+      secret: { secretName, defaultMode: SECRET_FILE_MODE, items: keys.map((key) => ({ key, path: key })) },
+    });
+    mounts.push({ name, mountPath: `${SECRETS_DIR}/${secretName}`, readOnly: true });
+  }
+  return { volumes, mounts };
+}
+
+function dataVolumes(v: Values, mode: 'as-declared' | 'writable'): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  const volumes: k8s.Volume[] = [];
+  const mounts: k8s.VolumeMount[] = [];
+  for (const c of v.components) {
+    if (c.type !== 'files') continue;
+    c.volumes.forEach((vol, i) => {
+      const name = dnsLabelFrom('data-', `${c.name}-${i}`);
+      const readOnly = mode === 'writable' ? false : vol.readOnly;
+      volumes.push({ name, persistentVolumeClaim: { claimName: vol.claimName, readOnly } });
+      mounts.push({ name, mountPath: vol.mountPath, readOnly });
+    });
+  }
+  return { volumes, mounts };
+}
+
+export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
+  const { values: v, names } = props;
+  const sidecars = props.sidecars ?? [];
+  const secrets = secretVolumes(v);
+  const data = props.dataVolumes === 'none' ? { volumes: [], mounts: [] } : dataVolumes(v, props.dataVolumes ?? 'as-declared');
+  const repository = v.repository.pvc
+    ? { volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: v.repository.pvc.claimName } }], mounts: [{ name: 'repository', mountPath: PVC_REPO_MOUNT }] }
+    : { volumes: [], mounts: [] };
+
+  const volumes: k8s.Volume[] = [
+    { name: 'config', configMap: { name: names.config, defaultMode: CONFIG_FILE_MODE, items: [{ key: CONFIG_FILE, path: CONFIG_FILE }] } },
+    { name: 'scratch', emptyDir: {} },
+    ...secrets.volumes,
+    ...repository.volumes,
+    ...data.volumes,
+    ...(props.sidecarVolumes ?? []),
+  ];
+  const volumeNames = volumes.map((x) => x.name);
+  const clash = volumeNames.find((n, i) => volumeNames.indexOf(n) !== i);
+  if (clash) throw new Error(`two volumes of the ${props.component} pod would be named "${clash}"`);
+
+  const runner: k8s.Container = {
+    name: RUNNER_CONTAINER,
+    image: v.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: [...props.args],
+    // Only non-secret settings; credentials are files under SAFEHOLD_SECRETS_DIR.
+    env: [
+      { name: 'HOME', value: SCRATCH_DIR },
+      { name: 'SAFEHOLD_SECRETS_DIR', value: SECRETS_DIR },
+    ],
+    resources: containerResources(v),
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'scratch', mountPath: SCRATCH_DIR },
+      ...secrets.mounts,
+      ...repository.mounts,
+      ...data.mounts,
+    ],
+  };
+
+  return {
+    metadata: { labels: standardLabels(names, props.component) },
+    spec: {
+      serviceAccountName: names.runner,
+      automountServiceAccountToken: props.apiAccess,
+      enableServiceLinks: false,
+      restartPolicy: 'Never',
+      shareProcessNamespace: sidecars.length ? true : undefined,
+      securityContext: restrictedPodSecurityContext(),
+      containers: [runner, ...sidecars],
+      volumes,
+    },
+  };
+}
+
+/** `<verb> --config /etc/safehold/config.json`: the runner reads everything else from the ConfigMap. */
+export function runnerArgs(verb: 'backup' | 'restore' | 'drop-database' | 'drill'): string[] {
+  return [verb, '--config', CONFIG_PATH];
+}

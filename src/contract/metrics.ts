@@ -1,0 +1,35 @@
+// Metric names and grouping labels: the runner pushes them, the PrometheusRule alerts on them.
+import type { Values } from '../values/schema.js';
+
+export const PUSH_JOB = 'safehold';
+
+export const METRICS = {
+  backupLastSuccess: 'safehold_backup_last_success_timestamp_seconds',
+  backupLastAttempt: 'safehold_backup_last_attempt_timestamp_seconds',
+  /** 1 when the last run succeeded, 0 when it failed. */
+  backupLastStatus: 'safehold_backup_last_status',
+  backupDuration: 'safehold_backup_duration_seconds',
+  /** Per component: bytes of the last stored stream. */
+  backupSize: 'safehold_backup_size_bytes',
+  /** Per component: bytes of the previous good set's stream (for the size-drop alert). */
+  backupPreviousSize: 'safehold_backup_previous_size_bytes',
+  /** 1 when the last set was stored but flagged (not counted by retention). */
+  backupSuspicious: 'safehold_backup_suspicious',
+  drillLastSuccess: 'safehold_drill_last_success_timestamp_seconds',
+  drillLastAttempt: 'safehold_drill_last_attempt_timestamp_seconds',
+  drillLastStatus: 'safehold_drill_last_status',
+  drillDuration: 'safehold_drill_duration_seconds',
+  drillRestoreBytesPerSecond: 'safehold_drill_restore_bytes_per_second',
+  restoreLastSuccess: 'safehold_restore_last_success_timestamp_seconds',
+  restoreLastStatus: 'safehold_restore_last_status',
+} as const;
+
+/** Pushgateway grouping key: keeps apps (and instances) apart so pushes never overwrite each other. */
+export function groupingKey(v: Values, operation: 'backup' | 'drill' | 'restore'): Array<[string, string]> {
+  return [
+    ['namespace', v.namespace],
+    ['app', v.name],
+    ['instance', v.instance ?? ''],
+    ['operation', operation],
+  ];
+}

@@ -1,0 +1,19 @@
+// Every program the runner may start. The image must install each; a test checks the Dockerfile.
+export const BINARIES = {
+  restic: 'restic',
+  pgDump: 'pg_dump',
+  pgRestore: 'pg_restore',
+  psql: 'psql',
+  mysqlDump: 'mariadb-dump',
+  mysql: 'mariadb',
+  redisCli: 'redis-cli',
+  redisServer: 'redis-server',
+  redisCheckRdb: 'redis-check-rdb',
+} as const;
+export type Binary = (typeof BINARIES)[keyof typeof BINARIES];
+
+/** Where to look for a binary: PATH, overridable per tool (SAFEHOLD_BIN_PG_DUMP=/usr/lib/postgresql/17/bin/pg_dump). */
+export function binaryPath(bin: Binary, env: NodeJS.ProcessEnv = process.env): string {
+  const key = `SAFEHOLD_BIN_${bin.toUpperCase().replace(/-/g, '_')}`;
+  return env[key] || bin;
+}

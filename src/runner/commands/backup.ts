@@ -1,0 +1,150 @@
+// `safehold backup`: hooks, every component into restic, sanity gates, manifest last, retention, metrics.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { METRICS } from '../../contract/metrics.js';
+import { resticHost } from '../../contract/layout.js';
+import { ExitCode, SafeholdError } from '../../errors.js';
+import { VERSION } from '../../version.js';
+import { handlerFor } from '../components/index.js';
+import type { RunContext } from '../context.js';
+import { runHooks } from '../hooks/run.js';
+import { pushMetrics, type Sample } from '../metrics/push.js';
+import {
+  baseFilter,
+  groupSets,
+  MANIFEST_FILE,
+  newSetId,
+  setTag,
+  STATUS_GOOD,
+  STATUS_SUSPICIOUS,
+  TAG_MANIFEST,
+  type ComponentRecord,
+  type Manifest,
+} from '../sets.js';
+import { readManifest } from './manifest.js';
+import { applyRetention } from './retention.js';
+
+export interface BackupReport {
+  readonly setId: string;
+  readonly status: 'good' | 'suspicious';
+  readonly suspicious: readonly string[];
+  readonly components: readonly ComponentRecord[];
+  readonly forgotten: readonly string[];
+}
+
+/** Compares each stream with the previous good set: a sharp drop marks the new set suspicious. */
+export function sizeProblems(current: readonly ComponentRecord[], previous: Manifest | undefined, ratio: number): string[] {
+  if (!previous) return [];
+  const out: string[] = [];
+  for (const c of current) {
+    const before = previous.components.find((p) => p.name === c.name);
+    if (before && before.bytes > 0 && c.bytes < before.bytes * ratio) {
+      out.push(`${c.name}: ${c.bytes} bytes, previous good set ${previous.setId} had ${before.bytes} (below ${Math.round(ratio * 100)}%)`);
+    }
+  }
+  return out;
+}
+
+export async function backup(ctx: RunContext): Promise<BackupReport> {
+  const v = ctx.values;
+  const started = ctx.now();
+  const setId = newSetId(started);
+  const base = baseFilter(v);
+  const tags = [...base.tags, setTag(setId)];
+  const artifactsDir = join(ctx.scratchDir, `artifacts-${setId}`);
+  ctx.log.info('backup started', { set: setId, repository: ctx.restic.access.location, components: v.components.map((c) => c.name) });
+  try {
+    await ctx.restic.open({ create: true });
+    const sets = groupSets(await ctx.restic.snapshots(base));
+    const previousGood = [...sets].reverse().find((s) => s.status === 'good');
+    const previous = previousGood ? await readManifest(ctx, previousGood) : undefined;
+
+    const artifacts = await runHooks('preBackup', v.hooks.preBackup, ctx, { artifactsDir, setId });
+    const records: ComponentRecord[] = [];
+    for (const c of v.components) {
+      records.push(await handlerFor(c).backup(c, ctx, { setId, host: resticHost(v), tags }));
+    }
+    Object.assign(artifacts, await runHooks('postBackup', v.hooks.postBackup, ctx, { artifactsDir, setId }));
+
+    const suspicious = sizeProblems(records, previous, v.monitoring.alerts.sizeDropRatio);
+    for (const c of v.components) {
+      const problem = await handlerFor(c).checkStored?.(c, ctx, records.find((r) => r.name === c.name)!);
+      if (problem) suspicious.push(`${c.name}: ${problem}`);
+    }
+    const status = suspicious.length ? 'suspicious' : 'good';
+    const manifest: Manifest = {
+      format: 'safehold.backup-set/v1',
+      setId,
+      app: resticHost(v),
+      safeholdVersion: VERSION,
+      startedAt: started.toISOString(),
+      finishedAt: ctx.now().toISOString(),
+      status,
+      suspicious,
+      components: records,
+      artifacts,
+    };
+    // The manifest is stored last: only a set with a manifest is complete.
+    await ctx.restic.backupBuffer(`${JSON.stringify(manifest, null, 2)}\n`, {
+      host: resticHost(v),
+      tags: [...tags, TAG_MANIFEST, status === 'good' ? STATUS_GOOD : STATUS_SUSPICIOUS],
+      filename: MANIFEST_FILE,
+    });
+    if (suspicious.length) ctx.log.warn('backup set stored but SUSPICIOUS: not counted by retention', { set: setId, problems: suspicious });
+    const forgotten = status === 'good' ? await applyRetention(ctx) : [];
+    const seconds = (ctx.now().getTime() - started.getTime()) / 1000;
+    await pushMetrics(v, 'backup', successSamples(ctx, records, previous, status, seconds), ctx.log);
+    ctx.log.info('backup finished', { set: setId, status, seconds, bytes: records.reduce((n, r) => n + r.bytes, 0) });
+    return { setId, status, suspicious, components: records, forgotten };
+  } catch (e) {
+    ctx.log.error('backup FAILED; the partial set is removed and not counted', { set: setId, error: (e as Error).message });
+    await forgetSet(ctx, setId);
+    const now = ctx.now().getTime() / 1000;
+    await pushMetrics(
+      v,
+      'backup',
+      [
+        { name: METRICS.backupLastAttempt, value: now },
+        { name: METRICS.backupLastStatus, value: 0 },
+      ],
+      ctx.log,
+    );
+    throw e;
+  } finally {
+    rmSync(artifactsDir, { recursive: true, force: true });
+  }
+}
+
+function successSamples(ctx: RunContext, records: readonly ComponentRecord[], previous: Manifest | undefined, status: string, seconds: number): Sample[] {
+  const now = ctx.now().getTime() / 1000;
+  const samples: Sample[] = [
+    { name: METRICS.backupLastAttempt, value: now },
+    { name: METRICS.backupLastStatus, value: 1 },
+    { name: METRICS.backupDuration, value: seconds },
+    { name: METRICS.backupSuspicious, value: status === 'good' ? 0 : 1 },
+  ];
+  if (status === 'good') samples.push({ name: METRICS.backupLastSuccess, value: now });
+  for (const r of records) {
+    samples.push({ name: METRICS.backupSize, value: r.bytes, labels: { component: r.name } });
+    const before = previous?.components.find((p) => p.name === r.name);
+    samples.push({ name: METRICS.backupPreviousSize, value: before?.bytes ?? r.bytes, labels: { component: r.name } });
+  }
+  return samples;
+}
+
+/** Removes every snapshot of a failed set (best effort: a leftover is still never "complete"). */
+async function forgetSet(ctx: RunContext, setId: string): Promise<void> {
+  try {
+    const snaps = await ctx.restic.snapshots({ ...baseFilter(ctx.values), tags: [...baseFilter(ctx.values).tags, setTag(setId)] });
+    await ctx.restic.forgetIds(snaps.map((s) => s.id));
+    if (snaps.length) ctx.log.info('partial set forgotten', { set: setId, snapshots: snaps.length });
+  } catch (e) {
+    ctx.log.warn('could not forget the partial set (it stays incomplete and is removed by the next retention run)', { set: setId, error: (e as Error).message });
+  }
+}
+
+export function backupExitCode(r: BackupReport): number {
+  return r.status === 'good' ? ExitCode.ok : ExitCode.suspicious;
+}
+
+export { SafeholdError };

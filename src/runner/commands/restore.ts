@@ -1,0 +1,164 @@
+// `safehold restore`: find the set, verify everything, then (only if asked) drop, restore in order, hooks, restart, record.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { METRICS } from '../../contract/metrics.js';
+import { restoreRequestId } from '../../contract/requests.js';
+import { RefusedError, SafeholdError, UsageError } from '../../errors.js';
+import type { Component } from '../../values/components.js';
+import { isDatabase } from '../../values/rules.js';
+import type { Restore } from '../../values/schema.js';
+import { clusterOps } from '../cluster.js';
+import { handlerFor } from '../components/index.js';
+import type { Prepared, RestoreTarget } from '../components/types.js';
+import type { RunContext } from '../context.js';
+import { materializeArtifacts, runHooks } from '../hooks/run.js';
+import { ledgerFor } from '../ledger.js';
+import { pushMetrics } from '../metrics/push.js';
+import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
+import { readManifest } from './manifest.js';
+
+export interface RestorePlan {
+  readonly requestId?: string;
+  readonly setId: string;
+  readonly setTime: string;
+  readonly setStatus: string;
+  readonly components: readonly string[];
+  readonly drop: readonly string[];
+  readonly steps: readonly string[];
+  readonly rolloutRestart?: string;
+}
+
+export interface RestoreOptions {
+  /** Overrides the values' restore.snapshot (local runs). */
+  readonly snapshot?: string;
+  readonly planOnly?: boolean;
+  /** Drills: restore into scratch targets, never production, no ledger, no hooks that touch production. */
+  readonly targets?: Readonly<Record<string, RestoreTarget>>;
+  readonly drill?: boolean;
+}
+
+function request(ctx: RunContext, o: RestoreOptions): Restore {
+  const r = ctx.values.restore ?? { snapshot: 'latest', dropExisting: false, timeout: '2h' };
+  return { ...r, snapshot: o.snapshot ?? r.snapshot, ...(o.drill ? { dropExisting: true, rolloutRestart: undefined } : {}) };
+}
+
+interface Resolved {
+  readonly plan: RestorePlan;
+  readonly manifest: Manifest;
+  readonly components: ReadonlyArray<{ c: Component; rec: ComponentRecord }>;
+}
+
+/** Finds the set and reads its manifest (this proves the password and the repository are good), and plans. */
+export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): Promise<Resolved> {
+  const v = ctx.values;
+  const r = request(ctx, o);
+  await ctx.restic.open({ create: false });
+  const sets = groupSets(await ctx.restic.snapshots(baseFilter(v)));
+  const set = pickSet(sets, r.snapshot);
+  if (!set) {
+    const known = sets.map((s) => `${s.id} (${s.status})`).join(', ') || 'none';
+    throw new SafeholdError(`no ${r.snapshot === 'latest' ? 'good backup set' : `complete backup set ${r.snapshot}`} for ${v.namespace}/${v.name} in ${ctx.restic.access.location}; sets: ${known}`);
+  }
+  const manifest = await readManifest(ctx, set);
+  const wanted = r.components ?? v.components.map((c) => c.name);
+  const components = v.components
+    .filter((c) => wanted.includes(c.name))
+    .map((c) => {
+      const rec = manifest.components.find((x) => x.name === c.name);
+      if (!rec) throw new SafeholdError(`backup set ${set.id} has no component ${c.name}`);
+      return { c, rec };
+    });
+  const drop = r.dropExisting ? components.filter(({ c }) => isDatabase(c)).map(({ c }) => c.name) : [];
+  const steps = [
+    `verify: fetch every component and check its sha256 against the manifest before changing anything`,
+    ...v.hooks.preRestore.map((h) => `hook preRestore ${h.name} (${h.type})`),
+    ...components.flatMap(({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name] })),
+    ...v.hooks.postRestore.map((h) => `hook postRestore ${h.name} (${h.type})`),
+    ...(r.rolloutRestart ? [`rollout restart of Deployments/StatefulSets matching ${r.rolloutRestart.selector}`] : []),
+  ];
+  const plan: RestorePlan = {
+    requestId: o.drill ? undefined : restoreRequestId(v),
+    setId: set.id,
+    setTime: set.time,
+    setStatus: set.status,
+    components: components.map(({ c }) => c.name),
+    drop,
+    steps,
+    rolloutRestart: r.rolloutRestart?.selector,
+  };
+  return { plan, manifest, components };
+}
+
+export async function restore(ctx: RunContext, o: RestoreOptions = {}): Promise<RestorePlan> {
+  const v = ctx.values;
+  const r = request(ctx, o);
+  const started = Date.now();
+  const { plan, manifest, components } = await resolveRestore(ctx, o);
+  ctx.log.info('restore plan', { ...plan });
+  if (o.planOnly) return plan;
+
+  const ledger = plan.requestId ? ledgerFor(ctx) : undefined;
+  const done = plan.requestId ? await ledger!.get(plan.requestId) : undefined;
+  if (done) throw new RefusedError(`restore request ${plan.requestId} already ran (finished ${done.finishedAt}, recorded in ${ledger!.where}); change restore.requestId or the request to restore again`);
+  if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
+
+  const refusals: string[] = [];
+  for (const { c } of components) refusals.push(...((await handlerFor(c).preconditions?.(c, ctx)) ?? []));
+  if (refusals.length) throw new RefusedError(`restore refused, nothing was changed:\n  ${refusals.join('\n  ')}`);
+
+  const prepared = new Map<string, Prepared>();
+  const artifactsDir = join(ctx.scratchDir, `restore-artifacts-${manifest.setId}`);
+  try {
+    for (const { c, rec } of components) prepared.set(c.name, await handlerFor(c).prepare(c, ctx, rec));
+    ctx.log.info('every component verified; restoring', { set: manifest.setId });
+    materializeArtifacts(artifactsDir, manifest.artifacts);
+    const hookEnv = { artifactsDir, setId: manifest.setId };
+    if (!o.drill) await runHooks('preRestore', v.hooks.preRestore, ctx, hookEnv);
+    for (const { c, rec } of components) {
+      const h = handlerFor(c);
+      const target = o.targets?.[c.name];
+      if (plan.drop.includes(c.name)) {
+        if (!h.recreate) throw new UsageError(`component ${c.name} cannot be dropped`);
+        ctx.log.warn('dropping and recreating database', { component: c.name, target: target?.database ?? ('database' in c ? c.database : undefined) });
+        await h.recreate(c, ctx, target);
+      }
+      await h.apply(c, ctx, rec, prepared.get(c.name)!, { clean: !plan.drop.includes(c.name), target });
+      ctx.log.info('component restored', { component: c.name });
+    }
+    if (!o.drill) {
+      await runHooks('postRestore', v.hooks.postRestore, ctx, hookEnv);
+      if (r.rolloutRestart) {
+        const restarted = await clusterOps().rolloutRestart(ctx, r.rolloutRestart.selector, r.rolloutRestart.namespace ?? v.namespace);
+        ctx.log.info('rollout restart requested', { selector: r.rolloutRestart.selector, restarted });
+      }
+    }
+    if (plan.requestId) await ledger!.record({ id: plan.requestId, finishedAt: ctx.now().toISOString(), detail: `set ${manifest.setId}` });
+    if (!o.drill) {
+      await pushMetrics(v, 'restore', [
+        { name: METRICS.restoreLastSuccess, value: ctx.now().getTime() / 1000 },
+        { name: METRICS.restoreLastStatus, value: 1 },
+      ], ctx.log);
+    }
+    ctx.log.info('restore finished', { set: manifest.setId, seconds: (Date.now() - started) / 1000 });
+    return plan;
+  } catch (e) {
+    if (!o.drill) await pushMetrics(v, 'restore', [{ name: METRICS.restoreLastStatus, value: 0 }], ctx.log);
+    throw e;
+  } finally {
+    for (const p of prepared.values()) if (p.file) rmSync(p.file, { force: true });
+    rmSync(artifactsDir, { recursive: true, force: true });
+  }
+}
+
+export function formatPlan(p: RestorePlan): string {
+  return [
+    `restore plan${p.requestId ? ` (request ${p.requestId})` : ''}`,
+    `  set:        ${p.setId} (${p.setStatus}, ${p.setTime})`,
+    `  components: ${p.components.join(', ')}`,
+    `  drop first: ${p.drop.length ? p.drop.join(', ') : 'nothing'}`,
+    `  restart:    ${p.rolloutRestart ?? 'nothing'}`,
+    '  steps:',
+    ...p.steps.map((s, i) => `    ${i + 1}. ${s}`),
+    '',
+  ].join('\n');
+}

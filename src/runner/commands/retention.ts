@@ -1,0 +1,40 @@
+// Retention by whole sets: restic's own policy decides over good manifests only; the newest good set always stays.
+import { forgetPolicyDryRunArgs } from '../restic/args.js';
+import type { Snapshot } from '../restic/client.js';
+import type { RunContext } from '../context.js';
+import { baseFilter, groupSets, STATUS_GOOD, TAG_MANIFEST, tagValue, type BackupSet } from '../sets.js';
+
+interface ForgetGroup {
+  readonly keep: Snapshot[] | null;
+  readonly remove: Snapshot[] | null;
+}
+
+/** Which sets to remove, given the sets and restic's verdict over good manifests. Pure. */
+export function setsToRemove(sets: readonly BackupSet[], removeGoodIds: ReadonlySet<string>): BackupSet[] {
+  const good = sets.filter((s) => s.status === 'good');
+  const newestGood = good[good.length - 1];
+  const keptGood = good.filter((s) => !removeGoodIds.has(s.id));
+  const oldestKept = keptGood[0];
+  return sets.filter((s) => {
+    if (s === newestGood) return false;
+    if (s.status === 'good') return removeGoodIds.has(s.id);
+    // Leftovers of crashed runs and suspicious sets go once a kept good set is newer than all of them.
+    return !!oldestKept && s.time < oldestKept.time;
+  });
+}
+
+export async function applyRetention(ctx: RunContext): Promise<string[]> {
+  const base = baseFilter(ctx.values);
+  const sets = groupSets(await ctx.restic.snapshots(base));
+  const verdict = JSON.parse(
+    (await ctx.restic.run(forgetPolicyDryRunArgs(ctx.values.retention, { host: base.host, tags: [...base.tags, TAG_MANIFEST, STATUS_GOOD] }))) || '[]',
+  ) as ForgetGroup[];
+  const removeGood = new Set((verdict ?? []).flatMap((g) => g.remove ?? []).map((s) => tagValue(s, 'set')).filter((x): x is string => !!x));
+  const remove = setsToRemove(sets, removeGood);
+  const ids = remove.flatMap((s) => s.snapshots.map((x) => x.id));
+  if (ids.length) {
+    await ctx.restic.forgetIds(ids);
+    ctx.log.info('retention applied', { removedSets: remove.map((s) => `${s.id} (${s.status})`), keptGood: sets.filter((s) => s.status === 'good').length - remove.filter((s) => s.status === 'good').length });
+  }
+  return remove.map((s) => s.id);
+}

@@ -1,0 +1,166 @@
+// The handler shared by every stream engine: dump | restic backup --stdin; restic dump > spool → verify → restore tool.
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ProcessError, SafeholdError } from '../../errors.js';
+import type { Component } from '../../values/components.js';
+import type { RunContext } from '../context.js';
+import { endpointOf, requireStreamEngine } from '../engines/index.js';
+import type { Endpoint, StreamEngine } from '../engines/types.js';
+import { clientTooOld, parseVersion } from '../engines/version.js';
+import { drain, feed, pipe, pipeToChecker } from '../process/pipe.js';
+import { run, type ProcessSpec } from '../process/spawn.js';
+import { backupStdinArgs, dumpArgs } from '../restic/args.js';
+import { summaryOf } from '../restic/client.js';
+import { componentTag, type ComponentRecord } from '../sets.js';
+import type { ComponentHandler, Prepared, RestoreTarget } from './types.js';
+
+function endpoint(c: Component, ctx: RunContext, t?: RestoreTarget): Endpoint {
+  return endpointOf(c, ctx.secrets, t ? { host: t.host, port: t.port, database: t.database, credentials: t.credentials } : {});
+}
+
+/** Refuses a dump tool older than the server, with both versions named. */
+async function checkVersions(engine: StreamEngine, e: Endpoint): Promise<{ client?: string; server?: string }> {
+  const probe = engine.versions?.(e);
+  if (!probe) return {};
+  const [client, server] = await Promise.all([run(probe.client), run(probe.server)]);
+  const cv = parseVersion(client.stdout);
+  const sv = parseVersion(server.stdout);
+  if (cv && sv) {
+    const problem = clientTooOld(probe.client.cmd.split('/').pop()!, cv, sv);
+    if (problem) throw new SafeholdError(problem);
+  }
+  return { client: cv?.text ?? client.stdout.trim(), server: sv?.text ?? server.stdout.trim() };
+}
+
+const SQL_TRAILER = /-- Dump completed/;
+
+async function checkSqlTrailer(file: string): Promise<string | undefined> {
+  const size = statSync(file).size;
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(4096, size));
+    await fh.read(buf, 0, buf.length, size - buf.length);
+    return SQL_TRAILER.test(buf.toString('utf8')) ? undefined : 'the SQL dump does not end with "-- Dump completed": truncated';
+  } finally {
+    await fh.close();
+  }
+}
+
+async function checkFile(engine: StreamEngine, file: string): Promise<string | undefined> {
+  const check = engine.checkFile?.(file);
+  if (!check) return undefined;
+  if (check === 'sql-trailer') return checkSqlTrailer(file);
+  try {
+    await run(check);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ProcessError) return `${engine.type} check of the stored dump failed: ${e.message}`;
+    throw e;
+  }
+}
+
+function spoolPath(ctx: RunContext, rec: ComponentRecord): string {
+  return join(ctx.scratchDir, `restore-${rec.snapshotId.slice(0, 12)}-${rec.fileName}`);
+}
+
+export const streamHandler: ComponentHandler = {
+  async backup(c, ctx, t) {
+    const engine = requireStreamEngine(c);
+    const e = endpoint(c, ctx);
+    const versions = await checkVersions(engine, e);
+    const fileName = engine.fileName(c.name);
+    const started = Date.now();
+    const store = ctx.restic.spec(backupStdinArgs({ host: t.host, tags: [...t.tags, componentTag(c.name)], filename: fileName }));
+    const { consumer, stats } = await pipe(engine.dump(e), store, ctx.log.progress('backup', { component: c.name }));
+    const summary = summaryOf(consumer.stdout);
+    ctx.log.info('component stored', { component: c.name, bytes: stats.bytes, snapshot: summary.snapshot_id.slice(0, 8), seconds: (Date.now() - started) / 1000 });
+    return {
+      name: c.name,
+      type: c.type,
+      snapshotId: summary.snapshot_id,
+      fileName,
+      bytes: stats.bytes,
+      sha256: stats.sha256,
+      durationMs: Date.now() - started,
+      clientVersion: versions.client,
+      serverVersion: versions.server,
+    };
+  },
+
+  async checkStored(c, ctx, rec) {
+    const engine = requireStreamEngine(c);
+    const list = engine.list?.();
+    try {
+      if (list) {
+        const stats = await pipeToChecker(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), list);
+        return stats.sha256 === rec.sha256 ? undefined : 'stored stream differs from what was sent (sha256)';
+      }
+      if (engine.checkFile) {
+        const p = await this.prepare(c, ctx, rec);
+        try {
+          return await checkFile(engine, p.file!);
+        } finally {
+          rmSync(p.file!, { force: true });
+        }
+      }
+      return undefined;
+    } catch (e) {
+      if (e instanceof SafeholdError) return `stored dump is not readable: ${e.message.split('\n')[0]}`;
+      throw e;
+    }
+  },
+
+  plan(c, _ctx, rec, o) {
+    const where = o.target ? `${o.target.host ?? ('host' in c ? c.host : '')}:${o.target.port ?? ('port' in c ? c.port : '')}` : 'host' in c ? `${c.host}:${c.port}` : '';
+    const db = o.target?.database ?? ('database' in c ? c.database : undefined);
+    const lines = [`${c.name} (${c.type}): restore ${rec.fileName} (${rec.bytes} bytes, snapshot ${rec.snapshotId.slice(0, 8)}) into ${db ? `database ${db} on ` : ''}${where}`];
+    if (o.drop && db) lines.push(`${c.name}: DROP DATABASE ${db} and create it empty first`);
+    else if (c.type === 'postgres') lines.push(`${c.name}: objects in the dump are dropped and recreated (pg_restore --clean --if-exists); other objects are left alone`);
+    else if (c.type === 'redis') lines.push(`${c.name}: keys in the dump overwrite existing keys${'restoreMode' in c && c.restoreMode === 'flush' ? '; the database is flushed first' : ''}`);
+    else lines.push(`${c.name}: tables in the dump are replaced`);
+    return lines;
+  },
+
+  async prepare(c, ctx, rec): Promise<Prepared> {
+    const engine = requireStreamEngine(c);
+    const file = spoolPath(ctx, rec);
+    const stats = await drain(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), createWriteStream(file, { mode: 0o600 }), ctx.log.progress('fetch', { component: c.name }));
+    if (stats.sha256 !== rec.sha256 || stats.bytes !== rec.bytes) {
+      rmSync(file, { force: true });
+      throw new SafeholdError(`${c.name}: the stored dump does not match its manifest (sha256 ${stats.sha256.slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}); nothing was changed`);
+    }
+    const list = engine.list?.();
+    if (list) await feed(createReadStream(file), list);
+    const problem = await checkFile(engine, file);
+    if (problem) throw new SafeholdError(`${c.name}: ${problem}; nothing was changed`);
+    return { file, bytes: stats.bytes };
+  },
+
+  async recreate(c, ctx, t) {
+    const engine = requireStreamEngine(c);
+    for (const spec of engine.recreate?.(endpoint(c, ctx, t)) ?? []) await run(spec);
+  },
+
+  async drop(c, ctx, t) {
+    const engine = requireStreamEngine(c);
+    for (const spec of engine.drop?.(endpoint(c, ctx, t)) ?? []) await run(spec);
+  },
+
+  async apply(c, ctx, _rec, p, o) {
+    const engine = requireStreamEngine(c);
+    const jobs = 'restoreJobs' in c ? c.restoreJobs : 1;
+    const specs: ProcessSpec[] = engine.restore(endpoint(c, ctx, o.target), p.file!, { jobs, clean: o.clean });
+    try {
+      for (const spec of specs) await runWithFile(spec, p.file!);
+    } finally {
+      rmSync(p.file!, { force: true });
+    }
+  },
+};
+
+/** Restore tools that read stdin get the spooled file there; tools that take a path already have it in args. */
+async function runWithFile(spec: ProcessSpec, file: string): Promise<void> {
+  if (spec.args.includes(file)) await run(spec);
+  else await feed(createReadStream(file), spec);
+}

@@ -1,0 +1,43 @@
+// How one component type is backed up and restored; stream engines share one handler (stream.ts).
+import type { Component } from '../../values/components.js';
+import type { RunContext } from '../context.js';
+import type { ComponentRecord } from '../sets.js';
+
+export interface BackupTarget {
+  readonly setId: string;
+  readonly host: string;
+  /** Tags every snapshot of this set carries. */
+  readonly tags: readonly string[];
+}
+
+/** A component restored somewhere else than production (drills). */
+export interface RestoreTarget {
+  readonly host?: string;
+  readonly port?: number;
+  readonly database?: string;
+  readonly credentials?: { secretName: string; usernameKey?: string; passwordKey: string };
+  /** Kubernetes: server-side dry-run into this namespace instead of creating objects. */
+  readonly dryRunNamespace?: string;
+}
+
+export interface Prepared {
+  /** Verified local copy (spooled file) or other state carried from prepare to apply. */
+  readonly file?: string;
+  readonly bytes: number;
+}
+
+export interface ComponentHandler<C extends Component = Component> {
+  backup(c: C, ctx: RunContext, t: BackupTarget): Promise<ComponentRecord>;
+  /** Re-reads what was stored and checks it with the restore tool's list mode; returns a problem or undefined. */
+  checkStored?(c: C, ctx: RunContext, rec: ComponentRecord): Promise<string | undefined>;
+  /** Lines of the restore plan: what would be written, dropped, overwritten. */
+  plan(c: C, ctx: RunContext, rec: ComponentRecord, o: { drop: boolean; target?: RestoreTarget }): string[];
+  /** Non-destructive: fetch and verify the stored data before anything is dropped. */
+  prepare(c: C, ctx: RunContext, rec: ComponentRecord): Promise<Prepared>;
+  /** Preconditions that refuse the restore (3scale: APIManager must be absent). */
+  preconditions?(c: C, ctx: RunContext): Promise<string[]>;
+  /** Drops and recreates the target database (only with dropExisting / drills). */
+  recreate?(c: C, ctx: RunContext, target?: RestoreTarget): Promise<void>;
+  drop?(c: C, ctx: RunContext, target?: RestoreTarget): Promise<void>;
+  apply(c: C, ctx: RunContext, rec: ComponentRecord, p: Prepared, o: { clean: boolean; target?: RestoreTarget }): Promise<void>;
+}

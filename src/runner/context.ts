@@ -1,0 +1,48 @@
+// Everything a runner command needs, built once from flags: values, secrets, repository, logger, scratch.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { SCRATCH_DIR, SECRETS_DIR } from '../contract/layout.js';
+import { UsageError } from '../errors.js';
+import { loadValuesFile } from '../values/load.js';
+import type { Values } from '../values/schema.js';
+import { createLogger, type Logger } from './log.js';
+import { Restic } from './restic/client.js';
+import { repoAccess } from './restic/repository.js';
+import { SecretStore } from './secrets.js';
+
+export interface RunContext {
+  readonly values: Values;
+  readonly configFile: string;
+  readonly secrets: SecretStore;
+  readonly restic: Restic;
+  readonly log: Logger;
+  readonly scratchDir: string;
+  /** Outside a cluster: where finished one-shot requests are recorded. */
+  readonly ledgerFile: string;
+  readonly inCluster: boolean;
+  readonly now: () => Date;
+}
+
+export interface ContextOptions {
+  readonly config?: string;
+  readonly values?: string;
+  readonly secretsDir?: string;
+  readonly scratchDir?: string;
+  readonly ledger?: string;
+  readonly log?: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function buildContext(o: ContextOptions): RunContext {
+  const env = o.env ?? process.env;
+  const file = o.config ?? o.values;
+  if (!file || (o.config && o.values)) throw new UsageError('give exactly one of --config FILE (in the cluster) or --values FILE (locally)');
+  const values = loadValuesFile(file);
+  const secrets = new SecretStore(o.secretsDir ?? env.SAFEHOLD_SECRETS_DIR ?? SECRETS_DIR);
+  const scratchDir = resolve(o.scratchDir ?? env.SAFEHOLD_SCRATCH_DIR ?? join(env.TMPDIR ?? SCRATCH_DIR, 'safehold'));
+  mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
+  const log = o.log ?? createLogger(undefined, { app: values.name, namespace: values.namespace, ...(values.instance ? { instance: values.instance } : {}) });
+  const restic = new Restic(repoAccess(values.repository, secrets, scratchDir), log);
+  const ledgerFile = o.ledger ?? join(dirname(resolve(file)), '.safehold-ledger', `${values.namespace}.${values.name}${values.instance ? `.${values.instance}` : ''}.json`);
+  return { values, configFile: file, secrets, restic, log, scratchDir, ledgerFile, inCluster: !!env.KUBERNETES_SERVICE_HOST && !o.values, now: () => new Date() };
+}

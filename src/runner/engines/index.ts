@@ -1,0 +1,41 @@
+// Engine lookup and endpoint resolution (component + mounted secrets → where to connect).
+import type { Component } from '../../values/components.js';
+import { UsageError } from '../../errors.js';
+import type { SecretStore } from '../secrets.js';
+import { postgres } from './postgres.js';
+import type { Endpoint, StreamEngine } from './types.js';
+
+const STREAM_ENGINES = new Map<string, StreamEngine>([[postgres.type, postgres]]);
+
+/** Registers an engine module (each engine file calls this once from engines/all.ts). */
+export function registerEngine(e: StreamEngine): void {
+  STREAM_ENGINES.set(e.type, e);
+}
+
+export function streamEngine(type: string): StreamEngine | undefined {
+  return STREAM_ENGINES.get(type);
+}
+
+export function requireStreamEngine(c: Component): StreamEngine {
+  const e = STREAM_ENGINES.get(c.type);
+  if (!e) throw new UsageError(`component ${c.name}: no stream engine for type ${c.type}`);
+  return e;
+}
+
+type Login = { secretName: string; usernameKey?: string; passwordKey: string };
+
+/** Production endpoint of a database component, credentials read from the mounted Secret. */
+export function endpointOf(c: Component, secrets: SecretStore, override: Partial<Endpoint> & { credentials?: Login } = {}): Endpoint {
+  if (!('host' in c)) throw new UsageError(`component ${c.name} (${c.type}) has no server endpoint`);
+  const login = (override.credentials ?? ('credentials' in c ? c.credentials : undefined)) as Login | undefined;
+  const { credentials: _c, ...rest } = override;
+  return {
+    host: c.host,
+    port: c.port,
+    database: 'database' in c ? c.database : undefined,
+    username: login?.usernameKey ? secrets.read(login.secretName, login.usernameKey) : undefined,
+    password: login ? secrets.read(login.secretName, login.passwordKey) : undefined,
+    sslMode: 'sslMode' in c ? c.sslMode : undefined,
+    ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+  };
+}

@@ -1,0 +1,50 @@
+// Pushes a run's metrics to the Pushgateway (text format, PUT per grouping key); never fails the run.
+import { groupingKey, PUSH_JOB } from '../../contract/metrics.js';
+import type { Values } from '../../values/schema.js';
+import type { Logger } from '../log.js';
+
+export interface Sample {
+  readonly name: string;
+  readonly value: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly help?: string;
+}
+
+const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+export function exposition(samples: readonly Sample[]): string {
+  const byName = new Map<string, Sample[]>();
+  for (const s of samples) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  let out = '';
+  for (const [name, list] of byName) {
+    out += `# TYPE ${name} gauge\n`;
+    for (const s of list) {
+      const labels = Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${esc(v)}"`);
+      out += `${name}${labels.length ? `{${labels.join(',')}}` : ''} ${Number.isFinite(s.value) ? s.value : 0}\n`;
+    }
+  }
+  return out;
+}
+
+/** Grouping-key URL; an empty label value uses the base64 form the Pushgateway documents. */
+export function pushUrl(base: string, v: Values, operation: 'backup' | 'drill' | 'restore'): string {
+  const parts = groupingKey(v, operation).map(([k, val]) => (val === '' ? `${k}@base64/=` : `${k}/${encodeURIComponent(val)}`));
+  return `${base.replace(/\/$/, '')}/metrics/job/${PUSH_JOB}/${parts.join('/')}`;
+}
+
+/**
+ * PUT replaces the whole group, but a failed run must not erase the last success timestamp:
+ * the caller passes every sample it wants to keep, and `keepFrom` carries over earlier ones.
+ */
+export async function pushMetrics(v: Values, operation: 'backup' | 'drill' | 'restore', samples: readonly Sample[], log: Logger): Promise<void> {
+  const base = v.monitoring.enabled ? v.monitoring.pushgateway : undefined;
+  if (!base) return;
+  const url = pushUrl(base, v, operation);
+  try {
+    const res = await fetch(url, { method: 'POST', body: exposition(samples), headers: { 'content-type': 'text/plain; version=0.0.4' }, signal: AbortSignal.timeout(15000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    log.info('metrics pushed', { pushgateway: base, samples: samples.length });
+  } catch (e) {
+    log.error('metrics push failed (alerts on stale metrics will fire)', { pushgateway: base, error: (e as Error).message });
+  }
+}

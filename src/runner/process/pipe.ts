@@ -1,0 +1,120 @@
+// producer | consumer with pipefail semantics: every exit code checked, the producer killed when the consumer dies.
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { failure, start, succeeded, type Exit, type ProcessSpec } from './spawn.js';
+
+export interface StreamStats {
+  bytes: number;
+  sha256: string;
+}
+
+export interface PipeResult {
+  readonly producer: Exit;
+  readonly consumer: Exit & { stdout: string };
+  readonly stats: StreamStats;
+}
+
+/** Counts and hashes the bytes flowing through; reports progress. */
+export function meter(onProgress?: (bytes: number) => void): Transform & { stats: () => StreamStats } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      onProgress?.(bytes);
+      cb(null, chunk);
+    },
+  }) as Transform & { stats: () => StreamStats };
+  let digest: string | undefined;
+  t.stats = () => ({ bytes, sha256: (digest ??= hash.digest('hex')) });
+  return t;
+}
+
+/**
+ * Streams producer's stdout into consumer's stdin through a meter.
+ * Throws the first failure (producer first: its failure is the root cause) after BOTH have exited.
+ */
+export async function pipe(producer: ProcessSpec, consumer: ProcessSpec, onProgress?: (bytes: number) => void): Promise<PipeResult> {
+  const c = start(consumer);
+  const p = start(producer, { stdin: 'ignore' });
+  const m = meter(onProgress);
+  let out = '';
+  c.stdout.setEncoding('utf8');
+  c.stdout.on('data', (d: string) => {
+    out = (out + d).slice(-1024 * 1024);
+  });
+  // When the consumer dies early, the producer must not run on (or block forever on a full pipe).
+  c.exit.then((e) => {
+    if (!succeeded(consumer, e)) p.kill();
+  });
+  await pipeline(p.stdout, m, c.stdin).catch(() => undefined);
+  const [pe, ce] = await Promise.all([p.exit, c.exit]);
+  const result = { producer: pe, consumer: { ...ce, stdout: out }, stats: m.stats() };
+  if (!succeeded(producer, pe)) throw Object.assign(failure(producer, pe), { result });
+  if (!succeeded(consumer, ce)) throw Object.assign(failure(consumer, ce), { result });
+  return result;
+}
+
+/** Streams a readable (file, HTTP body) into a process; fails if the process fails. */
+export async function feed(source: Readable, consumer: ProcessSpec): Promise<Exit & { stdout: string }> {
+  const c = start(consumer);
+  let out = '';
+  c.stdout.setEncoding('utf8');
+  c.stdout.on('data', (d: string) => {
+    out = (out + d).slice(-1024 * 1024);
+  });
+  await pipeline(source, c.stdin).catch(() => undefined);
+  const e = await c.exit;
+  if (!succeeded(consumer, e)) throw failure(consumer, e);
+  return { ...e, stdout: out };
+}
+
+/** Streams a process's stdout into a sink (a file) through a meter; fails if the process fails. */
+export async function drain(producer: ProcessSpec, sink: NodeJS.WritableStream, onProgress?: (bytes: number) => void): Promise<StreamStats> {
+  const p = start(producer, { stdin: 'ignore' });
+  const m = meter(onProgress);
+  let streamError: unknown;
+  await pipeline(p.stdout, m, sink).catch((e) => {
+    streamError = e;
+    p.kill();
+  });
+  const e = await p.exit;
+  if (!succeeded(producer, e)) throw failure(producer, e);
+  if (streamError) throw streamError;
+  return m.stats();
+}
+
+/**
+ * Reads the producer to the end (hashing every byte) while a checker reads as much as it wants
+ * (pg_restore --list stops after the table of contents). Both exit codes are checked.
+ */
+export async function pipeToChecker(producer: ProcessSpec, checker: ProcessSpec): Promise<StreamStats> {
+  const c = start(checker, { stdout: 'ignore' });
+  const p = start(producer, { stdin: 'ignore' });
+  const m = meter();
+  let checkerOpen = true;
+  c.stdin.on('error', () => {
+    checkerOpen = false;
+  });
+  c.exit.then(() => {
+    checkerOpen = false;
+  });
+  p.stdout.on('data', (chunk: Buffer) => {
+    m.write(chunk);
+    if (checkerOpen && !c.stdin.write(chunk)) {
+      p.stdout.pause();
+      c.stdin.once('drain', () => p.stdout.resume());
+      c.exit.then(() => p.stdout.resume());
+    }
+  });
+  m.resume();
+  await new Promise<void>((resolve) => p.stdout.on('end', resolve));
+  if (checkerOpen) c.stdin.end();
+  const [pe, ce] = await Promise.all([p.exit, c.exit]);
+  if (!succeeded(producer, pe)) throw failure(producer, pe);
+  if (!succeeded(checker, ce)) throw failure(checker, ce);
+  m.end();
+  return m.stats();
+}

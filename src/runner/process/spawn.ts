@@ -1,0 +1,125 @@
+// The only module that starts child processes: argument arrays, never a shell; pipes behave like pipefail.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { ProcessError } from '../../errors.js';
+
+export interface ProcessSpec {
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** Extra environment for this child only (secrets live here or in files, never in args). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** Exit codes that count as success. @default [0] */
+  readonly okCodes?: readonly number[];
+  /** What an exit code means, for the error message (restic: 3 = partial). */
+  readonly meaning?: (code: number | null, stderr: string) => string | undefined;
+  readonly timeoutMs?: number;
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+}
+
+export interface Running {
+  readonly spec: ProcessSpec;
+  readonly child: ChildProcess;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  /** Resolves when the process has exited and its stderr is drained; never rejects. */
+  readonly exit: Promise<Exit>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+const STDERR_KEEP = 16 * 1024;
+
+export function display(spec: ProcessSpec): string {
+  return [spec.cmd, ...spec.args].map((a) => (/^[\w./=:,@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+/** Starts a process: stdin/stdout as pipes (or a file descriptor), stderr kept as a bounded tail. */
+export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore'; stdout?: number | 'pipe' | 'ignore' } = {}): Running {
+  const child = spawn(spec.cmd, [...spec.args], {
+    cwd: spec.cwd,
+    env: { ...process.env, ...spec.env },
+    stdio: [io.stdin ?? 'pipe', io.stdout ?? 'pipe', 'pipe'],
+    shell: false,
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-STDERR_KEEP);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  if (spec.timeoutMs) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    }, spec.timeoutMs);
+    timer.unref();
+  }
+  const exit = new Promise<Exit>((resolve) => {
+    child.on('error', (e) => {
+      stderr += `\n${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `${spec.cmd}: not found on PATH` : e.message}`;
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: code ?? (signal ? null : 127), signal, stderr: timedOut ? `${stderr}\ntimed out after ${spec.timeoutMs} ms` : stderr });
+    });
+  });
+  // A consumer that dies must not crash us with EPIPE; its exit code tells the story.
+  child.stdin?.on('error', () => undefined);
+  child.stdout?.on('error', () => undefined);
+  return {
+    spec,
+    child,
+    stdin: child.stdin!,
+    stdout: child.stdout!,
+    exit,
+    kill: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+export function succeeded(spec: ProcessSpec, e: Exit): boolean {
+  return e.signal === null && (spec.okCodes ?? [0]).includes(e.code ?? -1);
+}
+
+export function failure(spec: ProcessSpec, e: Exit): ProcessError {
+  return new ProcessError(display(spec), e.code, e.signal, e.stderr, spec.meaning?.(e.code, e.stderr));
+}
+
+export interface RunResult extends Exit {
+  readonly stdout: string;
+}
+
+/** Runs to completion with optional text input; throws ProcessError unless the exit code is ok. */
+export async function run(spec: ProcessSpec, input?: string | Buffer, opts: { maxStdout?: number } = {}): Promise<RunResult> {
+  const max = opts.maxStdout ?? 64 * 1024 * 1024;
+  const p = start(spec, { stdin: input === undefined ? 'ignore' : 'pipe' });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  p.stdout.on('data', (d: Buffer) => {
+    size += d.length;
+    if (size <= max) chunks.push(d);
+    else p.kill();
+  });
+  if (input !== undefined) p.stdin.end(input);
+  const e = await p.exit;
+  if (!succeeded(spec, e)) throw failure(spec, e);
+  return { ...e, stdout: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Like run, but returns the exit instead of throwing. */
+export async function tryRun(spec: ProcessSpec, input?: string): Promise<RunResult & { ok: boolean }> {
+  try {
+    return { ...(await run(spec, input)), ok: true };
+  } catch (e) {
+    if (!(e instanceof ProcessError)) throw e;
+    return { code: e.code, signal: e.signal as NodeJS.Signals | null, stderr: e.stderrTail, stdout: '', ok: false };
+  }
+}

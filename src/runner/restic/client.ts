@@ -1,0 +1,140 @@
+// The restic adapter: runs the restic binary through the process module and parses its --json output.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProcessError, RepositoryError } from '../../errors.js';
+import { BINARIES, binaryPath } from '../binaries.js';
+import type { Logger } from '../log.js';
+import { run, type ProcessSpec } from '../process/spawn.js';
+import * as a from './args.js';
+import type { RepoAccess } from './repository.js';
+
+export interface Snapshot {
+  readonly id: string;
+  readonly short_id: string;
+  readonly time: string;
+  readonly hostname: string;
+  readonly tags?: string[];
+  readonly paths: string[];
+}
+
+/** restic's documented exit codes (0.14–0.18), as our messages explain them. */
+export function resticMeaning(code: number | null, stderr: string): string | undefined {
+  if (/wrong password or no key found/.test(stderr)) return 'wrong repository password';
+  if (/repository is already locked/.test(stderr)) return 'repository locked by another process';
+  if (/Is there a repository at the following location\?|unable to open config file/.test(stderr)) return 'no repository at this location';
+  switch (code) {
+    case 1:
+      return 'fatal error';
+    case 3:
+      return 'partial: some source data could not be read; a partial backup is a failed backup';
+    case 10:
+      return 'repository does not exist';
+    case 11:
+      return 'repository locked';
+    case 12:
+      return 'wrong repository password';
+    case 130:
+      return 'interrupted';
+    default:
+      return undefined;
+  }
+}
+
+const TRANSIENT = /connection refused|connection reset|timeout|i\/o timeout|no such host|EOF|503|502|500 Internal|TLS handshake|broken pipe|repository is already locked/i;
+
+export class Restic {
+  constructor(
+    readonly access: RepoAccess,
+    readonly log: Logger,
+    readonly retry = { attempts: 4, baseDelayMs: 1000 },
+  ) {}
+
+  /** A process spec for a restic command; for use in pipes. */
+  spec(args: readonly string[], timeoutMs?: number): ProcessSpec {
+    return {
+      cmd: binaryPath(BINARIES.restic),
+      args: [...this.access.globalArgs, ...args],
+      env: { ...this.access.env },
+      meaning: resticMeaning,
+      timeoutMs,
+    };
+  }
+
+  /** Runs an idempotent command, retrying transient storage errors with exponential backoff. */
+  async run(args: readonly string[], input?: string | Buffer): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await run(this.spec(args), input)).stdout;
+      } catch (e) {
+        if (!(e instanceof ProcessError)) throw e;
+        if (/wrong password or no key found/.test(e.stderrTail) || e.code === 12) throw new RepositoryError(`${this.access.location}: wrong repository password (restic: ${lastLine(e.stderrTail)})`);
+        if (attempt >= this.retry.attempts || !TRANSIENT.test(e.stderrTail)) throw e;
+        const delay = this.retry.baseDelayMs * 2 ** (attempt - 1);
+        this.log.warn('restic: transient error, retrying', { command: args[0], attempt, delayMs: delay, error: lastLine(e.stderrTail) });
+        await sleep(delay);
+      }
+    }
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      await this.run(a.catConfigArgs());
+      return true;
+    } catch (e) {
+      if (e instanceof ProcessError && /Is there a repository|unable to open config file|does not exist|NoSuchKey|Not Found|404/i.test(e.stderrTail)) return false;
+      if (e instanceof ProcessError && e.code === 10) return false;
+      throw e;
+    }
+  }
+
+  /** Opens the repository, creating it on first use; clears stale locks (only stale ones). */
+  async open(opts: { create: boolean }): Promise<void> {
+    if (!(await this.exists())) {
+      if (!opts.create) throw new RepositoryError(`no restic repository at ${this.access.location}`);
+      this.log.info('restic: initializing repository', { repository: this.access.location });
+      await this.run(a.initArgs());
+    }
+    await this.run(a.unlockArgs());
+  }
+
+  async snapshots(filter: a.SnapshotFilter): Promise<Snapshot[]> {
+    const out = await this.run(a.snapshotsArgs(filter));
+    const list = (JSON.parse(out || '[]') ?? []) as Snapshot[];
+    return list.sort((x, y) => x.time.localeCompare(y.time));
+  }
+
+  /** Stores a small buffer (a manifest) as a snapshot; retried, since the input can be resent. */
+  async backupBuffer(data: string, o: { host: string; tags: readonly string[]; filename: string }): Promise<string> {
+    const out = await this.run(a.backupStdinArgs(o), data);
+    return summaryOf(out).snapshot_id;
+  }
+
+  async dumpText(snapshotId: string, filename: string): Promise<string> {
+    return this.run(a.dumpArgs(snapshotId, filename));
+  }
+
+  async forgetIds(ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.run(a.forgetIdsArgs(ids));
+  }
+
+  async check(readDataSubset?: string): Promise<string> {
+    return this.run(a.checkArgs(readDataSubset));
+  }
+}
+
+export interface BackupSummary {
+  readonly snapshot_id: string;
+  readonly total_bytes_processed?: number;
+  readonly data_added?: number;
+}
+
+/** The summary line of `restic backup --json`. */
+export function summaryOf(stdout: string): BackupSummary {
+  const lines = stdout.split('\n').filter((l) => l.includes('"summary"'));
+  const last = lines[lines.length - 1];
+  if (!last) throw new ProcessError('restic backup', 0, null, 'no summary in restic output', 'unexpected output');
+  return JSON.parse(last) as BackupSummary;
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').slice(-1)[0] ?? '';
+}

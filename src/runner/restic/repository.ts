@@ -1,0 +1,38 @@
+// Where the repository is and how restic reaches it: URL, options and environment from values + mounted secrets.
+import { join } from 'node:path';
+import { PVC_REPO_MOUNT } from '../../contract/layout.js';
+import type { Repository } from '../../values/schema.js';
+import type { SecretStore } from '../secrets.js';
+
+export interface RepoAccess {
+  /** For logs and plans: the repository location without credentials. */
+  readonly location: string;
+  readonly globalArgs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export function repoAccess(r: Repository, secrets: SecretStore, scratchDir: string): RepoAccess {
+  const env: Record<string, string> = {
+    RESTIC_PASSWORD_FILE: secrets.path(r.password.secretName, r.password.key),
+    RESTIC_CACHE_DIR: join(scratchDir, '.cache', 'restic'),
+    RESTIC_PROGRESS_FPS: '0.2',
+  };
+  const args: string[] = [];
+  let location: string;
+  if (r.s3) {
+    const s3 = r.s3;
+    location = `s3:${s3.endpoint}/${s3.bucket}${s3.prefix ? `/${s3.prefix}` : ''}`;
+    env.AWS_ACCESS_KEY_ID = secrets.read(s3.credentials.secretName, s3.credentials.accessKeyIdKey);
+    env.AWS_SECRET_ACCESS_KEY = secrets.read(s3.credentials.secretName, s3.credentials.secretAccessKeyKey);
+    env.AWS_DEFAULT_REGION = s3.region;
+    args.push('-o', 's3.bucket-lookup=path', '-o', `s3.region=${s3.region}`);
+    if (s3.insecure) args.push('--insecure-tls');
+    if (s3.caCert) args.push('--cacert', secrets.path(s3.caCert.secretName, s3.caCert.key));
+  } else if (r.pvc) {
+    location = join(PVC_REPO_MOUNT, r.pvc.path ?? '');
+  } else {
+    location = r.local!.path;
+  }
+  env.RESTIC_REPOSITORY = location;
+  return { location, globalArgs: args, env };
+}

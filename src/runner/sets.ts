@@ -1,0 +1,86 @@
+// Backup sets: one id per run, components stored as tagged snapshots, a manifest stored last.
+import { randomBytes } from 'node:crypto';
+import { appTag, resticHost } from '../contract/layout.js';
+import type { Values } from '../values/schema.js';
+import type { Snapshot } from './restic/client.js';
+
+export const TAG_SAFEHOLD = 'safehold';
+export const TAG_MANIFEST = 'manifest';
+export const STATUS_GOOD = 'status=good';
+export const STATUS_SUSPICIOUS = 'status=suspicious';
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface ComponentRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly snapshotId: string;
+  readonly fileName: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly durationMs: number;
+  readonly clientVersion?: string;
+  readonly serverVersion?: string;
+  /** For kubernetes/files components: what was stored. */
+  readonly items?: readonly string[];
+}
+
+export interface Manifest {
+  readonly format: 'safehold.backup-set/v1';
+  readonly setId: string;
+  readonly app: string;
+  readonly safeholdVersion: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly status: 'good' | 'suspicious';
+  readonly suspicious: readonly string[];
+  readonly components: readonly ComponentRecord[];
+  /** Hook outputs stored with the set (AtlasDB timestamps), by name, as UTF-8 text. */
+  readonly artifacts: Readonly<Record<string, string>>;
+}
+
+export interface BackupSet {
+  readonly id: string;
+  readonly time: string;
+  readonly snapshots: readonly Snapshot[];
+  readonly manifestSnapshot?: Snapshot;
+  readonly status: 'good' | 'suspicious' | 'incomplete';
+}
+
+/** A sortable, readable set id: 20261122-003000-a1b2c3. */
+export function newSetId(now = new Date()): string {
+  const iso = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
+  return `${iso.slice(0, 8)}-${iso.slice(9, 15)}-${randomBytes(3).toString('hex')}`;
+}
+
+export const setTag = (id: string) => `set=${id}`;
+export const componentTag = (name: string) => `component=${name}`;
+
+export function baseFilter(v: Values) {
+  return { host: resticHost(v), tags: [TAG_SAFEHOLD, appTag(v)] };
+}
+
+export function tagValue(s: Snapshot, key: string): string | undefined {
+  return s.tags?.find((t) => t.startsWith(`${key}=`))?.slice(key.length + 1);
+}
+
+/** Groups an application's snapshots into sets, oldest first. */
+export function groupSets(snapshots: readonly Snapshot[]): BackupSet[] {
+  const by = new Map<string, Snapshot[]>();
+  for (const s of snapshots) {
+    const id = tagValue(s, 'set');
+    if (id) by.set(id, [...(by.get(id) ?? []), s]);
+  }
+  return [...by.entries()]
+    .map(([id, snaps]) => {
+      const manifest = snaps.find((s) => s.tags?.includes(TAG_MANIFEST));
+      const status: BackupSet['status'] = !manifest ? 'incomplete' : manifest.tags?.includes(STATUS_GOOD) ? 'good' : 'suspicious';
+      return { id, time: (manifest ?? snaps[0]).time, snapshots: snaps, manifestSnapshot: manifest, status };
+    })
+    .sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+}
+
+/** The set a restore request names: the newest good one for `latest`, else the given id (complete only). */
+export function pickSet(sets: readonly BackupSet[], wanted: string): BackupSet | undefined {
+  if (wanted === 'latest') return [...sets].reverse().find((s) => s.status === 'good');
+  return sets.find((s) => s.id === wanted && s.status !== 'incomplete');
+}

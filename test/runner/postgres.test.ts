@@ -1,0 +1,98 @@
+// PostgreSQL through restic, local and S3: rows compared after restore; failures are loud and leave no good set.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { backup } from '../../src/runner/commands/backup.js';
+import { restore } from '../../src/runner/commands/restore.js';
+import { listSets } from '../../src/runner/commands/snapshots.js';
+import { pgExec, pgQuery } from '../support/env.js';
+import { makeApp, pgComponent, s3Repository, uniqueName } from './fixture.js';
+
+async function seed(db: string, rows = 2000): Promise<void> {
+  await pgExec(`CREATE DATABASE ${db}`);
+  await pgExec(
+    `CREATE TABLE events (id serial primary key, body text, data jsonb, at timestamptz default now(), blob bytea);
+     INSERT INTO events (body, data, blob) SELECT 'event ' || g, jsonb_build_object('n', g), decode(md5(g::text), 'hex') FROM generate_series(1, ${rows}) g;
+     CREATE INDEX events_body ON events (body);`,
+    db,
+  );
+}
+
+const KILLER = fileURLToPath(new URL('../support/tools/killed-midstream.mjs', import.meta.url));
+
+/** Sets environment variables for the runner's child processes; returns the undo. */
+function withEnv(vars: Record<string, string>): () => void {
+  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(old)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  };
+}
+
+const snapshot = (db: string) => pgQuery('SELECT id, body, data::text, encode(blob, \'hex\') FROM events ORDER BY id', db);
+
+describe('postgres round trip', () => {
+  for (const where of ['local', 's3'] as const) {
+    it(`backs up and restores row by row (${where} repository)`, async () => {
+      const db = uniqueName('pg');
+      await seed(db);
+      const before = await snapshot(db);
+      const app = await makeApp({
+        repo: where === 's3' ? s3Repository(uniqueName('pgrt')) : undefined,
+        values: { components: [pgComponent('db', db)], restore: { snapshot: 'latest', dropExisting: true, confirm: db } },
+      });
+      const report = await backup(app.ctx());
+      expect(report.status).toBe('good');
+      expect(report.components[0].bytes).toBeGreaterThan(10_000);
+
+      await pgExec(`DELETE FROM events WHERE id % 2 = 0; INSERT INTO events (body) VALUES ('after backup')`, db);
+      expect(await snapshot(db)).not.toBe(before);
+
+      const plan = await restore(app.ctx());
+      expect(plan.setId).toBe(report.setId);
+      expect(plan.drop).toEqual(['db']);
+      expect(await snapshot(db)).toBe(before);
+      expect(await pgQuery("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_body'", db)).toBe('1');
+    });
+  }
+
+  it('restore --plan changes nothing and names what would be dropped', async () => {
+    const db = uniqueName('pg');
+    await seed(db, 10);
+    const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { dropExisting: true, confirm: db } } });
+    await backup(app.ctx());
+    await pgExec('DELETE FROM events', db);
+    const plan = await restore(app.ctx(), { planOnly: true });
+    expect(plan.drop).toEqual(['db']);
+    expect(plan.steps.join('\n')).toMatch(/DROP DATABASE/);
+    expect(await pgQuery('SELECT count(*) FROM events', db)).toBe('0');
+  });
+
+  it('a second identical restore request refuses; a changed one runs', async () => {
+    const db = uniqueName('pg');
+    await seed(db, 10);
+    const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { snapshot: 'latest' } } });
+    await backup(app.ctx());
+    await restore(app.ctx());
+    await expect(restore(app.ctx())).rejects.toThrow(/already ran/);
+    app.update({ restore: { snapshot: 'latest', requestId: 'again' } });
+    await expect(restore(app.ctx())).resolves.toBeTruthy();
+  });
+
+  it('pg_dump failing mid-stream fails the backup; no complete set exists; the previous set still restores', async () => {
+    const db = uniqueName('pg');
+    await seed(db, 500);
+    const before = await snapshot(db);
+    const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { dropExisting: true, confirm: db } } });
+    const good = await backup(app.ctx());
+    await pgExec(`INSERT INTO events (body) SELECT repeat('x', 1000) FROM generate_series(1, 2000)`, db);
+    const restoreEnv = withEnv({ SAFEHOLD_BIN_PG_DUMP: KILLER, SAFEHOLD_REAL_TOOL: 'pg_dump', KILL_AFTER: '200000' });
+    await expect(backup(app.ctx())).rejects.toThrow(/killed by SIGKILL/);
+    restoreEnv();
+    const sets = await listSets(app.ctx());
+    expect(sets.map((s) => [s.id, s.status])).toEqual([[good.setId, 'good']]);
+    await pgExec('DELETE FROM events', db);
+    await restore(app.ctx());
+    expect(await snapshot(db)).toBe(before);
+  });
+});
