@@ -2,6 +2,7 @@
 import { ExitCode } from '../errors.js';
 import { parseFlags } from '../flags.js';
 import './engines/all.js';
+import './kube/register.js';
 import { backup, backupExitCode } from './commands/backup.js';
 import { dropDatabase } from './commands/drop-database.js';
 import { prune } from './commands/prune.js';
@@ -55,9 +56,9 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
       out(`dropped (request ${await dropDatabase(ctx)})\n`);
       return ExitCode.ok;
     case 'drill': {
-      const { drill } = await import('./commands/drill.js');
+      const { drill, formatDrillReport } = await import('./commands/drill.js');
       const r = await drill(ctx);
-      if (f.json) out(`${JSON.stringify(r, null, 2)}\n`);
+      out(f.json ? `${JSON.stringify(r, null, 2)}\n` : formatDrillReport(r));
       return ExitCode.ok;
     }
     default:

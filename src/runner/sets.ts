@@ -53,6 +53,17 @@ export function newSetId(now = new Date()): string {
 }
 
 export const setTag = (id: string) => `set=${id}`;
+/** Each stream's size rides on the manifest snapshot's tags, so the next run compares without reading the manifest. */
+export const sizeTag = (component: string, bytes: number) => `size:${component}=${bytes}`;
+
+export function sizesFromTags(manifest: Snapshot): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of manifest.tags ?? []) {
+    const m = /^size:([a-z0-9-]+)=(\d+)$/.exec(t);
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}
 export const componentTag = (name: string) => `component=${name}`;
 
 export function baseFilter(v: Values) {

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { buildContext, type RunContext } from '../../src/runner/context.js';
 import { createLogger, type Logger } from '../../src/runner/log.js';
 import '../../src/runner/engines/all.js';
+import '../../src/runner/kube/register.js';
 import { servers, tmpDir } from '../support/env.js';
 
 export interface App {

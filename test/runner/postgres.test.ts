@@ -1,10 +1,10 @@
 // PostgreSQL through restic, local and S3: rows compared after restore; failures are loud and leave no good set.
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
 import { pgExec, pgQuery } from '../support/env.js';
+import { tool, withEnv } from '../support/with-env.js';
 import { makeApp, pgComponent, s3Repository, uniqueName } from './fixture.js';
 
 async function seed(db: string, rows = 2000): Promise<void> {
@@ -17,17 +17,7 @@ async function seed(db: string, rows = 2000): Promise<void> {
   );
 }
 
-const KILLER = fileURLToPath(new URL('../support/tools/killed-midstream.mjs', import.meta.url));
-
-/** Sets environment variables for the runner's child processes; returns the undo. */
-function withEnv(vars: Record<string, string>): () => void {
-  const old = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  return () => {
-    for (const [k, v] of Object.entries(old)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  };
-}
+const KILLER = tool('killed-midstream.mjs');
 
 const snapshot = (db: string) => pgQuery('SELECT id, body, data::text, encode(blob, \'hex\') FROM events ORDER BY id', db);
 

@@ -38,12 +38,12 @@ describe('test servers', () => {
     await expect(redisCmd('NO-SUCH-COMMAND')).rejects.toThrow();
   });
 
-  it('restic can init, back up and dump through s3rver', async () => {
+  it.concurrent('restic can init, back up and dump through s3rver', async () => {
     const text = `smoke ${Date.now()}\n`;
     expect(await roundTrip(servers().s3, 'smoke', text)).toBe(text);
   });
 
-  it('an own s3rver survives kill and start on the same port and data', async () => {
+  it.concurrent('an own s3rver survives kill and start on the same port and data', async () => {
     const s3 = await startS3({ baseDir: servers().tmpBase });
     try {
       await roundTrip(s3, 'restart', 'before\n');

@@ -45,7 +45,11 @@ export function bin(name: string): string {
   throw new Error(`${name} not found: run scripts/install-test-deps.sh`);
 }
 
-export interface RunOptions { env?: Record<string, string | undefined>; input?: string | Buffer; cwd?: string }
+export interface RunOptions {
+  env?: Record<string, string | undefined> | undefined;
+  input?: string | Buffer | undefined;
+  cwd?: string | undefined;
+}
 
 /** Run a command (argument array, no shell); resolve its stdout, reject with its stderr. */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<string> {
@@ -119,9 +123,12 @@ function launch(cmd: string, args: string[], log: string, cwd: string): Proc {
 /** Signal `pid` (default: the child), wait for the child to exit; SIGKILL after a grace period. */
 async function terminate(proc: Proc, signal: NodeJS.Signals = 'SIGTERM', pid = proc.child.pid): Promise<void> {
   if (!proc.running) return;
-  const timeout = (ms: number) => sleep(ms).then(() => 'timeout' as const);
   try { if (pid) process.kill(pid, signal); } catch { /* already gone */ }
-  if ((await Promise.race([proc.exited, timeout(15_000)])) !== 'timeout') return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), 15_000); });
+  const outcome = await Promise.race([proc.exited, timeout]);
+  clearTimeout(timer);
+  if (outcome !== 'timeout') return;
   for (const p of new Set([pid, proc.child.pid])) try { if (p) process.kill(p, 'SIGKILL'); } catch { /* gone */ }
   await proc.exited;
 }

@@ -15,13 +15,15 @@ import {
   MANIFEST_FILE,
   newSetId,
   setTag,
+  sizesFromTags,
+  sizeTag,
   STATUS_GOOD,
   STATUS_SUSPICIOUS,
   TAG_MANIFEST,
   type ComponentRecord,
   type Manifest,
 } from '../sets.js';
-import { readManifest } from './manifest.js';
+import { startCleanup, withinDeadline } from './deadline.js';
 import { applyRetention } from './retention.js';
 
 export interface BackupReport {
@@ -32,20 +34,29 @@ export interface BackupReport {
   readonly forgotten: readonly string[];
 }
 
+export interface PreviousSizes {
+  readonly setId: string;
+  readonly bytes: ReadonlyMap<string, number>;
+}
+
 /** Compares each stream with the previous good set: a sharp drop marks the new set suspicious. */
-export function sizeProblems(current: readonly ComponentRecord[], previous: Manifest | undefined, ratio: number): string[] {
+export function sizeProblems(current: readonly ComponentRecord[], previous: PreviousSizes | undefined, ratio: number): string[] {
   if (!previous) return [];
   const out: string[] = [];
   for (const c of current) {
-    const before = previous.components.find((p) => p.name === c.name);
-    if (before && before.bytes > 0 && c.bytes < before.bytes * ratio) {
-      out.push(`${c.name}: ${c.bytes} bytes, previous good set ${previous.setId} had ${before.bytes} (below ${Math.round(ratio * 100)}%)`);
+    const before = previous.bytes.get(c.name);
+    if (before !== undefined && before > 0 && c.bytes < before * ratio) {
+      out.push(`${c.name}: ${c.bytes} bytes, previous good set ${previous.setId} had ${before} (below ${Math.round(ratio * 100)}%)`);
     }
   }
   return out;
 }
 
 export async function backup(ctx: RunContext): Promise<BackupReport> {
+  return withinDeadline(ctx.values.timeout, () => backupSet(ctx));
+}
+
+async function backupSet(ctx: RunContext): Promise<BackupReport> {
   const v = ctx.values;
   const started = ctx.now();
   const setId = newSetId(started);
@@ -57,7 +68,7 @@ export async function backup(ctx: RunContext): Promise<BackupReport> {
     await ctx.restic.open({ create: true });
     const sets = groupSets(await ctx.restic.snapshots(base));
     const previousGood = [...sets].reverse().find((s) => s.status === 'good');
-    const previous = previousGood ? await readManifest(ctx, previousGood) : undefined;
+    const previous = previousGood?.manifestSnapshot ? { setId: previousGood.id, bytes: sizesFromTags(previousGood.manifestSnapshot) } : undefined;
 
     const artifacts = await runHooks('preBackup', v.hooks.preBackup, ctx, { artifactsDir, setId });
     const records: ComponentRecord[] = [];
@@ -87,17 +98,18 @@ export async function backup(ctx: RunContext): Promise<BackupReport> {
     // The manifest is stored last: only a set with a manifest is complete.
     await ctx.restic.backupBuffer(`${JSON.stringify(manifest, null, 2)}\n`, {
       host: resticHost(v),
-      tags: [...tags, TAG_MANIFEST, status === 'good' ? STATUS_GOOD : STATUS_SUSPICIOUS],
+      tags: [...tags, TAG_MANIFEST, status === 'good' ? STATUS_GOOD : STATUS_SUSPICIOUS, ...records.map((r) => sizeTag(r.name, r.bytes))],
       filename: MANIFEST_FILE,
     });
     if (suspicious.length) ctx.log.warn('backup set stored but SUSPICIOUS: not counted by retention', { set: setId, problems: suspicious });
-    const forgotten = status === 'good' ? await applyRetention(ctx) : [];
+    const forgotten = status === 'good' ? await retentionOrWarn(ctx) : [];
     const seconds = (ctx.now().getTime() - started.getTime()) / 1000;
     await pushMetrics(v, 'backup', successSamples(ctx, records, previous, status, seconds), ctx.log);
     ctx.log.info('backup finished', { set: setId, status, seconds, bytes: records.reduce((n, r) => n + r.bytes, 0) });
     return { setId, status, suspicious, components: records, forgotten };
   } catch (e) {
     ctx.log.error('backup FAILED; the partial set is removed and not counted', { set: setId, error: (e as Error).message });
+    startCleanup();
     await forgetSet(ctx, setId);
     const now = ctx.now().getTime() / 1000;
     await pushMetrics(
@@ -115,7 +127,17 @@ export async function backup(ctx: RunContext): Promise<BackupReport> {
   }
 }
 
-function successSamples(ctx: RunContext, records: readonly ComponentRecord[], previous: Manifest | undefined, status: string, seconds: number): Sample[] {
+/** A stored good set is not undone by a retention failure (e.g. another pod's lock): it is logged loudly and retried next run. */
+async function retentionOrWarn(ctx: RunContext): Promise<string[]> {
+  try {
+    return await applyRetention(ctx);
+  } catch (e) {
+    ctx.log.error('retention FAILED; the new set is stored and good, old sets remain until the next run', { error: (e as Error).message });
+    return [];
+  }
+}
+
+function successSamples(ctx: RunContext, records: readonly ComponentRecord[], previous: PreviousSizes | undefined, status: string, seconds: number): Sample[] {
   const now = ctx.now().getTime() / 1000;
   const samples: Sample[] = [
     { name: METRICS.backupLastAttempt, value: now },
@@ -126,8 +148,7 @@ function successSamples(ctx: RunContext, records: readonly ComponentRecord[], pr
   if (status === 'good') samples.push({ name: METRICS.backupLastSuccess, value: now });
   for (const r of records) {
     samples.push({ name: METRICS.backupSize, value: r.bytes, labels: { component: r.name } });
-    const before = previous?.components.find((p) => p.name === r.name);
-    samples.push({ name: METRICS.backupPreviousSize, value: before?.bytes ?? r.bytes, labels: { component: r.name } });
+    samples.push({ name: METRICS.backupPreviousSize, value: previous?.bytes.get(r.name) ?? r.bytes, labels: { component: r.name } });
   }
   return samples;
 }

@@ -15,6 +15,7 @@ import { materializeArtifacts, runHooks } from '../hooks/run.js';
 import { ledgerFor } from '../ledger.js';
 import { pushMetrics } from '../metrics/push.js';
 import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
+import { startCleanup, withinDeadline } from './deadline.js';
 import { readManifest } from './manifest.js';
 
 export interface RestorePlan {
@@ -35,6 +36,8 @@ export interface RestoreOptions {
   /** Drills: restore into scratch targets, never production, no ledger, no hooks that touch production. */
   readonly targets?: Readonly<Record<string, RestoreTarget>>;
   readonly drill?: boolean;
+  /** Drills: sees each verified local copy before it is applied (the table list of a dump). */
+  readonly inspect?: (c: Component, p: Prepared) => Promise<void>;
 }
 
 function request(ctx: RunContext, o: RestoreOptions): Restore {
@@ -90,6 +93,10 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
 }
 
 export async function restore(ctx: RunContext, o: RestoreOptions = {}): Promise<RestorePlan> {
+  return withinDeadline(request(ctx, o).timeout, () => restoreSet(ctx, o));
+}
+
+async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePlan> {
   const v = ctx.values;
   const r = request(ctx, o);
   const started = Date.now();
@@ -102,14 +109,24 @@ export async function restore(ctx: RunContext, o: RestoreOptions = {}): Promise<
   if (done) throw new RefusedError(`restore request ${plan.requestId} already ran (finished ${done.finishedAt}, recorded in ${ledger!.where}); change restore.requestId or the request to restore again`);
   if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
 
+  if (o.drill) {
+    // A drill drops and recreates what it restores into: a server component without a scratch target would be production.
+    const bare = components.filter(({ c }) => 'host' in c && !o.targets?.[c.name]).map(({ c }) => c.name);
+    if (bare.length) throw new RefusedError(`drill restore refused, nothing was changed: no scratch target for ${bare.join(', ')}`);
+  }
   const refusals: string[] = [];
-  for (const { c } of components) refusals.push(...((await handlerFor(c).preconditions?.(c, ctx)) ?? []));
+  // Preconditions guard production; a drill never writes there (its targets are checked by the drill's guard).
+  if (!o.drill) for (const { c } of components) refusals.push(...((await handlerFor(c).preconditions?.(c, ctx)) ?? []));
   if (refusals.length) throw new RefusedError(`restore refused, nothing was changed:\n  ${refusals.join('\n  ')}`);
 
   const prepared = new Map<string, Prepared>();
   const artifactsDir = join(ctx.scratchDir, `restore-artifacts-${manifest.setId}`);
   try {
-    for (const { c, rec } of components) prepared.set(c.name, await handlerFor(c).prepare(c, ctx, rec));
+    for (const { c, rec } of components) {
+      const p = await handlerFor(c).prepare(c, ctx, rec);
+      prepared.set(c.name, p);
+      await o.inspect?.(c, p);
+    }
     ctx.log.info('every component verified; restoring', { set: manifest.setId });
     materializeArtifacts(artifactsDir, manifest.artifacts);
     const hookEnv = { artifactsDir, setId: manifest.setId };
@@ -142,6 +159,7 @@ export async function restore(ctx: RunContext, o: RestoreOptions = {}): Promise<
     ctx.log.info('restore finished', { set: manifest.setId, seconds: (Date.now() - started) / 1000 });
     return plan;
   } catch (e) {
+    startCleanup();
     if (!o.drill) await pushMetrics(v, 'restore', [{ name: METRICS.restoreLastStatus, value: 0 }], ctx.log);
     throw e;
   } finally {

@@ -5,32 +5,36 @@ import { join } from 'node:path';
 import { ProcessError, SafeholdError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import type { RunContext } from '../context.js';
+import type { SecretStore } from '../secrets.js';
 import { endpointOf, requireStreamEngine } from '../engines/index.js';
 import type { Endpoint, StreamEngine } from '../engines/types.js';
-import { clientTooOld, parseVersion } from '../engines/version.js';
+import { strictVerdict } from '../engines/version.js';
 import { drain, feed, pipe, pipeToChecker } from '../process/pipe.js';
-import { run, type ProcessSpec } from '../process/spawn.js';
+import { run, start, type ProcessSpec } from '../process/spawn.js';
 import { backupStdinArgs, dumpArgs } from '../restic/args.js';
 import { summaryOf } from '../restic/client.js';
 import { componentTag, type ComponentRecord } from '../sets.js';
 import type { ComponentHandler, Prepared, RestoreTarget } from './types.js';
 
 function endpoint(c: Component, ctx: RunContext, t?: RestoreTarget): Endpoint {
-  return endpointOf(c, ctx.secrets, t ? { host: t.host, port: t.port, database: t.database, credentials: t.credentials } : {});
+  return targetEndpoint(c, ctx.secrets, t);
 }
 
-/** Refuses a dump tool older than the server, with both versions named. */
-async function checkVersions(engine: StreamEngine, e: Endpoint): Promise<{ client?: string; server?: string }> {
+/** Where a restore into `t` connects (production without `t`); drills run their checks against the same place. */
+export function targetEndpoint(c: Component, secrets: SecretStore, t?: RestoreTarget): Endpoint {
+  const e = endpointOf(c, secrets, t ? { host: t.host, port: t.port, database: t.database, credentials: t.credentials } : {});
+  return t?.connection ? { ...e, ...t.connection } : e;
+}
+
+/** Refuses a dump tool that cannot dump this server (each engine judges; PostgreSQL strictly), or warns. */
+async function checkVersions(engine: StreamEngine, e: Endpoint, ctx: RunContext, component: string): Promise<{ client?: string; server?: string }> {
   const probe = engine.versions?.(e);
   if (!probe) return {};
   const [client, server] = await Promise.all([run(probe.client), run(probe.server)]);
-  const cv = parseVersion(client.stdout);
-  const sv = parseVersion(server.stdout);
-  if (cv && sv) {
-    const problem = clientTooOld(probe.client.cmd.split('/').pop()!, cv, sv);
-    if (problem) throw new SafeholdError(problem);
-  }
-  return { client: cv?.text ?? client.stdout.trim(), server: sv?.text ?? server.stdout.trim() };
+  const verdict = (probe.judge ?? strictVerdict(probe.client.cmd.split('/').pop()!))(client.stdout, server.stdout);
+  if (verdict.refuse) throw new SafeholdError(verdict.refuse);
+  if (verdict.warn) ctx.log.warn(verdict.warn, { component });
+  return { client: verdict.client, server: verdict.server };
 }
 
 const SQL_TRAILER = /-- Dump completed/;
@@ -68,7 +72,7 @@ export const streamHandler: ComponentHandler = {
   async backup(c, ctx, t) {
     const engine = requireStreamEngine(c);
     const e = endpoint(c, ctx);
-    const versions = await checkVersions(engine, e);
+    const versions = await checkVersions(engine, e, ctx, c.name);
     const fileName = engine.fileName(c.name);
     const started = Date.now();
     const store = ctx.restic.spec(backupStdinArgs({ host: t.host, tags: [...t.tags, componentTag(c.name)], filename: fileName }));
@@ -150,9 +154,11 @@ export const streamHandler: ComponentHandler = {
   async apply(c, ctx, _rec, p, o) {
     const engine = requireStreamEngine(c);
     const jobs = 'restoreJobs' in c ? c.restoreJobs : 1;
-    const specs: ProcessSpec[] = engine.restore(endpoint(c, ctx, o.target), p.file!, { jobs, clean: o.clean });
+    const opts = { jobs, clean: o.clean, flush: 'restoreMode' in c && c.restoreMode === 'flush' };
+    const target = endpoint(c, ctx, o.target);
     try {
-      for (const spec of specs) await runWithFile(spec, p.file!);
+      if (engine.restoreFromFile) await engine.restoreFromFile(target, p.file!, opts, { start, scratchDir: ctx.scratchDir, log: ctx.log });
+      else for (const spec of engine.restore(target, p.file!, opts)) await runWithFile(spec, p.file!);
     } finally {
       rmSync(p.file!, { force: true });
     }

@@ -18,6 +18,11 @@ export interface RestoreTarget {
   readonly credentials?: { secretName: string; usernameKey?: string; passwordKey: string };
   /** Kubernetes: server-side dry-run into this namespace instead of creating objects. */
   readonly dryRunNamespace?: string;
+  /**
+   * Literal login settings that replace the component's (a drill sidecar: its superuser, no
+   * password, no TLS). A key present with `undefined` removes that setting.
+   */
+  readonly connection?: { readonly username?: string; readonly password?: string; readonly sslMode?: string };
 }
 
 export interface Prepared {
@@ -27,6 +32,14 @@ export interface Prepared {
 }
 
 export interface ComponentHandler<C extends Component = Component> {
+  /**
+   * How a drill may restore this component without touching production: 'dry-run' = apply()
+   * honours target.dryRunNamespace (server-side dry run, nothing created); 'restore-to' = apply()
+   * writes into the component's restoreTo, which the drill points at a scratch directory.
+   * Stream engines need none (they restore into scratch servers); other handlers without it are
+   * skipped by drills, with a note in the report.
+   */
+  readonly drillMode?: 'dry-run' | 'restore-to';
   backup(c: C, ctx: RunContext, t: BackupTarget): Promise<ComponentRecord>;
   /** Re-reads what was stored and checks it with the restore tool's list mode; returns a problem or undefined. */
   checkStored?(c: C, ctx: RunContext, rec: ComponentRecord): Promise<string | undefined>;

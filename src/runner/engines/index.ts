@@ -12,6 +12,11 @@ export function registerEngine(e: StreamEngine): void {
   STREAM_ENGINES.set(e.type, e);
 }
 
+/** Every registered stream engine (the shared engine test suite runs against each). */
+export function streamEngines(): StreamEngine[] {
+  return [...STREAM_ENGINES.values()];
+}
+
 export function streamEngine(type: string): StreamEngine | undefined {
   return STREAM_ENGINES.get(type);
 }

@@ -1,5 +1,6 @@
 // One interface for every database engine: pure functions that say what to run; commands do the running.
-import type { ProcessSpec } from '../process/spawn.js';
+import type { Logger } from '../log.js';
+import type { ProcessSpec, Running } from '../process/spawn.js';
 
 /** Where a dump comes from or a restore goes: production, or a drill's scratch target. */
 export interface Endpoint {
@@ -18,6 +19,37 @@ export interface VersionProbe {
   readonly client: ProcessSpec;
   /** Prints the server's version. */
   readonly server: ProcessSpec;
+  /**
+   * Judges the two outputs (pure). Default: strictVerdict — refuse a client older than the server
+   * (PostgreSQL's rule); engines whose tools cope with newer servers only warn.
+   */
+  readonly judge?: (clientOut: string, serverOut: string) => VersionVerdict;
+}
+
+/** What a version probe found: the versions to record, and a refusal or a warning. */
+export interface VersionVerdict {
+  readonly client?: string;
+  readonly server?: string;
+  /** The backup must not run: the message says why and what to do. */
+  readonly refuse?: string;
+  /** Logged; the backup runs. */
+  readonly warn?: string;
+}
+
+export interface RestoreOptions {
+  readonly jobs: number;
+  /** Replace what the dump contains in a database that was not recreated. */
+  readonly clean: boolean;
+  /** Redis restoreMode: flush: empty the target before loading. */
+  readonly flush?: boolean;
+}
+
+/** What an engine's restoreFromFile may use: a process starter (the one process module), scratch space, a logger. */
+export interface RestoreIO {
+  readonly start: (spec: ProcessSpec, io?: { stdin?: 'pipe' | 'ignore'; stdout?: 'pipe' | 'ignore' }) => Running;
+  /** A private directory; the engine removes what it creates there. */
+  readonly scratchDir: string;
+  readonly log: Logger;
 }
 
 export interface StreamEngine {
@@ -33,7 +65,12 @@ export interface StreamEngine {
   /** A check of a spooled dump file where no list mode reads stdin (redis-check-rdb, SQL trailer). */
   checkFile?(file: string): ProcessSpec | 'sql-trailer';
   /** Restores from a spooled dump file into the endpoint; run in order. */
-  restore(e: Endpoint, file: string, opts: { jobs: number; clean: boolean }): ProcessSpec[];
+  restore(e: Endpoint, file: string, opts: RestoreOptions): ProcessSpec[];
+  /**
+   * For engines whose restore is more than a list of processes (Redis: a temporary server and a
+   * key-by-key copy). When present it runs instead of the restore() specs.
+   */
+  restoreFromFile?(e: Endpoint, file: string, opts: RestoreOptions, io: RestoreIO): Promise<void>;
   /** Drops the endpoint's database and creates it empty. */
   recreate?(e: Endpoint): ProcessSpec[];
   /** Drops the database (the drill's cleanup, the drop-database Job). */

@@ -1,22 +1,55 @@
 // Version parsing for dump tools and servers: a client older than its server writes empty or broken dumps.
-import type { Version } from './types.js';
+import type { Version, VersionVerdict } from './types.js';
 
-/** First "N.N" (or a PostgreSQL server_version_num like 150018) in a tool's output. */
+/**
+ * The version in a tool's or server's output: a PostgreSQL server_version_num (150018), the
+ * "Distrib X.Y" of mysqldump/mariadb-dump ("Ver 10.19 Distrib 10.11.19-MariaDB": 10.19 is the
+ * client protocol, not the release), a Redis "redis_version:X.Y.Z", else the first "N.N".
+ */
 export function parseVersion(text: string): Version | undefined {
   const t = text.trim();
   if (/^\d{5,6}$/.test(t)) {
     const n = Number(t);
-    return { major: Math.floor(n / 10000), minor: n % 10000, text: t };
+    // 90624 = 9.6.24 (major.minor was the major before 10); 160002 = 16.2
+    return { major: Math.floor(n / 10000), minor: n < 100000 ? Math.floor(n / 100) % 100 : n % 10000, text: t };
   }
-  const m = /(\d+)\.(\d+)(?:\.\d+)?/.exec(t);
+  const m = /Distrib (\d+)\.(\d+)(?:\.\d+)?/.exec(t) ?? /redis_version:(\d+)\.(\d+)(?:\.\d+)?/.exec(t) ?? /(\d+)\.(\d+)(?:\.\d+)?/.exec(t);
   if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]), text: m[0] };
+  return { major: Number(m[1]), minor: Number(m[2]), text: m[0].replace(/^(Distrib |redis_version:)/, '') };
 }
 
-/** Why this client cannot safely dump this server, or undefined. PostgreSQL: the client major must be ≥ the server's. */
+/**
+ * Why this client cannot safely dump this server, or undefined: the client's major must be at
+ * least the server's (before PostgreSQL 10, major.minor).
+ */
 export function clientTooOld(tool: string, client: Version, server: Version): string | undefined {
   if (client.major < server.major || (client.major === server.major && client.minor < server.minor && client.major < 10)) {
     return `${tool} ${client.text} is older than the server ${server.text}; use a runner image whose ${tool} is at least ${server.major}`;
   }
   return undefined;
+}
+
+/** Both versions as recorded in the manifest: the parsed "X.Y.Z", or the raw output when unparsable. */
+function recorded(clientOut: string, serverOut: string): { client?: Version; server?: Version; texts: { client: string; server: string } } {
+  const client = parseVersion(clientOut);
+  const server = parseVersion(serverOut);
+  return { client, server, texts: { client: client?.text ?? clientOut.trim(), server: server?.text ?? serverOut.trim() } };
+}
+
+/** The default judge (PostgreSQL): a client older than the server is refused. */
+export function strictVerdict(tool: string): (clientOut: string, serverOut: string) => VersionVerdict {
+  return (clientOut, serverOut) => {
+    const { client, server, texts } = recorded(clientOut, serverOut);
+    const problem = client && server ? clientTooOld(tool, client, server) : undefined;
+    return { ...texts, ...(problem ? { refuse: problem } : {}) };
+  };
+}
+
+/** For tools that usually cope with newer servers (mysqldump/mariadb-dump): the same rule, but a warning. */
+export function lenientVerdict(tool: string): (clientOut: string, serverOut: string) => VersionVerdict {
+  return (clientOut, serverOut) => {
+    const { client, server, texts } = recorded(clientOut, serverOut);
+    const problem = client && server ? clientTooOld(tool, client, server) : undefined;
+    return { ...texts, ...(problem ? { warn: `${problem} (continuing: a dump that fails will fail the backup)` } : {}) };
+  };
 }

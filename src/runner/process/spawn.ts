@@ -14,6 +14,10 @@ export interface ProcessSpec {
   /** What an exit code means, for the error message (restic: 3 = partial). */
   readonly meaning?: (code: number | null, stderr: string) => string | undefined;
   readonly timeoutMs?: number;
+  /** Text written to the child's stdin, which is then closed (a psql script: SQL never goes into argv). */
+  readonly input?: string;
+  /** The tool writes its diagnostics to stdout (redis-check-rdb): run() reports that tail on failure. */
+  readonly diagnosticsOnStdout?: boolean;
 }
 
 export interface Exit {
@@ -34,6 +38,12 @@ export interface Running {
 
 const STDERR_KEEP = 16 * 1024;
 
+/** The run's deadline (epoch ms): every process still running then is stopped, so the run fails cleanly before Kubernetes kills the pod. */
+let deadline: number | undefined;
+export function setDeadline(epochMs: number | undefined): void {
+  deadline = epochMs;
+}
+
 export function display(spec: ProcessSpec): string {
   return [spec.cmd, ...spec.args].map((a) => (/^[\w./=:,@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
@@ -43,9 +53,13 @@ export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore
   const child = spawn(spec.cmd, [...spec.args], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
-    stdio: [io.stdin ?? 'pipe', io.stdout ?? 'pipe', 'pipe'],
+    stdio: [spec.input !== undefined ? 'pipe' : (io.stdin ?? 'pipe'), io.stdout ?? 'pipe', 'pipe'],
     shell: false,
   });
+  if (spec.input !== undefined) {
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(spec.input);
+  }
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
@@ -53,12 +67,14 @@ export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore
   });
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
-  if (spec.timeoutMs) {
+  const untilDeadline = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
+  const timeoutMs = Math.min(spec.timeoutMs ?? Infinity, untilDeadline ?? Infinity);
+  if (Number.isFinite(timeoutMs)) {
     timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    }, spec.timeoutMs);
+    }, timeoutMs);
     timer.unref();
   }
   const exit = new Promise<Exit>((resolve) => {
@@ -67,7 +83,7 @@ export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code: code ?? (signal ? null : 127), signal, stderr: timedOut ? `${stderr}\ntimed out after ${spec.timeoutMs} ms` : stderr });
+      resolve({ code: code ?? (signal ? null : 127), signal, stderr: timedOut ? `${stderr}\nstopped: timed out after ${Math.round(timeoutMs / 1000)} s (the run's timeout or the step's)` : stderr });
     });
   });
   // A consumer that dies must not crash us with EPIPE; its exit code tells the story.
@@ -110,7 +126,10 @@ export async function run(spec: ProcessSpec, input?: string | Buffer, opts: { ma
   });
   if (input !== undefined) p.stdin.end(input);
   const e = await p.exit;
-  if (!succeeded(spec, e)) throw failure(spec, e);
+  if (!succeeded(spec, e)) {
+    const out = spec.diagnosticsOnStdout ? Buffer.concat(chunks).toString('utf8').slice(-STDERR_KEEP) : '';
+    throw failure(spec, out ? { ...e, stderr: `${e.stderr}${out}` } : e);
+  }
   return { ...e, stdout: Buffer.concat(chunks).toString('utf8') };
 }
 

@@ -75,25 +75,17 @@ export class Restic {
     }
   }
 
-  async exists(): Promise<boolean> {
-    try {
-      await this.run(a.catConfigArgs());
-      return true;
-    } catch (e) {
-      if (e instanceof ProcessError && /Is there a repository|unable to open config file|does not exist|NoSuchKey|Not Found|404/i.test(e.stderrTail)) return false;
-      if (e instanceof ProcessError && e.code === 10) return false;
-      throw e;
-    }
-  }
-
-  /** Opens the repository, creating it on first use; clears stale locks (only stale ones). */
+  /** Opens the repository (one restic call): clears stale locks only; creates the repository on first use. */
   async open(opts: { create: boolean }): Promise<void> {
-    if (!(await this.exists())) {
+    try {
+      await this.run(a.unlockArgs());
+    } catch (e) {
+      const missing = e instanceof ProcessError && (e.code === 10 || /Is there a repository|unable to open config file|does not exist|NoSuchKey|NoSuchBucket|Not Found|404/i.test(e.stderrTail));
+      if (!missing) throw e;
       if (!opts.create) throw new RepositoryError(`no restic repository at ${this.access.location}`);
       this.log.info('restic: initializing repository', { repository: this.access.location });
       await this.run(a.initArgs());
     }
-    await this.run(a.unlockArgs());
   }
 
   async snapshots(filter: a.SnapshotFilter): Promise<Snapshot[]> {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh Debian 12 machine (servers included) and runs the whole suite.
+# Prints a final "N passed, N failed" line and exits non-zero when any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-test-deps.sh
+npm ci --no-audit --no-fund
+npx tsc --noEmit
+
+mkdir -p .tmp
+report=.tmp/vitest-report.json
+rm -f "$report"
+status=0
+SAFEHOLD_IMAGE_TESTS="${SAFEHOLD_IMAGE_TESTS:-1}" npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@" || status=$?
+
+if [ ! -s "$report" ]; then
+  echo "0 passed, 1 failed (vitest wrote no report; exit $status)"
+  exit 1
+fi
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const failed = r.numFailedTests + (r.numFailedTestSuites || 0) - 0;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : "") + (r.numFailedTestSuites ? ` (${r.numFailedTestSuites} suite(s) failed to run)` : ""));
+  process.exit(r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success ? 1 : 0);
+' "$report" || status=1
+exit "$status"

@@ -1,0 +1,80 @@
+// Exec hooks: run a command in a pod picked by label selector, through the API's exec endpoint (WebSocket).
+import { Writable } from 'node:stream';
+import { Exec, type V1Status } from '@kubernetes/client-node';
+import { SafeholdError } from '../../errors.js';
+import type { Hook } from '../../values/hooks.js';
+import type { RunContext } from '../context.js';
+import { MAX_ARTIFACT_BYTES } from '../hooks/run.js';
+import { kubeClient, type KubeObject } from './client.js';
+
+type ExecHook = Extract<Hook, { type: 'exec' }>;
+
+interface PodLike extends KubeObject {
+  spec?: { containers?: Array<{ name: string }> };
+  status?: { phase?: string };
+}
+
+/** The pod an exec hook runs in: the first Running, not terminating pod by name. Pure. */
+export function pickPod(pods: readonly PodLike[]): PodLike | undefined {
+  return pods
+    .filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))[0];
+}
+
+/** Collects a bounded stream into a string; beyond the limit the hook fails (an artifact must be small). */
+class Collect extends Writable {
+  text = '';
+  overflow = false;
+  constructor(readonly max: number) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    if (this.text.length + chunk.length > this.max) this.overflow = true;
+    else this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+function exitCodeOf(s: V1Status): string | undefined {
+  return s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+}
+
+/** Runs the hook's command; resolves its stdout, rejects with the exit code and stderr tail. */
+export async function runExecHook(h: ExecHook, ctx: RunContext, args: string[], timeoutMs: number): Promise<string> {
+  const client = kubeClient();
+  const ns = h.namespace ?? ctx.values.namespace;
+  const pod = pickPod((await client.list('v1', 'Pod', ns, h.selector)) as PodLike[]);
+  if (!pod) throw new SafeholdError(`no Running pod matches ${h.selector} in namespace ${ns}`);
+  const podName = pod.metadata!.name!;
+  const container = h.container ?? pod.spec?.containers?.[0]?.name;
+  if (!container) throw new SafeholdError(`pod ${ns}/${podName} has no container`);
+  const stdout = new Collect(MAX_ARTIFACT_BYTES);
+  const stderr = new Collect(64 * 1024);
+  ctx.log.info('exec hook', { hook: h.name, pod: `${ns}/${podName}`, container });
+  return new Promise<string>((resolve, reject) => {
+    let settled = false;
+    let socket: { close(): void } | undefined;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket?.close();
+      if (err) reject(err);
+      else resolve(stdout.text);
+    };
+    const timer = setTimeout(() => finish(new SafeholdError(`exec in ${ns}/${podName} timed out after ${timeoutMs} ms (the API server does not stop the process in the pod)`)), timeoutMs);
+    new Exec(client.config)
+      .exec(ns, podName, container, args, stdout, stderr, null, false, (status) => {
+        const tail = stderr.text.trim().split('\n').slice(-5).join('\n  stderr: ');
+        if (stdout.overflow) finish(new SafeholdError(`exec in ${ns}/${podName}: output larger than ${MAX_ARTIFACT_BYTES} bytes`));
+        else if (status.status === 'Success') finish();
+        else finish(new SafeholdError(`exec in ${ns}/${podName} [${container}] failed${exitCodeOf(status) ? ` with exit code ${exitCodeOf(status)}` : ''}: ${status.message ?? status.reason ?? 'unknown'}${tail ? `\n  stderr: ${tail}` : ''}`));
+      })
+      .then((ws) => {
+        socket = ws;
+        if (settled) ws.close();
+        ws.on?.('close', () => setTimeout(() => finish(new SafeholdError(`exec in ${ns}/${podName}: connection closed before an exit status`)), 50));
+      })
+      .catch((e: Error) => finish(new SafeholdError(`exec in ${ns}/${podName}: ${e.message}`)));
+  });
+}

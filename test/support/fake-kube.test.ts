@@ -1,0 +1,134 @@
+// The fake Kubernetes API answers the way the real one does, as seen through @kubernetes/client-node.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Exec, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeKube } from './fake-kube.js';
+
+const ASTARTE = { group: 'api.astarte-platform.org', version: 'v1alpha2', kind: 'Astarte', plural: 'astartes', namespaced: true };
+
+let fake: FakeKube;
+let api: KubernetesObjectApi;
+let kc: KubeConfig;
+
+async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ code: number; body: any }> {
+  const res = await fetch(`${fake.url}${path}`, { method, headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { code: res.status, body: await res.json() };
+}
+
+beforeAll(async () => {
+  fake = await FakeKube.start({ types: [ASTARTE], namespaces: ['default', 'astarte'] });
+  kc = new KubeConfig();
+  kc.loadFromFile(fake.writeKubeconfig(mkdtempSync(join(tmpdir(), 'fake-kube-'))));
+  api = KubernetesObjectApi.makeApiClient(kc);
+});
+afterAll(() => fake.stop());
+
+describe('fake Kubernetes API', () => {
+  it('refuses requests without the token (401 Status)', async () => {
+    const res = await fetch(`${fake.url}/api/v1`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+  });
+
+  it('serves discovery so that client-node maps kinds to plurals, custom resources included', async () => {
+    const created = await api.create({ apiVersion: 'api.astarte-platform.org/v1alpha2', kind: 'Astarte', metadata: { name: 'astarte', namespace: 'astarte' }, spec: { version: '1.2.0' } } as any);
+    expect(created.metadata?.uid).toBeTruthy();
+    expect(fake.requests.some((r) => r.path === '/apis/api.astarte-platform.org/v1alpha2')).toBe(true);
+    expect(fake.requests.some((r) => r.method === 'POST' && r.path === '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes')).toBe(true);
+    const groups = await call('GET', '/apis');
+    expect(groups.body.groups.map((g: any) => g.name)).toEqual(expect.arrayContaining(['apps', 'api.astarte-platform.org']));
+  });
+
+  it('adds server-set fields on create, answers 409 AlreadyExists and 404 NotFound with Status bodies', async () => {
+    const s = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ca', namespace: 'astarte' }, stringData: { 'tls.key': 'secret' } };
+    const first = await call('POST', '/api/v1/namespaces/astarte/secrets', s);
+    expect(first.code).toBe(201);
+    expect(first.body.metadata).toMatchObject({ uid: expect.any(String), resourceVersion: expect.any(String), creationTimestamp: expect.any(String), managedFields: expect.any(Array) });
+    expect(first.body.data['tls.key']).toBe(Buffer.from('secret').toString('base64'));
+    expect(first.body.type).toBe('Opaque');
+    const again = await call('POST', '/api/v1/namespaces/astarte/secrets', s);
+    expect(again).toMatchObject({ code: 409, body: { kind: 'Status', reason: 'AlreadyExists', message: 'secrets "ca" already exists' } });
+    const missing = await call('GET', '/api/v1/namespaces/astarte/secrets/nope');
+    expect(missing).toMatchObject({ code: 404, body: { reason: 'NotFound', message: 'secrets "nope" not found', details: { name: 'nope', kind: 'secrets' } } });
+    const noNs = await call('POST', '/api/v1/namespaces/ghost/secrets', { ...s, metadata: { name: 'x' } });
+    expect(noNs).toMatchObject({ code: 404, body: { message: 'namespaces "ghost" not found' } });
+    const withRv = await call('POST', '/api/v1/namespaces/astarte/secrets', { ...s, metadata: { name: 'y', resourceVersion: '5' } });
+    expect(withRv.code).toBe(500);
+  });
+
+  it('lists with label selectors; built-in items come without apiVersion/kind, custom resources with them', async () => {
+    for (const [name, tier] of [['a', 'db'], ['b', 'web'], ['c', 'db']]) await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { tier } } });
+    const db = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=tier%3Ddb');
+    expect(db.body.kind).toBe('ConfigMapList');
+    expect(db.body.items.map((i: any) => i.metadata.name)).toEqual(['a', 'c']);
+    expect(db.body.items[0].kind).toBeUndefined();
+    const notDb = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=tier%20notin%20(db)');
+    expect(notDb.body.items.map((i: any) => i.metadata.name)).toEqual(['b']);
+    const crs = await call('GET', '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes');
+    expect(crs.body.items[0].kind).toBe('Astarte');
+  });
+
+  it('PUT with a stale resourceVersion is a 409 Conflict; merge and strategic patches bump resourceVersion and generation', async () => {
+    await call('POST', '/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+    const cur = (await call('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body;
+    const patched = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': 'now' } }, spec: { containers: [{ name: 'c', image: 'y' }] } } } }, 'application/strategic-merge-patch+json');
+    expect(patched.code).toBe(200);
+    expect(patched.body.spec.template.metadata).toEqual({ labels: { a: 'b' }, annotations: { 'kubectl.kubernetes.io/restartedAt': 'now' } });
+    expect(patched.body.spec.template.spec.containers).toEqual([{ name: 'c', image: 'y' }]);
+    expect(Number(patched.body.metadata.resourceVersion)).toBeGreaterThan(Number(cur.metadata.resourceVersion));
+    expect(patched.body.metadata.generation).toBe(2);
+    const stale = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web', cur);
+    expect(stale).toMatchObject({ code: 409, body: { reason: 'Conflict' } });
+    const staleMerge = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { metadata: { resourceVersion: cur.metadata.resourceVersion }, spec: { replicas: 3 } }, 'application/merge-patch+json');
+    expect(staleMerge.code).toBe(409);
+    const crSmp = await call('PATCH', '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes/astarte', { spec: {} }, 'application/strategic-merge-patch+json');
+    expect(crSmp.code).toBe(415);
+  });
+
+  it('dryRun=All validates and stores nothing', async () => {
+    const res = await call('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } });
+    expect(res.code).toBe(201);
+    expect(fake.object('v1', 'ConfigMap', 'default', 'dry')).toBeUndefined();
+    const bad = await call('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name' } });
+    expect(bad).toMatchObject({ code: 422, body: { reason: 'Invalid' } });
+  });
+
+  it('a controller flips Ready to True some time after create', async () => {
+    fake.readyAfter('api.astarte-platform.org/v1alpha2', 'Astarte', 150);
+    await call('POST', '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes', { apiVersion: 'api.astarte-platform.org/v1alpha2', kind: 'Astarte', metadata: { name: 'second' }, spec: {} });
+    await new Promise((r) => setTimeout(r, 40));
+    expect(fake.object('api.astarte-platform.org/v1alpha2', 'Astarte', 'astarte', 'second')?.status.conditions).toMatchObject([{ type: 'Ready', status: 'False' }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fake.object('api.astarte-platform.org/v1alpha2', 'Astarte', 'astarte', 'second')?.status.conditions).toMatchObject([{ type: 'Ready', status: 'True' }]);
+  });
+
+  it('runs a registered command through the pods/exec WebSocket, with exit codes on the status channel', async () => {
+    fake.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'atlas-0', namespace: 'default' }, spec: { containers: [{ name: 'atlas' }] }, status: { phase: 'Running' } });
+    fake.onExec('timestamp', (r) => (r.command[1] === 'fetch' ? { stdout: '12345\n' } : { stderr: 'bad args', exitCode: 2 }));
+    const run = (command: string[]) =>
+      new Promise<{ out: string; status: any }>((resolve, reject) => {
+        let out = '';
+        const stdout = new Writable({ write: (c, _e, d) => ((out += c.toString()), d()) });
+        const stderr = new Writable({ write: (_c, _e, d) => d() });
+        new Exec(kc).exec('default', 'atlas-0', 'atlas', command, stdout, stderr, null, false, (status) => resolve({ out, status })).catch(reject);
+      });
+    expect(await run(['timestamp', 'fetch'])).toEqual({ out: '12345\n', status: { metadata: {}, status: 'Success' } });
+    const failed = await run(['timestamp', 'nope']);
+    expect(failed.status).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '2' }] } });
+  });
+
+  it('enforces Role rules when given (403 Forbidden like the RBAC authorizer)', async () => {
+    fake.enforceRbac(new Map([['default', [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: ['a'] }]]]));
+    try {
+      expect((await call('GET', '/api/v1/namespaces/default/configmaps/a')).code).toBe(200);
+      const denied = await call('GET', '/api/v1/namespaces/default/configmaps/b');
+      expect(denied).toMatchObject({ code: 403, body: { reason: 'Forbidden' } });
+      expect((await call('GET', '/api/v1/namespaces/default/configmaps')).code).toBe(403);
+    } finally {
+      fake.enforceRbac(undefined);
+    }
+  });
+});
