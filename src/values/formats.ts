@@ -16,19 +16,20 @@ export const dnsSubdomain = z
   .max(253, 'must be at most 253 characters')
   .regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain (lowercase letters, digits, "-", ".")');
 
-const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+/** Days, hours, minutes, seconds in that order: a subset of Prometheus durations (alerts use them as is). */
+const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
-/** Seconds in a duration such as `1h`, `90m`, `1h30m`, `45s`; undefined when malformed. */
+/** Seconds in a duration such as `1h`, `90m`, `1h30m`, `45s`, `8d`; undefined when malformed. */
 export function durationSeconds(text: string): number | undefined {
   const m = DURATION.exec(text);
   if (!m || text === '') return undefined;
-  const [h, min, s] = [m[1], m[2], m[3]].map((x) => Number(x ?? 0));
-  return h * 3600 + min * 60 + s;
+  const [d, h, min, s] = [m[1], m[2], m[3], m[4]].map((x) => Number(x ?? 0));
+  return d * 86400 + h * 3600 + min * 60 + s;
 }
 
 export const duration = z
   .string()
-  .refine((s) => (durationSeconds(s) ?? 0) > 0, 'must be a duration like 30s, 15m, 1h or 1h30m');
+  .refine((s) => (durationSeconds(s) ?? 0) > 0, 'must be a duration like 30s, 15m, 1h, 1h30m or 8d');
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -55,7 +56,7 @@ export function cronProblem(expr: string): string | undefined {
   if (CRON_MACROS.includes(text)) return undefined;
   if (/^(TZ|CRON_TZ)=/.test(text)) return 'must not carry TZ=; use timeZone instead';
   const parts = text.split(/\s+/);
-  if (parts.length !== 5) return `must have 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`;
+  if (parts.length !== 5) return `must have 5 fields (minute hour day-of-month month day-of-week), found ${parts.length}`;
   for (let i = 0; i < 5; i++) {
     const f = CRON_FIELDS[i];
     for (const item of parts[i].split(',')) {

@@ -111,12 +111,15 @@ export function parseValues(text: string, file = '<values>'): Values {
     throw new ValuesError(problems);
   }
 
-  for (const s of findInlineSecrets(raw)) at(nodeFor(doc, s.path)?.range?.[0], s.path, s.message);
+  const inline = findInlineSecrets(raw);
+  for (const s of inline) at(nodeFor(doc, s.path)?.range?.[0], s.path, s.message);
+  // A credential already reported is not reported again as a shape problem.
+  const credentialKeys = new Set(inline.map((s) => formatPath(s.path)));
   const parsed = valuesSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      if (credentialKeys.has(formatPath(issue.path))) continue;
       if (issue.code === 'unrecognized_keys') {
-        const credentialKeys = new Set(findInlineSecrets(raw).map((s) => formatPath(s.path)));
         for (const k of issue.keys) if (!credentialKeys.has(formatPath([...issue.path, k]))) at(nodeFor(doc, issue.path, k)?.range?.[0], [...issue.path, k], 'unknown field');
       } else {
         const disc = 'discriminator' in issue ? issue.discriminator : undefined;

@@ -64,6 +64,8 @@ export function findInlineSecrets(doc: unknown, path: (string | number)[] = []):
   } else if (doc && typeof doc === 'object') {
     for (const [k, v] of Object.entries(doc)) {
       const here = [...path, k];
+      // kubeseal output: keys are Secret keys (often "password"), values are ciphertext.
+      if (k === 'encryptedData' && path[path.length - 1] === 'sealedSecret') continue;
       const scalar = typeof v === 'string' || typeof v === 'number';
       const isHeaderValue = path[path.length - 1] === 'headers' && SENSITIVE_HEADER.test(k) && typeof v === 'string';
       if ((scalar && CREDENTIAL_KEY.test(k)) || isHeaderValue) {
