@@ -56,7 +56,8 @@ export class BackupCronJob extends Construct {
             activeDeadlineSeconds: durationSeconds(v.timeout),
             podFailurePolicy: {
               rules: [
-                { action: 'FailJob', onExitCodes: { containerName: RUNNER_CONTAINER, operator: 'In', values: [...PERMANENT_EXIT_CODES] } },
+                // onPodConditions: [] because the 1.27 schema requires the field (optional from 1.28).
+                { action: 'FailJob', onExitCodes: { containerName: RUNNER_CONTAINER, operator: 'In', values: [...PERMANENT_EXIT_CODES] }, onPodConditions: [] },
                 // An evicted or preempted pod does not use up the retry.
                 { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
               ],

@@ -5,7 +5,7 @@ import { durationSeconds } from '../values/formats.js';
 import type { Component } from '../values/components.js';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
-import { dnsLabelFrom, standardLabels, type BackupSetNames } from './names.js';
+import { byCodeUnit, dnsLabelFrom, standardLabels, type BackupSetNames } from './names.js';
 import { restrictedContainerSecurityContext } from './pod-security.js';
 import { containerResources, runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
@@ -63,7 +63,7 @@ export function drillProblems(v: Values): RuleIssue[] {
 function sidecars(v: Values): { containers: k8s.Container[]; volumes: k8s.Volume[] } {
   const containers: k8s.Container[] = [];
   const volumes: k8s.Volume[] = [];
-  const targets = Object.entries(v.drill?.targets ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const targets = Object.entries(v.drill?.targets ?? {}).sort(([a], [b]) => byCodeUnit(a, b));
   for (const [name, t] of targets) {
     const c = v.components.find((x) => x.name === name);
     const recipe = c && SIDECARS[c.type];

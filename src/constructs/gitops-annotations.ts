@@ -11,7 +11,7 @@
 //                                                   so a running restore is never killed half-way and its
 //                                                   logs stay until someone deletes it.
 //   and never kustomize.toolkit.fluxcd.io/force: enabled: it recreates objects with immutable-field
-//   changes, i.e. re-runs the Job (fluxcd/flux2#2440).
+//   changes — the same docs: "to rerun them when their container image changes" (and flux#2440).
 //
 // Argo CD (sync options, https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/#no-prune-resources;
 // compare options, https://argo-cd.readthedocs.io/en/stable/user-guide/compare-options/):
@@ -28,10 +28,13 @@
 //   Argo CD has no create-only option (argo-cd#3843): if the Job template changes while the request
 //   is still in git (a safehold upgrade, new resources), the sync reports an immutable-field error
 //   until the request is removed — or set ignoreDifferences for batch/Job /spec with
-//   RespectIgnoreDifferences=true on the Application.
+//   RespectIgnoreDifferences=true on the Application. IgnoreExtraneous only affects the sync status:
+//   a failed restore Job keeps the Application Degraded until someone deletes it, which is the point.
 //
 // Helm (charts/): helm.sh/resource-policy: keep leaves the Job in place when the request disappears
 // from the chart (https://helm.sh/docs/howto/charts_tips_and_tricks/#tell-helm-not-to-uninstall-a-resource).
+// Helm has no create-only policy either (its hooks are re-created on upgrade): like Argo CD, a changed
+// Job template fails `helm upgrade` while the request is still in the values.
 //
 // No ttlSecondsAfterFinished: a controller re-creates a Job deleted by its TTL and it runs again
 // (FIELD-NOTES 9). The runner's ledger (contract/requests.ts) is the second line of defence.

@@ -2,6 +2,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Values } from '../values/schema.js';
+import { rbacRules } from './rbac-rules.js';
 import { selectorLabels, standardLabels, type BackupSetNames } from './names.js';
 
 /** The API server as pods reach it: the Service port and the usual endpoint port. */
@@ -16,7 +17,7 @@ function urlPort(url: string): number {
  * TCP ports the runner connects to, or undefined when they cannot be known (a command hook may
  * talk to anything): then every TCP port is allowed.
  */
-export function egressTcpPorts(v: Values, apiAccess: boolean): number[] | undefined {
+export function egressTcpPorts(v: Values): number[] | undefined {
   const hooks = [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore];
   for (const check of v.drill?.checks ?? []) if ('hook' in check) hooks.push(check.hook);
   if (hooks.some((h) => h.type === 'command')) return undefined;
@@ -26,21 +27,20 @@ export function egressTcpPorts(v: Values, apiAccess: boolean): number[] | undefi
   if (v.repository.s3) ports.add(urlPort(v.repository.s3.endpoint));
   if (v.monitoring.enabled && v.monitoring.pushgateway) ports.add(urlPort(v.monitoring.pushgateway));
   for (const h of hooks) if (h.type === 'http') ports.add(urlPort(h.url));
-  if (apiAccess || hooks.some((h) => h.type === 'exec')) API_SERVER_PORTS.forEach((p) => ports.add(p));
+  if (rbacRules(v).size > 0) API_SERVER_PORTS.forEach((p) => ports.add(p));
   return [...ports].sort((a, b) => a - b);
 }
 
 export interface RunnerNetworkPolicyProps {
   readonly values: Values;
   readonly names: BackupSetNames;
-  readonly apiAccess: boolean;
 }
 
 export class RunnerNetworkPolicy extends Construct {
   constructor(scope: Construct, id: string, props: RunnerNetworkPolicyProps) {
     super(scope, id);
     const { names } = props;
-    const tcp = egressTcpPorts(props.values, props.apiAccess);
+    const tcp = egressTcpPorts(props.values);
     const dns: k8s.NetworkPolicyPort[] = ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(53) }));
     new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name: names.runner, namespace: names.namespace, labels: standardLabels(names, 'network-policy') },

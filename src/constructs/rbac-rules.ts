@@ -1,6 +1,7 @@
 // The least privilege a backup set needs, as RBAC rules per namespace (pure: values in, rules out).
+import type { Hook } from '../values/hooks.js';
 import type { Values } from '../values/schema.js';
-import { backupSetNames } from './names.js';
+import { backupSetNames, byCodeUnit, type RunnerComponent } from './names.js';
 
 export interface RbacRule {
   readonly apiGroups: string[];
@@ -45,7 +46,7 @@ class Grants {
     }
     const out = new Map<string, RbacRule[]>();
     const grants = [...this.byKey.values()].sort(
-      (a, b) => a.ns.localeCompare(b.ns) || a.group.localeCompare(b.group) || a.resource.localeCompare(b.resource) || (a.names ? 1 : 0) - (b.names ? 1 : 0) || String(a.names).localeCompare(String(b.names)),
+      (a, b) => byCodeUnit(a.ns, b.ns) || byCodeUnit(a.group, b.group) || byCodeUnit(a.resource, b.resource) || (a.names ? 1 : 0) - (b.names ? 1 : 0) || byCodeUnit(String(a.names), String(b.names)),
     );
     for (const g of grants) {
       const wide = g.names ? unrestricted.get(JSON.stringify([g.ns, g.group, g.resource])) : undefined;
@@ -55,7 +56,7 @@ class Grants {
       rules.push({ apiGroups: [g.group], resources: [g.resource], verbs, ...(g.names ? { resourceNames: g.names } : {}) });
       out.set(g.ns, rules);
     }
-    return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    return new Map([...out.entries()].sort(([a], [b]) => byCodeUnit(a, b)));
   }
 }
 
@@ -120,7 +121,21 @@ export function rbacRules(v: Values): Map<string, RbacRule[]> {
   return grants.rules();
 }
 
-/** Whether runner pods need a service account token at all. */
-export function needsApiAccess(v: Values): boolean {
-  return rbacRules(v).size > 0;
+/**
+ * Whether a runner pod needs a service account token. All pods share one account (its Role is
+ * the union), but only pods that call the API mount a token: a database-only backup never does,
+ * even while a restore request gives the account write access.
+ */
+export function needsApiAccess(v: Values, component: RunnerComponent): boolean {
+  const exec = (hooks: readonly Hook[]) => hooks.some((h) => h.type === 'exec');
+  switch (component) {
+    case 'backup':
+      return v.components.some((c) => c.type === 'kubernetes') || exec(v.hooks.preBackup) || exec(v.hooks.postBackup);
+    case 'drill':
+      return exec((v.drill?.checks ?? []).flatMap((c) => ('hook' in c ? [c.hook] : [])));
+    case 'restore':
+    case 'drop-database':
+      // The ledger of finished requests lives in a ConfigMap.
+      return true;
+  }
 }

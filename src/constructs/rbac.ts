@@ -11,9 +11,6 @@ export interface RunnerRbacProps {
 }
 
 export class RunnerRbac extends Construct {
-  /** True when the set needs the Kubernetes API; pods then mount the service account token. */
-  readonly apiAccess: boolean;
-
   constructor(scope: Construct, id: string, props: RunnerRbacProps) {
     super(scope, id);
     const { names } = props;
@@ -24,9 +21,7 @@ export class RunnerRbac extends Construct {
       automountServiceAccountToken: false,
     });
 
-    const rules = rbacRules(props.values);
-    this.apiAccess = rules.size > 0;
-    for (const [ns, nsRules] of rules) {
+    for (const [ns, nsRules] of rbacRules(props.values)) {
       new k8s.KubeRole(this, `Role-${ns}`, {
         metadata: { name: names.runner, namespace: ns, labels },
         rules: nsRules.map((r) => ({ ...r })),

@@ -18,9 +18,12 @@ export const SIDECAR_PORTS: Partial<Record<Component['type'], number>> = {
  */
 export const DRILL_NAMESPACE = 'safehold-drill';
 
+/** Every database a drill creates by default starts so; an existing database without it is never dropped by a drill. */
+export const DRILL_DATABASE_PREFIX = 'safehold_drill_';
+
 /** The scratch database a drill creates (and always drops) for a component: safehold_drill_<component>. */
 export function drillDatabaseName(component: string): string {
-  const name = `safehold_drill_${component.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+  const name = `${DRILL_DATABASE_PREFIX}${component.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
   if (name.length <= 63) return name;
   // PostgreSQL truncates identifiers at 63 bytes: keep names distinct with a short hash.
   let h = 0;

@@ -48,7 +48,8 @@ export function referencedSecrets(v: Values): Map<string, string[]> {
     const cr = t.credentials as { secretName: string; usernameKey?: string; passwordKey: string } | undefined;
     if (cr) add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
   }
-  return new Map([...refs.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, s]) => [k, [...s].sort()]));
+  // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
+  return new Map([...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, s]) => [k, [...s].sort()]));
 }
 
 /** restic host name pinned per application so retention groups across pods with random names. */

@@ -1,7 +1,7 @@
 // Fuzzes the loader with generated malformed documents: never a crash or hang, always a clean located error;
 // and ajv on values.schema.json never disagrees with zod where the JSON schema can express the rule.
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ValuesError } from '../../src/errors.js';
@@ -94,7 +94,7 @@ function makeCase(n: number): string {
 }
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
-addFormats(ajv);
+addFormatsModule.default(ajv);
 const validate = ajv.compile(valuesJsonSchema());
 
 describe('values loader fuzz', () => {

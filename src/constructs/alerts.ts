@@ -1,0 +1,176 @@
+// The PrometheusRule: alert when backups (and drills) stop succeeding, fail, vanish, shrink or go stale.
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { METRICS, PUSH_JOB } from '../contract/metrics.js';
+import { durationSeconds } from '../values/formats.js';
+import type { Values } from '../values/schema.js';
+import { standardLabels, type BackupSetNames } from './names.js';
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: { readonly summary: string; readonly description: string };
+}
+
+export interface AlertRuleGroup {
+  readonly name: string;
+  readonly rules: AlertRule[];
+}
+
+/**
+ * Series the runner pushes carry the grouping labels namespace, app and (when set) instance
+ * (contract/metrics.ts). Prometheus must scrape the Pushgateway with `honor_labels: true`, or
+ * these labels arrive renamed to exported_*.
+ */
+function pushSelector(v: Values, extra: string[] = []): string {
+  // instance="" matches series without the label: a set without instance never sees another's.
+  const matchers = [`namespace="${v.namespace}"`, `app="${v.name}"`, `instance="${v.instance ?? ''}"`];
+  return `{${[...matchers, ...extra].join(',')}}`;
+}
+
+/** Rule groups for one backup set: the spec of its PrometheusRule, and what promtool checks. */
+export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGroup[] {
+  const a = v.monitoring.alerts;
+  const maxAge = durationSeconds(a.maxAge)!;
+  const drillMaxAge = durationSeconds(a.drillMaxAge)!;
+  const set = `${v.namespace}/${names.prefix}`;
+  const sel = pushSelector(v);
+  const severe = { severity: a.severity };
+  const warning = { severity: 'warning' };
+  const jobs = `kubectl -n ${v.namespace} get jobs -l app.kubernetes.io/instance=${names.prefix}`;
+  const groups: AlertRuleGroup[] = [];
+  const pushgateway = v.monitoring.pushgateway;
+
+  if (pushgateway) {
+    groups.push({
+      name: `safehold/${set}/backup`,
+      rules: [
+        {
+          alert: 'SafeholdBackupTooOld',
+          expr: `time() - ${METRICS.backupLastSuccess}${sel} > ${maxAge}`,
+          for: a.for,
+          labels: severe,
+          annotations: { summary: `No successful backup of ${set} for more than ${a.maxAge}`, description: `The newest good backup set of ${set} is older than ${a.maxAge}. Look at the last runs: ${jobs}` },
+        },
+        {
+          alert: 'SafeholdBackupFailed',
+          expr: `${METRICS.backupLastStatus}${sel} == 0`,
+          // A failure that the Job's retry repairs within `for` does not page anyone.
+          for: a.for,
+          labels: severe,
+          annotations: { summary: `The last backup of ${set} failed`, description: `The last run of CronJob ${v.namespace}/${names.backupCronJob} failed; its logs say why: ${jobs}` },
+        },
+        {
+          // A metric that was never pushed (or was deleted) fires no threshold alert: catch its absence.
+          alert: 'SafeholdBackupMetricsAbsent',
+          expr: `absent(${METRICS.backupLastSuccess}${sel})`,
+          for: a.maxAge,
+          labels: severe,
+          annotations: { summary: `No backup metrics for ${set} in ${a.maxAge}`, description: `No successful backup of ${set} has been pushed to ${pushgateway} (or Prometheus does not scrape it with honor_labels: true).` },
+        },
+        {
+          alert: 'SafeholdBackupSizeDropped',
+          expr: `${METRICS.backupSize}${sel} < ${a.sizeDropRatio} * ${METRICS.backupPreviousSize}${sel} and ${METRICS.backupPreviousSize}${sel} > 0`,
+          labels: warning,
+          annotations: { summary: `A component of ${set} shrank below ${a.sizeDropRatio} of its previous backup`, description: `The last backup of a component of ${set} is less than ${a.sizeDropRatio} times the size of the previous good one: data loss upstream or a truncated dump.` },
+        },
+        {
+          alert: 'SafeholdBackupSuspicious',
+          expr: `${METRICS.backupSuspicious}${sel} == 1`,
+          labels: warning,
+          annotations: { summary: `The last backup set of ${set} was flagged suspicious`, description: `The last set of ${set} was stored but failed its sanity checks; retention does not count it. ${jobs}` },
+        },
+        {
+          alert: 'SafeholdPushgatewayStale',
+          expr: `time() - push_time_seconds${pushSelector(v, [`job="${PUSH_JOB}"`, 'operation="backup"'])} > ${maxAge}`,
+          for: a.for,
+          labels: warning,
+          annotations: { summary: `The backup runner of ${set} has not pushed metrics for ${a.maxAge}`, description: `No push (success or failure) from ${set} reached ${pushgateway}: the CronJob is not running, or cannot reach the Pushgateway.` },
+        },
+      ],
+    });
+    if (v.drill) {
+      groups.push({
+        name: `safehold/${set}/drill`,
+        rules: [
+          {
+            alert: 'SafeholdDrillTooOld',
+            expr: `time() - ${METRICS.drillLastSuccess}${sel} > ${drillMaxAge}`,
+            for: a.for,
+            labels: severe,
+            annotations: { summary: `No successful restore drill of ${set} for more than ${a.drillMaxAge}`, description: `Nobody has proven for ${a.drillMaxAge} that the backups of ${set} restore. ${jobs}` },
+          },
+          {
+            alert: 'SafeholdDrillFailed',
+            expr: `${METRICS.drillLastStatus}${sel} == 0`,
+            for: a.for,
+            labels: severe,
+            annotations: { summary: `The last restore drill of ${set} failed`, description: `CronJob ${v.namespace}/${names.drillCronJob} could not restore or check the newest good set. ${jobs}` },
+          },
+          {
+            alert: 'SafeholdDrillMetricsAbsent',
+            expr: `absent(${METRICS.drillLastSuccess}${sel})`,
+            for: a.drillMaxAge,
+            labels: severe,
+            annotations: { summary: `No restore drill metrics for ${set} in ${a.drillMaxAge}`, description: `No successful drill of ${set} has been pushed to ${pushgateway}.` },
+          },
+        ],
+      });
+    }
+  }
+
+  // kube-state-metrics: works without a Pushgateway. The series is absent until the first success
+  // and ignores manual runs, so its absence alone is only an alert when nothing else watches.
+  const cronJobAge = (cronJob: string, seconds: number) => `time() - kube_cronjob_status_last_successful_time{namespace="${v.namespace}",cronjob="${cronJob}"} > ${seconds}`;
+  const cronJobAbsent = (cronJob: string) => `absent(kube_cronjob_status_last_successful_time{namespace="${v.namespace}",cronjob="${cronJob}"})`;
+  const ksm: AlertRule[] = [
+    {
+      alert: 'SafeholdBackupCronJobNoRecentSuccess',
+      expr: cronJobAge(names.backupCronJob, maxAge),
+      for: a.for,
+      labels: severe,
+      annotations: { summary: `CronJob ${v.namespace}/${names.backupCronJob} has not succeeded for ${a.maxAge}`, description: `kube-state-metrics reports no successful backup Job of ${set} in ${a.maxAge}. ${jobs}` },
+    },
+  ];
+  if (!pushgateway) {
+    ksm.push({
+      alert: 'SafeholdBackupCronJobNeverSucceeded',
+      expr: cronJobAbsent(names.backupCronJob),
+      for: a.maxAge,
+      labels: severe,
+      annotations: { summary: `CronJob ${v.namespace}/${names.backupCronJob} has no successful run`, description: `kube-state-metrics has reported no successful backup Job of ${set} for ${a.maxAge}. ${jobs}` },
+    });
+    if (v.drill) {
+      ksm.push({
+        alert: 'SafeholdDrillCronJobNoRecentSuccess',
+        expr: `${cronJobAge(names.drillCronJob, drillMaxAge)} or ${cronJobAbsent(names.drillCronJob)}`,
+        for: a.drillMaxAge,
+        labels: severe,
+        annotations: { summary: `CronJob ${v.namespace}/${names.drillCronJob} has not succeeded for ${a.drillMaxAge}`, description: `No successful restore drill of ${set} in ${a.drillMaxAge}. ${jobs}` },
+      });
+    }
+  }
+  groups.push({ name: `safehold/${set}/kube-state-metrics`, rules: ksm });
+  return groups;
+}
+
+export interface BackupAlertsProps {
+  readonly values: Values;
+  readonly names: BackupSetNames;
+}
+
+/** A prometheus-operator PrometheusRule (monitoring.coreos.com/v1); its spec is a Prometheus rule file. */
+export class BackupAlerts extends Construct {
+  constructor(scope: Construct, id: string, props: BackupAlertsProps) {
+    super(scope, id);
+    const { names } = props;
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: names.runner, namespace: names.namespace, labels: standardLabels(names, 'alerts') },
+      spec: { groups: alertRuleGroups(props.values, names) },
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { apiGroupOf, pluralize, rbacRules } from '../../src/constructs/rbac-rules.js';
+import { makeValues, objectsOf, one, podTemplates, synth, type Obj } from './_fixtures.js';
+
+const k8sComponent = (extra: Obj = {}) => ({
+  name: 'objects',
+  type: 'kubernetes',
+  resources: [
+    { apiVersion: 'v1', kind: 'Secret', names: ['shop-ca'] },
+    { apiVersion: 'example.com/v1alpha1', kind: 'Shop', waitFor: { condition: 'Ready' } },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', labelSelector: 'app=shop' },
+  ],
+  ...extra,
+});
+
+const roles = (objects: Obj[]) => objectsOf(objects, 'Role');
+
+describe('RBAC', () => {
+  it('gives a database-only set a ServiceAccount without token and no Role at all', () => {
+    const objects = synth(makeValues());
+    expect(one(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(roles(objects)).toEqual([]);
+    expect(objectsOf(objects, 'RoleBinding')).toEqual([]);
+    for (const { template } of podTemplates(objects)) expect(template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  it('grants a kubernetes component exactly read access to its kinds, by name where names are given', () => {
+    const objects = synth(makeValues({ components: [k8sComponent()] }));
+    const [role] = roles(objects);
+    expect(role.metadata).toMatchObject({ name: 'shop-safehold', namespace: 'team' });
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['shop-ca'], verbs: ['get'] },
+      { apiGroups: ['example.com'], resources: ['shops'], verbs: ['get', 'list'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list'] },
+    ]);
+    const binding = one(objects, 'RoleBinding');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'shop-safehold' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold', namespace: 'team' }]);
+    expect(one(objects, 'CronJob').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  it('adds what a restore needs: create, patch only to replace, the absent check, the ledger', () => {
+    const v = makeValues({
+      components: [k8sComponent({ existing: 'replace', requireAbsent: [{ apiVersion: 'apps.3scale.net/v1alpha1', kind: 'APIManager' }] })],
+      restore: {},
+    });
+    expect(rbacRules(v).get('team')).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-safehold-ledger'], verbs: ['get', 'update', 'patch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['shop-ca'], verbs: ['get', 'patch'] },
+      { apiGroups: ['apps.3scale.net'], resources: ['apimanagers'], verbs: ['get', 'list'] },
+      { apiGroups: ['example.com'], resources: ['shops'], verbs: ['get', 'list', 'create', 'patch'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'create', 'patch'] },
+    ]);
+    const skip = makeValues({ components: [k8sComponent()], restore: {} });
+    expect(rbacRules(skip).get('team')!.some((r) => r.resources[0] !== 'configmaps' && r.verbs.includes('patch'))).toBe(false);
+  });
+
+  it('restores only the chosen components: no write access to the others', () => {
+    const v = makeValues({
+      components: [{ name: 'db', type: 'postgres', host: 'pg', database: 'shop', credentials: { secretName: 'shop-db' } }, k8sComponent()],
+      restore: { components: ['db'] },
+    });
+    const rules = rbacRules(v).get('team')!;
+    expect(rules.filter((r) => r.verbs.includes('create')).map((r) => r.resources[0])).toEqual(['configmaps']);
+  });
+
+  it('grants rollout restart, pods/exec and the ledger only when asked, in the namespaces asked', () => {
+    const v = makeValues({
+      hooks: { preBackup: [{ name: 'flush', type: 'exec', selector: 'app=shop', namespace: 'shop-app', command: ['sync'] }] },
+      restore: { rolloutRestart: { selector: 'app.kubernetes.io/part-of=shop', namespace: 'shop-app' } },
+    });
+    const rules = rbacRules(v);
+    expect([...rules.keys()]).toEqual(['shop-app', 'team']);
+    expect(rules.get('shop-app')).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'patch'] },
+      { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'patch'] },
+    ]);
+    const objects = synth(v);
+    expect(roles(objects).map((r) => r.metadata.namespace)).toEqual(['shop-app', 'team']);
+    for (const b of objectsOf(objects, 'RoleBinding')) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold', namespace: 'team' }]);
+  });
+
+  it('puts a Role in the namespace of a kubernetes component that lives elsewhere', () => {
+    const v = makeValues({ components: [k8sComponent({ namespace: 'shop-crs' })] });
+    expect([...rbacRules(v).keys()]).toEqual(['shop-crs']);
+  });
+
+  it('spells resource names and groups the way the API does', () => {
+    expect(['Secret', 'Ingress', 'NetworkPolicy', 'Endpoints', 'Astarte', 'AstarteDefaultIngress', 'APIManager', 'StorageClass', 'Gateway'].map(pluralize)).toEqual([
+      'secrets', 'ingresses', 'networkpolicies', 'endpoints', 'astartes', 'astartedefaultingresses', 'apimanagers', 'storageclasses', 'gateways',
+    ]);
+    expect(apiGroupOf('v1')).toBe('');
+    expect(apiGroupOf('apps/v1')).toBe('apps');
+    const v = makeValues({ components: [{ name: 'o', type: 'kubernetes', resources: [{ apiVersion: 'x.io/v1', kind: 'Person', plural: 'people' }] }] });
+    expect(rbacRules(v).get('team')![0].resources).toEqual(['people']);
+  });
+
+  it('orders rules deterministically', () => {
+    const a = makeValues({ components: [k8sComponent()], restore: {} });
+    const b = makeValues({ components: [k8sComponent({ resources: [...k8sComponent().resources].reverse() })], restore: {} });
+    expect(rbacRules(b)).toEqual(rbacRules(a));
+  });
+});

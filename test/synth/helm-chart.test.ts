@@ -1,0 +1,31 @@
+// charts/<name>/: the layout of `cdk8s synth --format helm`, rendering to exactly the objects of dist/.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { helmEscape } from '../../src/app.js';
+import { VERSION } from '../../src/version.js';
+import { CHARTS, DIST, distFiles, helmRender, tree } from './_dist.js';
+
+describe('Helm charts', () => {
+  it('one chart per dist file', () => {
+    expect(readdirSync(CHARTS).sort()).toEqual(distFiles().map((f) => f.replace('.k8s.yaml', '')));
+  });
+
+  it.each(readdirSync(CHARTS).sort())('%s: Chart.yaml v2, versioned, and templates equal to dist/', (name) => {
+    expect(tree(join(CHARTS, name))).toEqual(['Chart.yaml', 'README.md', `templates/${name}.k8s.yaml`]);
+    const chart = parse(readFileSync(join(CHARTS, name, 'Chart.yaml'), 'utf8'));
+    expect(chart).toMatchObject({ apiVersion: 'v2', name, version: VERSION, appVersion: VERSION, type: 'application' });
+    const template = readFileSync(join(CHARTS, name, 'templates', `${name}.k8s.yaml`), 'utf8');
+    const dist = readFileSync(join(DIST, `${name}.k8s.yaml`), 'utf8');
+    expect(helmRender(template)).toBe(dist);
+    // Nothing for Helm to interpret but the escaped braces.
+    expect(template.replace(/\{\{ "\{\{" \}\}|\{\{ "\}\}" \}\}/g, '')).not.toMatch(/\{\{|\}\}/);
+  });
+
+  it('escapes template braces so Helm prints them literally', () => {
+    const text = 'command: ["{{artifacts}}/backup.timestamp"]\n';
+    expect(helmEscape(text)).toBe('command: ["{{ "{{" }}artifacts{{ "}}" }}/backup.timestamp"]\n');
+    expect(helmRender(helmEscape(text))).toBe(text);
+  });
+});

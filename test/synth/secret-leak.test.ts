@@ -1,0 +1,70 @@
+// No credential, and no Secret with data, anywhere in what safehold writes for GitOps.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { renderManifest, synthesizeObjects } from '../../src/app.js';
+import { makeValues } from '../constructs/_fixtures.js';
+import { CHARTS, DIST, ROOT, helmRender, parseManifest, tree } from './_dist.js';
+
+/** Shapes of credentials that must never appear in a manifest. */
+const CREDENTIAL_PATTERNS: Array<[string, RegExp]> = [
+  ['AWS access key id', /\b(AKIA|ASIA)[A-Z0-9]{16}\b/],
+  ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+  ['URL with a password', /[a-z][a-z0-9+.-]*:\/\/[^/\s:@"]+:[^/\s@"]+@/i],
+  ['bearer token', /\bBearer\s+[A-Za-z0-9._-]{16,}/],
+  // A credential-named key with a scalar value; kubeseal ciphertext ("Ag…") is the one exception.
+  ['inline credential', /^\s*"?(password|passwd|token|secretAccessKey|accessKeyId|apiKey)"?\s*:\s*"?(?!Ag[A-Za-z0-9+/=]{40,}"?,?$)[^\s{"][^{]*$/im],
+];
+
+function leaks(text: string, where: string): string[] {
+  const found: string[] = [];
+  for (const [what, re] of CREDENTIAL_PATTERNS) if (re.test(text)) found.push(`${where}: ${what}`);
+  for (const obj of parseManifest(text, where)) {
+    if (obj.kind === 'Secret') found.push(`${where}: a Secret (${obj.metadata?.name})`);
+    if ('stringData' in obj || (obj.kind !== 'ConfigMap' && 'data' in obj && obj.kind !== undefined && !['ExternalSecret'].includes(obj.kind))) {
+      found.push(`${where}: ${obj.kind} ${obj.metadata?.name} carries data`);
+    }
+  }
+  return found;
+}
+
+const outputs = () => [
+  ...tree(DIST).map((f) => ({ where: `dist/${f}`, text: readFileSync(join(DIST, f), 'utf8') })),
+  ...tree(CHARTS).filter((f) => f.endsWith('.yaml') && f.includes('/templates/')).map((f) => ({ where: `charts/${f}`, text: helmRender(readFileSync(join(CHARTS, f), 'utf8')) })),
+];
+
+describe('no secret leaves the cluster', () => {
+  it('dist/ and charts/ hold no credential and no Secret data', () => {
+    const found = outputs().flatMap(({ where, text }) => leaks(text, where));
+    expect(found).toEqual([]);
+  });
+
+  it('only ExternalSecret and SealedSecret stand in for Secrets, and a SealedSecret holds ciphertext only', () => {
+    for (const { where, text } of outputs()) {
+      for (const obj of parseManifest(text, where)) {
+        if (obj.kind !== 'SealedSecret') continue;
+        for (const v of Object.values(obj.spec.encryptedData)) expect(v, where).toMatch(/^Ag[A-Za-z0-9+/=]{40,}$/);
+      }
+    }
+  });
+
+  it('secret values placed in the referenced Secrets never reach a manifest (planted canaries)', () => {
+    // The values only name Secrets; whatever the Secrets hold cannot be in the output. Plant
+    // canaries where a careless construct would copy them: names, keys and hook environments.
+    const v = makeValues({
+      hooks: { preBackup: [{ name: 'x', type: 'command', command: ['true'], env: { API_TOKEN: { secretName: 'canary-secret', key: 'canary-key' } } }] },
+    });
+    const text = renderManifest(synthesizeObjects(v), 'fixture');
+    expect(leaks(text, 'fixture')).toEqual([]);
+    expect(text).toContain('canary-secret');
+    expect(text).not.toMatch(/API_TOKEN.*value/);
+  });
+
+  it('the leak check finds what it looks for', () => {
+    const bad = stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, stringData: { password: 'hunter2hunter2' } });
+    expect(leaks(bad, 'bad').length).toBeGreaterThanOrEqual(2);
+    expect(leaks('url: postgres://app:hunter2@db/app\n', 'url')).toEqual(['url: URL with a password']);
+    expect(readFileSync(join(ROOT, 'values.schema.json'), 'utf8')).not.toMatch(CREDENTIAL_PATTERNS[0][1]);
+  });
+});
