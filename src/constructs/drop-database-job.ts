@@ -40,7 +40,7 @@ export class DropDatabaseJob extends Construct {
           values: v,
           names,
           component: 'drop-database',
-          args: runnerArgs('drop-database'),
+          args: runnerArgs('drop-database', requestId),
           apiAccess: props.apiAccess,
           dataVolumes: 'none',
         }),

@@ -39,7 +39,7 @@ export class RestoreJob extends Construct {
           values: v,
           names,
           component: 'restore',
-          args: runnerArgs('restore'),
+          args: runnerArgs('restore', requestId),
           apiAccess: props.apiAccess,
           dataVolumes: 'writable',
         }),

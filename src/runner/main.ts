@@ -1,8 +1,7 @@
 // The runner's command dispatch: flags → context → command → output and exit code.
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { parseFlags } from '../flags.js';
 import './engines/all.js';
-import './kube/register.js';
 import { backup, backupExitCode } from './commands/backup.js';
 import { dropDatabase } from './commands/drop-database.js';
 import { prune } from './commands/prune.js';
@@ -10,6 +9,8 @@ import { formatPlan, restore } from './commands/restore.js';
 import { formatSets, listSets } from './commands/snapshots.js';
 import { verify } from './commands/verify.js';
 import { buildContext } from './context.js';
+import { streamEngine } from './engines/index.js';
+import type { Values } from '../values/schema.js';
 
 const COMMON = {
   config: { type: 'string' },
@@ -21,13 +22,31 @@ const COMMON = {
   plan: { type: 'boolean' },
   json: { type: 'boolean' },
   'read-data': { type: 'string' },
+  request: { type: 'string' },
+  'drop-wait': { type: 'string' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
 
+/**
+ * The Kubernetes plug-ins pull in @kubernetes/client-node: ~65 MB resident and ~1 s to load (bench/README.md).
+ * A run loads them only when it may talk to the API: non-stream components, exec hooks, rollout restarts,
+ * drills, and in a cluster every command but backup (the restore ledger is a ConfigMap).
+ */
+export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boolean {
+  return (
+    cmd === 'drill' ||
+    (inCluster && cmd !== 'backup') ||
+    !!v.restore?.rolloutRestart ||
+    Object.values(v.hooks).some((list) => list.some((h) => h.type === 'exec')) ||
+    v.components.some((c) => !streamEngine(c.type))
+  );
+}
+
 export async function runnerCommand(cmd: string, args: string[]): Promise<number> {
   const { values: f } = parseFlags(args, COMMON);
   const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger });
+  if (needsKubernetes(cmd, ctx.values, ctx.inCluster)) await import('./kube/register.js');
   switch (cmd) {
     case 'backup': {
       const r = await backup(ctx);
@@ -35,7 +54,9 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
       return backupExitCode(r);
     }
     case 'restore': {
-      const plan = await restore(ctx, { snapshot: f.snapshot, planOnly: f.plan });
+      const dropWait = f['drop-wait'] === undefined ? undefined : Number(f['drop-wait']);
+      if (dropWait !== undefined && !(dropWait >= 0)) throw new UsageError(`--drop-wait must be a number of seconds, got ${f['drop-wait']}`);
+      const plan = await restore(ctx, { snapshot: f.snapshot, planOnly: f.plan, expectRequest: f.request, dropWaitSeconds: dropWait });
       out(f.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return ExitCode.ok;
     }
@@ -53,7 +74,7 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
       await prune(ctx);
       return ExitCode.ok;
     case 'drop-database':
-      out(`dropped (request ${await dropDatabase(ctx)})\n`);
+      out(`dropped (request ${await dropDatabase(ctx, { expectRequest: f.request })})\n`);
       return ExitCode.ok;
     case 'drill': {
       const { drill, formatDrillReport } = await import('./commands/drill.js');

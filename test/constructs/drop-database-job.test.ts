@@ -24,7 +24,7 @@ describe('DropDatabaseJob', () => {
     expect(drop.metadata.name).toMatch(/^shop-drop-[0-9a-f]{10}$/);
     expect(drop.spec.backoffLimit).toBe(0);
     expect(drop.spec.ttlSecondsAfterFinished).toBeUndefined();
-    expect(drop.spec.template.spec.containers[0].args).toEqual(['drop-database', '--config', '/etc/safehold/config.json']);
+    expect(drop.spec.template.spec.containers[0].args).toEqual(['drop-database', '--config', '/etc/safehold/config.json', '--request', expect.stringMatching(/^drop-[0-9a-f]{10}$/)]);
     const again = makeValues({ dropDatabase: { component: 'db', confirm: 'shop', requestId: 'second' } });
     expect(dropRequestId(again)).not.toBe(dropRequestId(values));
   });

@@ -68,7 +68,7 @@ describe('RestoreJob', () => {
   it('runs `restore --config` once, within the restore timeout', () => {
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(3 * 3600);
-    expect(job.spec.template.spec.containers[0].args).toEqual(['restore', '--config', '/etc/safehold/config.json']);
+    expect(job.spec.template.spec.containers[0].args).toEqual(['restore', '--config', '/etc/safehold/config.json', '--request', expect.stringMatching(/^restore-[0-9a-f]{10}$/)]);
     expect(job.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('restore');
   });
 

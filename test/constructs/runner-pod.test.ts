@@ -58,7 +58,7 @@ describe('runner pod template', () => {
     }
   });
 
-  it('passes no secret through env or argv: env holds plain settings, args only the config path', () => {
+  it('passes no secret through env or argv: env holds plain settings, args only the config path and request id', () => {
     for (const { values } of exampleValues()) {
       for (const { where, template } of podTemplates(synth(values))) {
         for (const c of template.spec.containers) {
@@ -68,7 +68,8 @@ describe('runner pod template', () => {
           }
           expect(c.envFrom, where).toBeUndefined();
         }
-        expect(runner(template).args.slice(1), where).toEqual(['--config', `${CONFIG_DIR}/config.json`]);
+        expect(runner(template).args.slice(1, 3), where).toEqual(['--config', `${CONFIG_DIR}/config.json`]);
+        expect(runner(template).args.slice(3), where).toEqual(runner(template).args.length > 3 ? ['--request', expect.stringMatching(/^(restore|drop)-[0-9a-f]{10}$/)] : []);
       }
     }
   });

@@ -86,3 +86,31 @@ describe('postgres round trip', () => {
     expect(await snapshot(db)).toBe(before);
   });
 });
+
+describe('one-shot requests (drop-database and restore Jobs created together by a GitOps controller)', () => {
+  it('restore waits for the drop request; drop refuses once the restore ran; a changed config is refused', async () => {
+    const { dropDatabase } = await import('../../src/runner/commands/drop-database.js');
+    const { dropRequestId, restoreRequestId } = await import('../../src/contract/requests.js');
+    const db = uniqueName('pg');
+    await seed(db, 30);
+    const before = await snapshot(db);
+    const app = await makeApp({ values: { components: [pgComponent('db', db)] } });
+    await backup(app.ctx());
+    app.update({ dropDatabase: { component: 'db', confirm: db }, restore: { snapshot: 'latest' } });
+    const v = app.ctx().values;
+
+    await expect(restore(app.ctx(), { dropWaitSeconds: 0.3 })).rejects.toThrow(/drop-database request .* has not run/);
+    expect(await snapshot(db)).toBe(before);
+
+    await expect(dropDatabase(app.ctx(), { expectRequest: 'drop-0000000000' })).rejects.toThrow(/created for drop request/);
+    await dropDatabase(app.ctx(), { expectRequest: dropRequestId(v) });
+    expect(await pgQuery("SELECT count(*) FROM pg_tables WHERE tablename = 'events'", db)).toBe('0');
+    await expect(restore(app.ctx(), { expectRequest: 'restore-0000000000' })).rejects.toThrow(/created for restore request/);
+    await restore(app.ctx(), { expectRequest: restoreRequestId(v), dropWaitSeconds: 1 });
+    expect(await snapshot(db)).toBe(before);
+    await expect(dropDatabase(app.ctx())).rejects.toThrow(/already ran/);
+    app.update({ dropDatabase: { component: 'db', confirm: db, requestId: 'second' } });
+    await expect(dropDatabase(app.ctx())).rejects.toThrow(/would destroy the restored data/);
+    expect(await snapshot(db)).toBe(before);
+  });
+});

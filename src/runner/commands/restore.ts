@@ -2,7 +2,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS } from '../../contract/metrics.js';
-import { restoreRequestId } from '../../contract/requests.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dropRequestId, restoreRequestId } from '../../contract/requests.js';
 import { RefusedError, SafeholdError, UsageError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import { isDatabase } from '../../values/rules.js';
@@ -12,7 +13,7 @@ import { handlerFor } from '../components/index.js';
 import type { Prepared, RestoreTarget } from '../components/types.js';
 import type { RunContext } from '../context.js';
 import { materializeArtifacts, runHooks } from '../hooks/run.js';
-import { ledgerFor } from '../ledger.js';
+import { ledgerFor, type Ledger } from '../ledger.js';
 import { pushMetrics } from '../metrics/push.js';
 import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
 import { startCleanup, withinDeadline } from './deadline.js';
@@ -38,6 +39,10 @@ export interface RestoreOptions {
   readonly drill?: boolean;
   /** Drills: sees each verified local copy before it is applied (the table list of a dump). */
   readonly inspect?: (c: Component, p: Prepared) => Promise<void>;
+  /** The request id the Job was created for; refuse if the config now describes another request. */
+  readonly expectRequest?: string;
+  /** How long to wait for a pending drop-database request of a restored component. @default 900 */
+  readonly dropWaitSeconds?: number;
 }
 
 function request(ctx: RunContext, o: RestoreOptions): Restore {
@@ -104,9 +109,15 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
   ctx.log.info('restore plan', { ...plan });
   if (o.planOnly) return plan;
 
+  if (o.expectRequest && o.expectRequest !== plan.requestId) {
+    throw new RefusedError(`this Job was created for restore request ${o.expectRequest}, but the config now describes ${plan.requestId ?? 'no restore'}; nothing was changed`);
+  }
   const ledger = plan.requestId ? ledgerFor(ctx) : undefined;
   const done = plan.requestId ? await ledger!.get(plan.requestId) : undefined;
   if (done) throw new RefusedError(`restore request ${plan.requestId} already ran (finished ${done.finishedAt}, recorded in ${ledger!.where}); change restore.requestId or the request to restore again`);
+  if (ledger && v.dropDatabase && plan.components.includes(v.dropDatabase.component)) {
+    await waitForDrop(ctx, ledger, dropRequestId(v)!, o.dropWaitSeconds ?? 900);
+  }
   if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
 
   if (o.drill) {
@@ -165,6 +176,17 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
   } finally {
     for (const p of prepared.values()) if (p.file) rmSync(p.file, { force: true });
     rmSync(artifactsDir, { recursive: true, force: true });
+  }
+}
+
+/** GitOps controllers create the drop and restore Jobs together: the restore waits until the drop is recorded. */
+async function waitForDrop(ctx: RunContext, ledger: Ledger, dropId: string, seconds: number): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  for (let logged = false; ; logged = true) {
+    if (await ledger.get(dropId)) return;
+    if (Date.now() >= until) throw new RefusedError(`drop-database request ${dropId} has not run within ${seconds} s; the restore does not start before it, so that the drop cannot follow the restore. Nothing was changed`);
+    if (!logged) ctx.log.info('waiting for the drop-database Job to finish first', { request: dropId });
+    await sleep(Math.min(5000, Math.max(100, until - Date.now())));
   }
 }
 
