@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rbacRules } from '../../src/constructs/rbac-rules.js';
 import { backup } from '../../src/runner/commands/backup.js';
+import { cleanObject } from '../../src/runner/kube/clean.js';
+import { pickPod } from '../../src/runner/kube/exec.js';
+import { mergePatchTo } from '../../src/runner/kube/merge-patch.js';
+import { assignToEntries } from '../../src/runner/kube/objects.js';
+import { restartPatch } from '../../src/runner/kube/rollout.js';
+import { matches } from '../../src/runner/kube/selector.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { buildContext, type RunContext } from '../../src/runner/context.js';
 import { createLogger } from '../../src/runner/log.js';
@@ -71,6 +77,43 @@ function clusterCtx(app: App, logs: string[]): RunContext {
 beforeEach(() => {
   fake.enforceRbac(undefined);
   removeAstarte();
+});
+
+describe('kubernetes: pure parts', () => {
+  it('cleanObject drops server-set fields, owner references and GitOps tracking, and keeps user intent', () => {
+    const svc = cleanObject({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's', namespace: 'n', uid: 'u', resourceVersion: '9', generation: 2, creationTimestamp: 't', managedFields: [], selfLink: 'x', ownerReferences: [{ uid: 'o' }], labels: { 'helm.toolkit.fluxcd.io/name': 'r', 'app.kubernetes.io/instance': 'i' }, annotations: { 'deployment.kubernetes.io/revision': '3' }, finalizers: ['keep/me'] },
+      spec: { clusterIP: '10.0.0.7', clusterIPs: ['10.0.0.7'], ports: [{ port: 80 }] },
+      status: { loadBalancer: {} },
+    });
+    expect(svc).toEqual({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'n', labels: { 'app.kubernetes.io/instance': 'i' }, finalizers: ['keep/me'] }, spec: { ports: [{ port: 80 }] } });
+    expect(cleanObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'h' }, spec: { clusterIP: 'None' } }).spec).toEqual({ clusterIP: 'None' });
+  });
+
+  it('mergePatchTo: null for removed keys, nested changes only, arrays whole, undefined when equal', () => {
+    expect(mergePatchTo({ a: 1, b: { c: 1, d: 2 }, l: [1, 2] }, { a: 1, b: { c: 1 }, l: [2], e: 'new' })).toEqual({ b: { d: null }, l: [2], e: 'new' });
+    expect(mergePatchTo({ a: { b: [1] } }, { a: { b: [1] } })).toBeUndefined();
+  });
+
+  it('selectors, entry assignment, pod choice and the restart patch', () => {
+    expect(matches({ a: 'x', b: 'y' }, 'a=x, b!=z')).toBe(true);
+    expect(matches({ a: 'x' }, 'a==y')).toBe(false);
+    const cm = (name: string, tier?: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(tier ? { labels: { tier } } : {}) } });
+    const { entries, unmatched } = assignToEntries(
+      [
+        { apiVersion: 'v1', kind: 'ConfigMap', labelSelector: 'tier=db' },
+        { apiVersion: 'v1', kind: 'ConfigMap', names: ['b', 'c'] },
+      ],
+      [cm('a', 'db'), cm('b', 'db'), cm('c'), cm('d')],
+    );
+    expect(entries.map((e) => e.objects.map((o) => o.metadata!.name))).toEqual([['a', 'b'], ['c']]);
+    expect(unmatched.map((o) => o.metadata!.name)).toEqual(['d']);
+    const pod = (name: string, phase: string, deleting = false) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, ...(deleting ? { deletionTimestamp: 't' } : {}) }, status: { phase } });
+    expect(pickPod([pod('c', 'Running'), pod('a', 'Running', true), pod('b', 'Running'), pod('0', 'Pending')])?.metadata?.name).toBe('b');
+    expect(restartPatch(new Date('2026-01-02T03:04:05Z'))).toEqual({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-01-02T03:04:05.000Z' } } } } });
+  });
 });
 
 describe('kubernetes component', () => {

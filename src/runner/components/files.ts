@@ -138,6 +138,8 @@ async function listing(ctx: RunContext, snapshotId: string) {
 }
 
 export const filesHandler: ComponentHandler<FilesComponent> = {
+  drillMode: 'restore-to',
+
   async backup(c, ctx, t) {
     const started = Date.now();
     let filesFrom: string | undefined;

@@ -49,6 +49,8 @@ async function fetchVerified(c: KubernetesComponent, ctx: RunContext, rec: Compo
 }
 
 export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
+  drillMode: 'dry-run',
+
   async backup(c, ctx, t) {
     const started = Date.now();
     const client = kubeClient();

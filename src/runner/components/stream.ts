@@ -9,7 +9,7 @@ import type { SecretStore } from '../secrets.js';
 import { endpointOf, requireStreamEngine } from '../engines/index.js';
 import type { Endpoint, StreamEngine } from '../engines/types.js';
 import { strictVerdict } from '../engines/version.js';
-import { drain, feed, pipe, pipeToChecker } from '../process/pipe.js';
+import { drain, feed, handOver, pipeToChecker, type StreamStats } from '../process/pipe.js';
 import { run, start, type ProcessSpec } from '../process/spawn.js';
 import { backupStdinArgs, dumpArgs } from '../restic/args.js';
 import { summaryOf } from '../restic/client.js';
@@ -68,6 +68,13 @@ function spoolPath(ctx: RunContext, rec: ComponentRecord): string {
   return join(ctx.scratchDir, `restore-${rec.snapshotId.slice(0, 12)}-${rec.fileName}`);
 }
 
+/** Fetches a stored stream into the scratch spool, hashing it on the way; the caller compares and removes it. */
+async function fetchSpool(c: Component, ctx: RunContext, rec: ComponentRecord): Promise<{ file: string; stats: StreamStats }> {
+  const file = spoolPath(ctx, rec);
+  const stats = await drain(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), createWriteStream(file, { mode: 0o600 }), ctx.log.progress('fetch', { component: c.name }));
+  return { file, stats };
+}
+
 export const streamHandler: ComponentHandler = {
   async backup(c, ctx, t) {
     const engine = requireStreamEngine(c);
@@ -76,39 +83,54 @@ export const streamHandler: ComponentHandler = {
     const fileName = engine.fileName(c.name);
     const started = Date.now();
     const store = ctx.restic.spec(backupStdinArgs({ host: t.host, tags: [...t.tags, componentTag(c.name)], filename: fileName }));
-    const { consumer, stats } = await pipe(engine.dump(e), store, ctx.log.progress('backup', { component: c.name }));
+    // The dump's stdout is handed to restic as its stdin: no byte passes through JavaScript. restic counts the
+    // bytes; checkStored reads the stored stream back and records its sha256 (bench/README.md "Backup").
+    const progress = ctx.log.progress('backup', { component: c.name });
+    const { consumer } = await handOver(engine.dump(e), store, (text) => {
+      const done = [...text.matchAll(/"bytes_done":(\d+)/g)].pop();
+      if (done) progress(Number(done[1]));
+    });
     const summary = summaryOf(consumer.stdout);
-    ctx.log.info('component stored', { component: c.name, bytes: stats.bytes, snapshot: summary.snapshot_id.slice(0, 8), seconds: (Date.now() - started) / 1000 });
+    const bytes = summary.total_bytes_processed ?? 0;
+    ctx.log.info('component stored', { component: c.name, bytes, snapshot: summary.snapshot_id.slice(0, 8), seconds: (Date.now() - started) / 1000 });
     return {
       name: c.name,
       type: c.type,
       snapshotId: summary.snapshot_id,
       fileName,
-      bytes: stats.bytes,
-      sha256: stats.sha256,
+      bytes,
+      sha256: '',
       durationMs: Date.now() - started,
       clientVersion: versions.client,
       serverVersion: versions.server,
     };
   },
 
+  /**
+   * Reads the whole stored stream back (restic verifies each chunk's SHA-256 as it reads), checks it with the
+   * engine's list mode or file check, and completes the record: its sha256 is the stream as stored, which
+   * restore verifies before changing anything; its length must be what restic read from the dump.
+   */
   async checkStored(c, ctx, rec) {
     const engine = requireStreamEngine(c);
     const list = engine.list?.();
     try {
-      if (list) {
-        const stats = await pipeToChecker(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), list);
-        return stats.sha256 === rec.sha256 ? undefined : 'stored stream differs from what was sent (sha256)';
-      }
-      if (engine.checkFile) {
-        const p = await this.prepare(c, ctx, rec);
+      let stats: StreamStats;
+      let problem: string | undefined;
+      if (list) stats = await pipeToChecker(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), list);
+      else {
+        const spool = await fetchSpool(c, ctx, rec);
+        stats = spool.stats;
         try {
-          return await checkFile(engine, p.file!);
+          problem = await checkFile(engine, spool.file);
         } finally {
-          rmSync(p.file!, { force: true });
+          rmSync(spool.file, { force: true });
         }
       }
-      return undefined;
+      // The record is this handler's own, created by backup() above; the manifest is written after this check.
+      (rec as { sha256: string }).sha256 = stats.sha256;
+      if (stats.bytes !== rec.bytes) return `stored stream has ${stats.bytes} bytes, but restic read ${rec.bytes} from the dump`;
+      return problem;
     } catch (e) {
       if (e instanceof SafeholdError) return `stored dump is not readable: ${e.message.split('\n')[0]}`;
       throw e;
@@ -128,8 +150,7 @@ export const streamHandler: ComponentHandler = {
 
   async prepare(c, ctx, rec): Promise<Prepared> {
     const engine = requireStreamEngine(c);
-    const file = spoolPath(ctx, rec);
-    const stats = await drain(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), createWriteStream(file, { mode: 0o600 }), ctx.log.progress('fetch', { component: c.name }));
+    const { file, stats } = await fetchSpool(c, ctx, rec);
     if (stats.sha256 !== rec.sha256 || stats.bytes !== rec.bytes) {
       rmSync(file, { force: true });
       throw new SafeholdError(`${c.name}: the stored dump does not match its manifest (sha256 ${stats.sha256.slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}); nothing was changed`);

@@ -3,9 +3,13 @@ import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, type Kube
 import { SafeholdError } from '../../errors.js';
 
 /** A Kubernetes object as the API serves it: kept as plain JSON, never through the client's typed models. */
-export type KubeObject = KubernetesObject & Record<string, unknown> & {
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
   metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string; [k: string]: unknown };
-};
+  [k: string]: unknown;
+}
+const asK8s = (o: KubeObject) => o as unknown as KubernetesObject;
 
 export interface ObjectRef {
   readonly apiVersion: string;
@@ -99,7 +103,7 @@ export class KubeClient {
   /** The object, or undefined when the server says NotFound. */
   async get(r: ObjectRef): Promise<KubeObject | undefined> {
     try {
-      return (await this.api.read(this.header(r) as KubeObject & { metadata: { name: string } })) as KubeObject;
+      return (await this.api.read(asK8s(this.header(r)) as KubernetesObject & { metadata: { name: string } })) as unknown as KubeObject;
     } catch (e) {
       if (e instanceof ApiException && e.code === 404) return undefined;
       throw kubeError(e, `get ${describeRef(r)}`);
@@ -134,7 +138,7 @@ export class KubeClient {
 
   async create(o: KubeObject, opts: { dryRun?: boolean } = {}): Promise<KubeObject> {
     try {
-      return (await this.api.create(o, undefined, opts.dryRun ? 'All' : undefined, 'safehold')) as KubeObject;
+      return (await this.api.create(asK8s(o), undefined, opts.dryRun ? 'All' : undefined, 'safehold')) as unknown as KubeObject;
     } catch (e) {
       throw kubeError(e, `create ${describeRef(refOf(o))}${opts.dryRun ? ' (server-side dry run)' : ''}`);
     }
@@ -145,7 +149,7 @@ export class KubeClient {
     const h = this.header(r);
     const meta = { ...((body.metadata as object) ?? {}), ...h.metadata };
     try {
-      return (await this.api.patch({ ...body, apiVersion: r.apiVersion, kind: r.kind, metadata: meta } as KubeObject, undefined, undefined, 'safehold', undefined, strategy === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch)) as KubeObject;
+      return (await this.api.patch(asK8s({ ...body, apiVersion: r.apiVersion, kind: r.kind, metadata: meta }), undefined, undefined, 'safehold', undefined, strategy === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch)) as unknown as KubeObject;
     } catch (e) {
       throw kubeError(e, `patch ${describeRef(r)}`);
     }

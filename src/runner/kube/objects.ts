@@ -4,7 +4,7 @@ import { SafeholdError } from '../../errors.js';
 import type { KubernetesComponent } from '../../values/components.js';
 import type { Logger } from '../log.js';
 import { cleanObject } from './clean.js';
-import { describeRef, refOf, type KubeClient, type KubeObject, type ObjectRef } from './client.js';
+import { describeRef, KubeError, refOf, type KubeClient, type KubeObject, type ObjectRef } from './client.js';
 import { mergePatchTo } from './merge-patch.js';
 import { matches } from './selector.js';
 
@@ -62,7 +62,12 @@ export type Outcome = 'created' | 'skipped' | 'replaced' | 'unchanged' | 'dry-ru
 /** Creates the object, or leaves/replaces an existing one. Replace is a merge patch guarded by resourceVersion. */
 export async function putObject(client: KubeClient, o: KubeObject, existing: 'skip' | 'replace', dryRunNamespace?: string): Promise<Outcome> {
   if (dryRunNamespace) {
-    await client.create({ ...o, metadata: { ...o.metadata, namespace: dryRunNamespace } }, { dryRun: true });
+    try {
+      await client.create({ ...o, metadata: { ...o.metadata, namespace: dryRunNamespace } }, { dryRun: true });
+    } catch (e) {
+      // Dry-run into a namespace where the object exists: the server validated it; a restore would skip it.
+      if (!(e instanceof KubeError && e.reason === 'AlreadyExists')) throw e;
+    }
     return 'dry-run';
   }
   const ref = refOf(o);
