@@ -81,6 +81,8 @@ describe('verdicts', () => {
     const old = judge('mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB', '11.4.2-MariaDB');
     expect(old.refuse).toBeUndefined();
     expect(old.warn).toMatch(/mariadb-dump 10\.11\.19 is older than the server 11\.4\.2/);
+    // For MySQL/MariaDB the minor release is part of the version: 10.3 is older than 10.11.
+    expect(judge('mariadb-dump  Ver 10.19 Distrib 10.3.39-MariaDB', '10.11.19-MariaDB').warn).toMatch(/10\.3\.39 is older than the server 10\.11\.19.*at least 10\.11/);
   });
 
   it('redis: a runner redis-server older than the server (RDB format) is a warning, not a refusal', () => {

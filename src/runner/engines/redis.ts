@@ -5,13 +5,16 @@
 //      linked into a private directory, and a temporary `redis-server` loads it there: no TCP port
 //      (--port 0), a unix socket only, no saving, no AOF;
 //   2. a probe: one DUMP payload from it is RESTOREd into the target under a throw-away key and
-//      deleted again — a target that cannot read the runner's payloads (an older RDB format)
-//      stops the restore here, before anything was flushed or overwritten;
+//      deleted again. A target that refuses RESTORE (ACL, read-only replica) stops the restore here,
+//      before anything was flushed or overwritten. A target that only cannot read the payloads'
+//      RDB format (older than the runner's redis-server, e.g. Redis 7.2 vs the image's 8.0) is
+//      restored by type instead: each key read with GET/HGETALL/LRANGE/SMEMBERS/ZRANGE/XRANGE and
+//      rebuilt in one MULTI/EXEC (streams lose their consumer groups; module types cannot be copied);
 //   3. restoreMode flush: FLUSHALL on the target (the component is the whole server);
 //   4. for every non-empty database: SCAN the temporary server, DUMP + PTTL each key (pipelined),
 //      RESTORE key ttl payload REPLACE into the same database number on the target (pipelined);
 //      keys keep their type, encoding and remaining TTL; keys not in the dump are left alone
-//      (merge); Redis functions (7.0+) are copied with FUNCTION DUMP / FUNCTION RESTORE REPLACE;
+//      (merge); Redis functions (7.0+) are loaded from their code with FUNCTION LOAD REPLACE;
 //   5. the temporary server is always stopped and its directory removed (finally), even on failure.
 // The runner needs memory for the dataset while the temporary server holds it.
 import { link, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
@@ -19,7 +22,8 @@ import { join } from 'node:path';
 import { SafeholdError } from '../../errors.js';
 import { BINARIES, binaryPath } from '../binaries.js';
 import type { ProcessSpec, Running } from '../process/spawn.js';
-import { RespClient, RespError, type RespValue } from './resp.js';
+import { copyByDump, copyByType } from './redis-copy.js';
+import { RespClient, RespError } from './resp.js';
 import type { Endpoint, RestoreIO, RestoreOptions, StreamEngine, VersionVerdict } from './types.js';
 import { parseVersion } from './version.js';
 
@@ -79,12 +83,6 @@ export function parseKeyspace(info: string): Array<{ db: number; keys: number }>
   return [...info.matchAll(/^db(\d+):keys=(\d+)/gm)].map((m) => ({ db: Number(m[1]), keys: Number(m[2]) }));
 }
 
-/** RESTORE of one key from its DUMP payload and PTTL (-1: no expiry → 0); undefined when the key is gone. */
-export function restoreCommand(key: Buffer, pttl: RespValue, payload: RespValue): Array<string | Buffer | number> | undefined {
-  if (!Buffer.isBuffer(payload) || typeof pttl !== 'number' || pttl === -2) return undefined;
-  return ['RESTORE', key, pttl > 0 ? pttl : 0, payload, 'REPLACE'];
-}
-
 export const redis: StreamEngine = {
   type: 'redis',
   fileName: (name) => `${name}.rdb`,
@@ -119,7 +117,9 @@ async function restoreRdb(e: Endpoint, file: string, opts: RestoreOptions, io: R
       throw new SafeholdError(`redis target ${e.host}:${e.port}: ${err.message}; nothing was changed`);
     });
     const dbs = parseKeyspace(String(await source.call('INFO', 'keyspace')));
-    await probe(source, target, dbs, e);
+    const mode = await probe(source, target, dbs, e);
+    if (mode === 'type') io.log.warn('redis: the target cannot read DUMP payloads of the runner\'s redis-server (older RDB format); copying key by key by type (stream consumer groups are not copied)', { target: `${e.host}:${e.port}` });
+    const copy = mode === 'dump' ? copyByDump : copyByType;
     if (opts.flush) {
       io.log.warn('redis: FLUSHALL on the target before loading (restoreMode flush)', { target: `${e.host}:${e.port}` });
       await target.call('FLUSHALL');
@@ -135,12 +135,12 @@ async function restoreRdb(e: Endpoint, file: string, opts: RestoreOptions, io: R
         const [next, keys] = (await source.call('SCAN', cursor, 'COUNT', 1000)) as [Buffer, Buffer[]];
         cursor = next.toString();
         for (let i = 0; i < keys.length; i += GROUP) {
-          copied += await copyKeys(source, target, keys.slice(i, i + GROUP), db);
+          copied += await copy(source, target, keys.slice(i, i + GROUP), db);
           progress(copied);
         }
       } while (cursor !== '0');
     }
-    io.log.info('redis: keys restored', { keys: copied, databases: dbs.map((d) => d.db), flushed: !!opts.flush });
+    io.log.info('redis: keys restored', { keys: copied, databases: dbs.map((d) => d.db), flushed: !!opts.flush, by: mode });
   } finally {
     for (const c of clients) c.close();
     if (server) await stop(server);
@@ -180,41 +180,29 @@ async function stop(server: Running): Promise<void> {
 
 /**
  * RESTOREs one payload under a throw-away key (deleted at once; 60 s TTL should the delete not run):
- * a target that rejects the runner's DUMP format fails here, before anything is flushed or replaced.
+ * 'dump' when the target takes it, 'type' when it only cannot read the RDB format; any other
+ * refusal stops the restore before anything is flushed or replaced.
  */
-async function probe(source: RespClient, target: RespClient, dbs: Array<{ db: number }>, e: Endpoint): Promise<void> {
-  if (!dbs.length) return;
+async function probe(source: RespClient, target: RespClient, dbs: Array<{ db: number }>, e: Endpoint): Promise<'dump' | 'type'> {
+  if (!dbs.length) return 'dump';
   await source.call('SELECT', dbs[0].db);
   const key = await source.call('RANDOMKEY');
-  if (!Buffer.isBuffer(key)) return;
-  const payload = await source.call('DUMP', key);
-  if (!Buffer.isBuffer(payload)) return;
+  const payload = Buffer.isBuffer(key) ? await source.call('DUMP', key) : null;
+  if (!Buffer.isBuffer(payload)) return 'dump';
   const probeKey = `safehold:restore-probe:${process.pid}:${Date.now()}`;
   const [r] = await target.pipeline([['RESTORE', probeKey, 60_000, payload, 'REPLACE']]);
   await target.pipeline([['DEL', probeKey]]);
-  if (r instanceof RespError) {
-    const [version] = await source.pipeline([['INFO', 'server']]);
-    throw new SafeholdError(
-      `redis target ${e.host}:${e.port} refuses the DUMP payloads of the runner's redis-server ${parseVersion(String(version))?.text ?? '?'}: ${r.message}; nothing was changed (a target older than the runner's redis-server cannot read its RDB format)`,
-    );
-  }
+  if (!(r instanceof RespError)) return 'dump';
+  if (/payload version|checksum/i.test(r.message)) return 'type';
+  throw new SafeholdError(`redis target ${e.host}:${e.port} refuses RESTORE of the stored keys: ${r.message}; nothing was changed`);
 }
 
+/** Redis functions (7.0+) by their source code: FUNCTION LOAD REPLACE reads in every version, unlike FUNCTION RESTORE payloads. */
 async function copyFunctions(source: RespClient, target: RespClient): Promise<void> {
-  const [list] = await source.pipeline([['FUNCTION', 'LIST']]);
-  if (!Array.isArray(list) || list.length === 0) return;
-  const payload = await source.call('FUNCTION', 'DUMP');
-  await target.call('FUNCTION', 'RESTORE', payload as Buffer, 'REPLACE');
-}
-
-/** DUMP + PTTL a group of keys, RESTORE them; returns how many were written. */
-async function copyKeys(source: RespClient, target: RespClient, keys: Buffer[], db: number): Promise<number> {
-  const replies = await source.pipeline(keys.flatMap((k) => [['PTTL', k], ['DUMP', k]]));
-  const restoreCmds = keys.map((k, i) => restoreCommand(k, replies[2 * i], replies[2 * i + 1])).filter((c): c is Array<string | Buffer | number> => !!c);
-  const results = await target.pipeline(restoreCmds);
-  const failed = results.findIndex((r) => r instanceof RespError);
-  if (failed >= 0) {
-    throw new SafeholdError(`redis restore failed in database ${db}: RESTORE answered ${(results[failed] as RespError).message} (${results.filter((r) => r instanceof RespError).length} of ${results.length} keys in this batch refused); keys restored before this batch stay`);
+  const [list] = await source.pipeline([['FUNCTION', 'LIST', 'WITHCODE']]);
+  if (!Array.isArray(list)) return; // a redis-server before 7.0: no functions
+  for (const lib of list as Buffer[][]) {
+    const i = lib.findIndex((x) => Buffer.isBuffer(x) && x.toString() === 'library_code');
+    if (i >= 0) await target.call('FUNCTION', 'LOAD', 'REPLACE', lib[i + 1]);
   }
-  return restoreCmds.length;
 }

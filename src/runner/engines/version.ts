@@ -45,11 +45,12 @@ export function strictVerdict(tool: string): (clientOut: string, serverOut: stri
   };
 }
 
-/** For tools that usually cope with newer servers (mysqldump/mariadb-dump): the same rule, but a warning. */
+/** For tools that usually cope with newer servers (mysqldump/mariadb-dump): an older major.minor is a warning. */
 export function lenientVerdict(tool: string): (clientOut: string, serverOut: string) => VersionVerdict {
   return (clientOut, serverOut) => {
     const { client, server, texts } = recorded(clientOut, serverOut);
-    const problem = client && server ? clientTooOld(tool, client, server) : undefined;
-    return { ...texts, ...(problem ? { warn: `${problem} (continuing: a dump that fails will fail the backup)` } : {}) };
+    const older = client && server && (client.major < server.major || (client.major === server.major && client.minor < server.minor));
+    if (!older) return texts;
+    return { ...texts, warn: `${tool} ${client.text} is older than the server ${server.text}; continuing (a dump that fails fails the backup), but use a runner image whose ${tool} is at least ${server.major}.${server.minor}` };
   };
 }
