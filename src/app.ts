@@ -132,6 +132,14 @@ function problemAt(file: string, path: (string | number)[], message: string): Va
   return { file, ...locate(file, path), path: formatPath(path), message };
 }
 
+/** Loads one values file and applies the manifest-level checks too: what `validate` and `synth` both refuse. */
+export function loadAndCheck(file: string): Values {
+  const values = loadValuesFile(file);
+  const issues = manifestProblems(values);
+  if (issues.length) throw new ValuesError(issues.map((i) => problemAt(file, i.path, i.message)));
+  return values;
+}
+
 /** Loads, checks and synthesizes every values file in memory; throws one ValuesError listing every problem. */
 export function synthesizeSets(valuesDir: string): SynthesizedSet[] {
   const files = listValuesFiles(valuesDir);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { parseFlags } from './flags.js';
 import { ExitCode, UsageError, ValuesError } from './errors.js';
 import { valuesJsonSchemaText } from './values/json-schema.js';
-import { loadValuesFile } from './values/load.js';
 
 /** Values files named by the arguments: files as given, directories expanded to their *.yaml / *.yml. */
 export function valuesFiles(args: string[]): string[] {
@@ -32,7 +31,8 @@ export async function generatorCommand(cmd: string, args: string[]): Promise<num
     let failed = 0;
     for (const f of valuesFiles(args)) {
       try {
-        loadValuesFile(f);
+        const { loadAndCheck } = await import('./app.js');
+        loadAndCheck(f);
         process.stdout.write(`${f}: ok\n`);
       } catch (e) {
         if (!(e instanceof ValuesError)) throw e;

@@ -28,7 +28,8 @@ export function checkRules(v: Values): RuleIssue[] {
   for (const d of new Set(duplicates(names))) {
     issues.push({ path: ['components', names.lastIndexOf(d), 'name'], message: `component names must be unique, "${d}" appears twice` });
   }
-  const keeps = Object.values(v.retention).filter((n) => (n ?? 0) > 0);
+  const { prune: _prune, ...policy } = v.retention;
+  const keeps = Object.values(policy).filter((n) => (n ?? 0) > 0);
   if (keeps.length === 0) issues.push({ path: ['retention'], message: 'must keep something: set at least one keep* above 0' });
 
   for (const phase of ['preBackup', 'postBackup', 'preRestore', 'postRestore'] as const) {

@@ -48,8 +48,17 @@ export type Repository = z.output<typeof repository>;
 
 const keep = z.number().int().min(0).max(10000).optional();
 export const retention = z
-  .strictObject({ keepLast: keep, keepHourly: keep, keepDaily: keep, keepWeekly: keep, keepMonthly: keep, keepYearly: keep })
-  .default({ keepLast: 7 });
+  .strictObject({
+    keepLast: keep,
+    keepHourly: keep,
+    keepDaily: keep,
+    keepWeekly: keep,
+    keepMonthly: keep,
+    keepYearly: keep,
+    /** Run `restic prune` after a backup that forgot sets (exclusive lock; set false to prune apart). */
+    prune: z.boolean().default(true),
+  })
+  .default({ keepLast: 7, prune: true });
 export type Retention = z.output<typeof retention>;
 
 const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional(), 'ephemeral-storage': quantity.optional() });

@@ -32,7 +32,7 @@ describe('values loader', () => {
     const v = parseValues(valid, 'v.yaml');
     expect(v.timeZone).toBe('UTC');
     expect(v.components[0]).toMatchObject({ port: 5432, credentials: { usernameKey: 'username', passwordKey: 'password' } });
-    expect(v.retention).toEqual({ keepLast: 7 });
+    expect(v.retention).toEqual({ keepLast: 7, prune: true });
   });
 
   it('reports three distinct mistakes at once, each with line and path', () => {

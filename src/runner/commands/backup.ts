@@ -6,6 +6,7 @@ import { resticHost } from '../../contract/layout.js';
 import { ExitCode, SafeholdError } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { handlerFor } from '../components/index.js';
+import { pruneArgs } from '../restic/args.js';
 import type { RunContext } from '../context.js';
 import { runHooks } from '../hooks/run.js';
 import { pushMetrics, type Sample } from '../metrics/push.js';
@@ -130,7 +131,12 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
 /** A stored good set is not undone by a retention failure (e.g. another pod's lock): it is logged loudly and retried next run. */
 async function retentionOrWarn(ctx: RunContext): Promise<string[]> {
   try {
-    return await applyRetention(ctx);
+    const removed = await applyRetention(ctx);
+    if (removed.length && ctx.values.retention.prune) {
+      await ctx.restic.run(pruneArgs());
+      ctx.log.info('repository pruned', { removedSets: removed.length });
+    }
+    return removed;
   } catch (e) {
     ctx.log.error('retention FAILED; the new set is stored and good, old sets remain until the next run', { error: (e as Error).message });
     return [];

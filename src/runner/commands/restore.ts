@@ -46,6 +46,9 @@ export interface RestoreOptions {
 }
 
 function request(ctx: RunContext, o: RestoreOptions): Restore {
+  if (o.snapshot && ctx.values.restore && !o.drill && o.snapshot !== ctx.values.restore.snapshot) {
+    throw new UsageError(`--snapshot ${o.snapshot} conflicts with restore.snapshot "${ctx.values.restore.snapshot}" in the values: the request in git decides; change it there`);
+  }
   const r = ctx.values.restore ?? { snapshot: 'latest', dropExisting: false, timeout: '2h' };
   return { ...r, snapshot: o.snapshot ?? r.snapshot, ...(o.drill ? { dropExisting: true, rolloutRestart: undefined } : {}) };
 }

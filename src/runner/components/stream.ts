@@ -2,7 +2,7 @@
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProcessError, SafeholdError } from '../../errors.js';
+import { ProcessError, RefusedError, SafeholdError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import type { RunContext } from '../context.js';
 import type { SecretStore } from '../secrets.js';
@@ -32,7 +32,7 @@ async function checkVersions(engine: StreamEngine, e: Endpoint, ctx: RunContext,
   if (!probe) return {};
   const [client, server] = await Promise.all([run(probe.client), run(probe.server)]);
   const verdict = (probe.judge ?? strictVerdict(probe.client.cmd.split('/').pop()!))(client.stdout, server.stdout);
-  if (verdict.refuse) throw new SafeholdError(verdict.refuse);
+  if (verdict.refuse) throw new RefusedError(`${verdict.refuse}; nothing was stored`);
   if (verdict.warn) ctx.log.warn(verdict.warn, { component });
   return { client: verdict.client, server: verdict.server };
 }

@@ -11,7 +11,9 @@ export function parseVersion(text: string): Version | undefined {
   if (/^\d{5,6}$/.test(t)) {
     const n = Number(t);
     // 90624 = 9.6.24 (major.minor was the major before 10); 160002 = 16.2
-    return { major: Math.floor(n / 10000), minor: n < 100000 ? Math.floor(n / 100) % 100 : n % 10000, text: t };
+    const major = Math.floor(n / 10000);
+    const minor = n < 100000 ? Math.floor(n / 100) % 100 : n % 10000;
+    return { major, minor, text: n < 100000 ? `${major}.${minor}.${n % 100}` : `${major}.${minor}` };
   }
   const m = /Distrib (\d+)\.(\d+)(?:\.\d+)?/.exec(t) ?? /redis_version:(\d+)\.(\d+)(?:\.\d+)?/.exec(t) ?? /(\d+)\.(\d+)(?:\.\d+)?/.exec(t);
   if (!m) return undefined;

@@ -33,8 +33,8 @@ export function pushUrl(base: string, v: Values, operation: 'backup' | 'drill' |
 }
 
 /**
- * PUT replaces the whole group, but a failed run must not erase the last success timestamp:
- * the caller passes every sample it wants to keep, and `keepFrom` carries over earlier ones.
+ * POST replaces only the metric names it sends within the group, so a failed run's push
+ * (status 0, attempt time) keeps the last success timestamp of an earlier run.
  */
 export async function pushMetrics(v: Values, operation: 'backup' | 'drill' | 'restore', samples: readonly Sample[], log: Logger): Promise<void> {
   const base = v.monitoring.enabled ? v.monitoring.pushgateway : undefined;

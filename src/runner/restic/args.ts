@@ -40,7 +40,7 @@ export const restoreArgs = (snapshotId: string, target: string, includes: readon
 export const forgetIdsArgs = (ids: readonly string[]): string[] => ['forget', '--json', '--', ...ids];
 
 export function forgetPolicyDryRunArgs(r: Retention, f: SnapshotFilter): string[] {
-  const flags: Array<[keyof Retention, string]> = [
+  const flags: Array<[Exclude<keyof Retention, 'prune'>, string]> = [
     ['keepLast', '--keep-last'],
     ['keepHourly', '--keep-hourly'],
     ['keepDaily', '--keep-daily'],
@@ -49,7 +49,9 @@ export function forgetPolicyDryRunArgs(r: Retention, f: SnapshotFilter): string[
     ['keepYearly', '--keep-yearly'],
   ];
   const keep = flags.filter(([k]) => (r[k] ?? 0) > 0).flatMap(([k, flag]) => [flag, String(r[k])]);
-  return ['forget', '--json', '--dry-run', '--group-by', 'host,paths', ...filterArgs(f), ...keep];
+  // --no-lock: a dry run only reads (restic ≥ 0.14 then takes no lock), so it neither blocks other backups in a
+  // shared repository with an exclusive lock nor waits for them, and it can run beside a snapshot listing.
+  return ['forget', '--json', '--dry-run', '--no-lock', '--group-by', 'host,paths', ...filterArgs(f), ...keep];
 }
 
 export const checkArgs = (readDataSubset?: string): string[] => ['check', ...(readDataSubset ? ['--read-data-subset', readDataSubset] : [])];

@@ -67,7 +67,12 @@ export class Restic {
       } catch (e) {
         if (!(e instanceof ProcessError)) throw e;
         if (/wrong password or no key found/.test(e.stderrTail) || e.code === 12) throw new RepositoryError(`${this.access.location}: wrong repository password (restic: ${lastLine(e.stderrTail)})`);
-        if (attempt >= this.retry.attempts || !TRANSIENT.test(e.stderrTail)) throw e;
+        if (attempt >= this.retry.attempts || !TRANSIENT.test(e.stderrTail)) {
+          if (/repository is already locked/.test(e.stderrTail)) {
+            throw new RepositoryError(`${this.access.location}: locked by another process (restic: ${lastLine(e.stderrTail)}); a lock of a crashed run becomes stale after 30 minutes, or run restic unlock once you are sure nothing else runs`);
+          }
+          throw e;
+        }
         const delay = this.retry.baseDelayMs * 2 ** (attempt - 1);
         this.log.warn('restic: transient error, retrying', { command: args[0], attempt, delayMs: delay, error: lastLine(e.stderrTail) });
         await sleep(delay);

@@ -1,0 +1,134 @@
+// Every example under examples/ parses and validates against a schema of its kind.
+//
+// Honest note: the schemas in test/docs/schemas/ are hand-written and minimal. The real CRD
+// schemas of Argo CD and Flux, and GitHub's workflow schema, are not available offline here, so
+// these check the required fields, types, enums and closed objects the examples rely on — not
+// everything the controllers would check.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const EXAMPLES = join(ROOT, 'examples');
+const SCHEMAS = join(import.meta.dirname, 'schemas');
+
+function files(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+const schema = (name: string) => ajv.compile(JSON.parse(readFileSync(join(SCHEMAS, `${name}.schema.json`), 'utf8')));
+const BY_KIND: Record<string, ReturnType<typeof schema>> = {
+  'argoproj.io/v1alpha1 Application': schema('argocd-application'),
+  'source.toolkit.fluxcd.io/v1 GitRepository': schema('flux-gitrepository'),
+  'kustomize.toolkit.fluxcd.io/v1 Kustomization': schema('flux-kustomization'),
+  'helm.toolkit.fluxcd.io/v2 HelmRelease': schema('flux-helmrelease'),
+};
+const workflowSchema = schema('github-workflow');
+
+type Doc = Record<string, any>;
+
+function load(file: string): Doc[] {
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
+  for (const d of docs) expect(d.errors.map((e) => e.message), `${relative(ROOT, file)} must parse`).toEqual([]);
+  return docs.map((d) => d.toJS() as Doc).filter((d) => d !== null);
+}
+
+const exampleFiles = files(EXAMPLES).filter((f) => /\.ya?ml$/.test(f));
+const manifests = exampleFiles.filter((f) => !f.includes(`${join('examples', 'ci')}`));
+const all = manifests.flatMap((f) => load(f).map((doc) => ({ file: relative(ROOT, f), doc })));
+const ofKind = (kind: string) => all.filter((x) => x.doc.kind === kind);
+
+describe('examples/', () => {
+  it('holds the ArgoCD, Flux and CI examples the docs point at', () => {
+    const rel = exampleFiles.map((f) => relative(ROOT, f));
+    for (const f of ['examples/argocd/application-dist.yaml', 'examples/argocd/application-chart.yaml', 'examples/flux/kustomization-dist.yaml', 'examples/flux/helmrelease-chart.yaml', 'examples/ci/check-dist.yml']) {
+      expect(rel).toContain(f);
+    }
+    expect(files(EXAMPLES).filter((f) => !/\.ya?ml$/.test(f)).map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
+  it.each(manifests.map((f) => relative(ROOT, f)))('%s: every document is a known kind and valid against its schema', (file) => {
+    const docs = load(join(ROOT, file));
+    expect(docs.length).toBeGreaterThan(0);
+    for (const doc of docs) {
+      const validate = BY_KIND[`${doc.apiVersion} ${doc.kind}`];
+      expect(validate, `${file}: no schema for ${doc.apiVersion} ${doc.kind}`).toBeDefined();
+      const ok = validate(doc);
+      expect(ok ? [] : validate.errors, `${file}: ${doc.kind} ${doc.metadata?.name}`).toEqual([]);
+    }
+  });
+
+  it('the CI workflow is a valid workflow that synthesizes and fails on a stale dist/, charts/ or schema', () => {
+    const [wf] = load(join(EXAMPLES, 'ci', 'check-dist.yml'));
+    const ok = workflowSchema(wf);
+    expect(ok ? [] : workflowSchema.errors).toEqual([]);
+    const runs = Object.values(wf.jobs as Record<string, Doc>).flatMap((j) => (j.steps as Doc[]).map((s) => String(s.run ?? '')));
+    const script = runs.join('\n');
+    expect(script).toMatch(/npm ci && npm run synth/);
+    expect(script).toMatch(/git diff --exit-code -- dist charts values\.schema\.json/);
+    // new output files of a new values file must count as a difference too
+    expect(script).toMatch(/git add --intent-to-add -- dist charts values\.schema\.json/);
+    const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    for (const m of script.matchAll(/npm run ([\w:-]+)/g)) expect(scripts, `npm run ${m[1]}`).toHaveProperty(m[1]);
+  });
+
+  it('Argo CD Applications point at dist/*.k8s.yaml or at a chart that exists, and keep one-shot Jobs safe', () => {
+    const apps = ofKind('Application');
+    expect(apps.length).toBe(2);
+    for (const { file, doc } of apps) {
+      const src = doc.spec.source;
+      expect(existsSync(join(ROOT, src.path)), `${file}: ${src.path}`).toBe(true);
+      if (src.directory) {
+        expect(src.path).toBe('dist');
+        const include = new RegExp(`^${String(src.directory.include).replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`);
+        const dist = readdirSync(join(ROOT, 'dist'));
+        expect(dist.length).toBeGreaterThan(0);
+        expect(dist.filter((f) => !include.test(f)), 'every file in dist/ is included').toEqual([]);
+      } else {
+        expect(existsSync(join(ROOT, src.path, 'Chart.yaml')), `${file}: ${src.path}/Chart.yaml`).toBe(true);
+      }
+      expect(doc.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+      expect(doc.spec.ignoreDifferences).toContainEqual({ group: 'batch', kind: 'Job', jsonPointers: ['/spec'] });
+      expect(doc.spec.syncPolicy.syncOptions.some((o: string) => /^(Replace|Force)=true$/.test(o)), 'Replace/Force re-run Jobs').toBe(false);
+    }
+  });
+
+  it('Flux objects reference each other and paths that exist; nothing forces re-creation', () => {
+    const repos = ofKind('GitRepository');
+    const names = new Set(repos.map((r) => `${r.doc.metadata.namespace}/${r.doc.metadata.name}`));
+    // the same GitRepository in both files: identical, so applying both is harmless
+    expect(new Set(repos.map((r) => JSON.stringify(r.doc))).size).toBe(1);
+    for (const { file, doc } of ofKind('Kustomization')) {
+      expect(names, file).toContain(`${doc.spec.sourceRef.namespace ?? doc.metadata.namespace}/${doc.spec.sourceRef.name}`);
+      expect(existsSync(join(ROOT, doc.spec.path))).toBe(true);
+      expect(doc.spec.force).not.toBe(true);
+    }
+    for (const { file, doc } of ofKind('HelmRelease')) {
+      const chart = doc.spec.chart.spec;
+      expect(names, file).toContain(`${chart.sourceRef.namespace ?? doc.metadata.namespace}/${chart.sourceRef.name}`);
+      expect(existsSync(join(ROOT, chart.chart, 'Chart.yaml')), chart.chart).toBe(true);
+      expect(chart.reconcileStrategy).toBe('Revision');
+      expect(doc.spec.install.disableWaitForJobs && doc.spec.upgrade.disableWaitForJobs).toBe(true);
+      expect(doc.spec.upgrade.force).not.toBe(true);
+    }
+  });
+
+  it('the hand-written schemas reject what they are meant to catch', () => {
+    const [app] = ofKind('Application');
+    const bad = structuredClone(app.doc);
+    bad.spec.syncPolicy.automated.selfheal = true; // misspelt: Argo CD would ignore it silently
+    expect(BY_KIND['argoproj.io/v1alpha1 Application'](bad)).toBe(false);
+    const noRepo = structuredClone(app.doc);
+    delete noRepo.spec.source.repoURL;
+    expect(BY_KIND['argoproj.io/v1alpha1 Application'](noRepo)).toBe(false);
+    const [hr] = ofKind('HelmRelease');
+    const badHr = structuredClone(hr.doc);
+    badHr.spec.chart.spec.reconcileStrategy = 'Always';
+    expect(BY_KIND['helm.toolkit.fluxcd.io/v2 HelmRelease'](badHr)).toBe(false);
+  });
+});
