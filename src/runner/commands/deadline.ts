@@ -8,19 +8,26 @@ export function cleanupSeconds(total: number): number {
 }
 
 let cleanup = 60;
+let current: number | undefined;
 
+/** Nests: an inner run (a drill's restore) never extends the outer deadline, and the outer one is back afterwards. */
 export async function withinDeadline<T>(timeout: string, fn: () => Promise<T>): Promise<T> {
   const total = durationSeconds(timeout) ?? 3600;
   cleanup = cleanupSeconds(total);
-  setDeadline(Date.now() + (total - cleanup) * 1000);
+  const outer = current;
+  const mine = Date.now() + (total - cleanup) * 1000;
+  current = outer === undefined ? mine : Math.min(outer, mine);
+  setDeadline(current);
   try {
     return await fn();
   } finally {
-    setDeadline(undefined);
+    current = outer;
+    setDeadline(outer);
   }
 }
 
 /** After a failure: a short, fresh allowance for cleanup. */
 export function startCleanup(): void {
-  setDeadline(Date.now() + cleanup * 1000);
+  current = Date.now() + cleanup * 1000;
+  setDeadline(current);
 }

@@ -8,10 +8,11 @@ import { handlerFor } from '../components/index.js';
 import type { RestoreTarget } from '../components/types.js';
 import type { RunContext } from '../context.js';
 import { alwaysOnChecks, DrillCheckError, dumpTables, flushRedis, scratchEndpoint, userChecks, type CheckResult, type DumpTables } from '../drill/checks.js';
-import { refuseProductionTargets } from '../drill/guard.js';
+import { refuseForeignDatabases, refuseProductionTargets } from '../drill/guard.js';
 import { stopSidecarServers, waitForServer } from '../drill/sidecars.js';
 import { describeTarget, resolveDrillTargets, type DrillTarget } from '../drill/targets.js';
 import { pushMetrics } from '../metrics/push.js';
+import { startCleanup, withinDeadline } from './deadline.js';
 import { restore } from './restore.js';
 
 export interface DrillReport {
@@ -89,6 +90,7 @@ async function runDrill(ctx: RunContext, started: number): Promise<DrillReport> 
   for (const w of warnings) ctx.log.warn(w);
   // The guard runs before anything is created, and before the finally that drops: a refused target is never touched.
   await refuseProductionTargets(v, targets);
+  await refuseForeignDatabases(ctx, targets);
   const skipped = targets.flatMap((t) => (t.kind === 'skipped' ? [{ component: t.component, reason: t.reason }] : []));
   for (const s of skipped) ctx.log.warn('component skipped by the drill', s);
   if (skipped.length === targets.length) throw new SafeholdError(`nothing to drill: every component was skipped (${skipped.map((s) => s.component).join(', ')})`);
@@ -135,6 +137,8 @@ async function runDrill(ctx: RunContext, started: number): Promise<DrillReport> 
     failed = true;
     throw e;
   } finally {
+    // A drill stopped by its deadline still cleans up, within a fresh allowance.
+    if (failed) startCleanup();
     const problems = await cleanUp(dctx, targets);
     if (problems.length) {
       ctx.log.error('drill scratch targets NOT cleaned: remove them by hand', { problems });
@@ -155,7 +159,8 @@ export async function drill(ctx: RunContext): Promise<DrillReport> {
   if (!v.drill) throw new UsageError('no drill: section in the values; nothing to drill');
   const started = Date.now();
   try {
-    const report = await runDrill(ctx, started);
+    // The Job's activeDeadlineSeconds is drill.timeout: stop children before it, so that the scratch databases are dropped.
+    const report = await withinDeadline(v.drill.timeout, () => runDrill(ctx, started));
     const now = ctx.now().getTime() / 1000;
     await pushMetrics(
       v,

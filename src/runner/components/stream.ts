@@ -1,5 +1,5 @@
 // The handler shared by every stream engine: dump | restic backup --stdin; restic dump > spool → verify → restore tool.
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcessError, RefusedError, SafeholdError } from '../../errors.js';
@@ -9,7 +9,8 @@ import type { SecretStore } from '../secrets.js';
 import { endpointOf, requireStreamEngine } from '../engines/index.js';
 import type { Endpoint, StreamEngine } from '../engines/types.js';
 import { strictVerdict } from '../engines/version.js';
-import { drain, feed, handOver, pipeToChecker, type StreamStats } from '../process/pipe.js';
+import { feedFile, handOver, pipeToChecker, type StreamStats } from '../process/pipe.js';
+import { spool } from '../process/read.js';
 import { run, start, type ProcessSpec } from '../process/spawn.js';
 import { backupStdinArgs, dumpArgs } from '../restic/args.js';
 import { summaryOf } from '../restic/client.js';
@@ -71,7 +72,7 @@ function spoolPath(ctx: RunContext, rec: ComponentRecord): string {
 /** Fetches a stored stream into the scratch spool, hashing it on the way; the caller compares and removes it. */
 async function fetchSpool(c: Component, ctx: RunContext, rec: ComponentRecord): Promise<{ file: string; stats: StreamStats }> {
   const file = spoolPath(ctx, rec);
-  const stats = await drain(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), createWriteStream(file, { mode: 0o600 }), ctx.log.progress('fetch', { component: c.name }));
+  const stats = await spool(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), file, ctx.log.progress('fetch', { component: c.name }));
   return { file, stats };
 }
 
@@ -156,7 +157,7 @@ export const streamHandler: ComponentHandler = {
       throw new SafeholdError(`${c.name}: the stored dump does not match its manifest (sha256 ${stats.sha256.slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}); nothing was changed`);
     }
     const list = engine.list?.();
-    if (list) await feed(createReadStream(file), list);
+    if (list) await feedFile(file, list);
     const problem = await checkFile(engine, file);
     if (problem) throw new SafeholdError(`${c.name}: ${problem}; nothing was changed`);
     return { file, bytes: stats.bytes };
@@ -189,5 +190,5 @@ export const streamHandler: ComponentHandler = {
 /** Restore tools that read stdin get the spooled file there; tools that take a path already have it in args. */
 async function runWithFile(spec: ProcessSpec, file: string): Promise<void> {
   if (spec.args.includes(file)) await run(spec);
-  else await feed(createReadStream(file), spec);
+  else await feedFile(file, spec);
 }

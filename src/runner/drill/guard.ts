@@ -2,9 +2,14 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { relative } from 'node:path';
+import { DRILL_DATABASE_PREFIX } from '../../contract/drill.js';
 import { RefusedError } from '../../errors.js';
 import type { Values } from '../../values/schema.js';
-import { describeTarget, type DrillTarget, type ServerTarget } from './targets.js';
+import { targetEndpoint } from '../components/stream.js';
+import type { RunContext } from '../context.js';
+import { run } from '../process/spawn.js';
+import { databaseExistsSql, dialectOf, sqlQuery } from './queries.js';
+import { describeTarget, hostPort, type DrillTarget, type ServerTarget } from './targets.js';
 
 /** A server endpoint of production (or of a scratch target). */
 export interface Place {
@@ -57,7 +62,7 @@ async function identities(hosts: readonly string[], resolve: AddressLookup): Pro
 const overlaps = (a: Set<string>, b: Set<string>) => [...a].some((x) => b.has(x));
 /** Database names compared case-insensitively: MySQL on some filesystems folds case, and refusing too much is safe. */
 const sameDatabase = (a?: string, b?: string) => a === undefined || b === undefined || a.toLowerCase() === b.toLowerCase();
-const where = (p: Place) => `${p.host}:${p.port}${p.database ? `/${p.database}` : ''}`;
+const where = (p: Place) => `${hostPort(p.host, p.port)}${p.database ? `/${p.database}` : ''}`;
 
 /** Paths that are equal or nested either way. */
 function nested(a: string, b: string): boolean {
@@ -101,4 +106,24 @@ export async function guardProblems(v: Values, targets: readonly DrillTarget[], 
 export async function refuseProductionTargets(v: Values, targets: readonly DrillTarget[], resolve?: AddressLookup): Promise<void> {
   const problems = await guardProblems(v, targets, resolve);
   if (problems.length) throw new RefusedError(`drill refused, nothing was changed: a scratch target is production\n  ${problems.join('\n  ')}`);
+}
+
+/**
+ * A drill drops and recreates its scratch database. One that already exists and is not named
+ * safehold_drill_* was not made by a drill — perhaps another application's database on the same
+ * server, which the values cannot know about — so the drill refuses rather than drop it.
+ * Sidecars are skipped: they are fresh servers of this pod.
+ */
+export async function refuseForeignDatabases(ctx: RunContext, targets: readonly DrillTarget[]): Promise<void> {
+  const problems: string[] = [];
+  for (const t of targets) {
+    if (t.kind !== 'server' || t.sidecar || !t.database || t.database.toLowerCase().startsWith(DRILL_DATABASE_PREFIX)) continue;
+    const dialect = dialectOf(t.type);
+    const c = ctx.values.components.find((x) => x.name === t.component);
+    if (!dialect || !c) continue;
+    const e = { ...targetEndpoint(c, ctx.secrets, t.restore), database: undefined };
+    const found = (await run(sqlQuery(dialect, e), databaseExistsSql(dialect, t.database))).stdout.trim();
+    if (found !== '0') problems.push(`drill target of ${t.component} (${describeTarget(t)}) is an existing database not made by a drill (not ${DRILL_DATABASE_PREFIX}*): the drill would drop it`);
+  }
+  if (problems.length) throw new RefusedError(`drill refused, nothing was changed:\n  ${problems.join('\n  ')}`);
 }

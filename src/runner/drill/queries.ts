@@ -48,6 +48,14 @@ export function tablesSql(dialect: SqlDialect): string {
   return `SELECT coalesce(JSON_ARRAYAGG(JSON_ARRAY(table_schema, table_name)), '[]') FROM information_schema.tables WHERE table_schema = DATABASE();`;
 }
 
+/** Whether a database exists on the server (connects to the server's default database). */
+export function databaseExistsSql(dialect: SqlDialect, name: string): string {
+  const quoted = name.replace(/'/g, "''");
+  return dialect === 'postgres'
+    ? `SELECT count(*) FROM pg_database WHERE datname = '${quoted}';`
+    : `SELECT count(*) FROM information_schema.schemata WHERE schema_name = '${quoted.replace(/\\/g, '\\\\')}';`;
+}
+
 export function parseTables(out: string): Array<[string, string]> {
   const text = out.trim();
   return text ? (JSON.parse(text) as Array<[string, string]>) : [];

@@ -59,11 +59,14 @@ function sidecarConnection(c: Component, withCredentials: boolean): RestoreTarge
   }
 }
 
+/** `host:port`, IPv6 addresses in brackets. */
+export const hostPort = (host: string, port: number): string => `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+
 /** `host:port/database`, for messages. */
 export function describeTarget(t: DrillTarget): string {
   switch (t.kind) {
     case 'server':
-      return `${t.sidecar ? 'sidecar ' : ''}${t.host}:${t.port}${t.database ? `/${t.database}` : ''}`;
+      return `${t.sidecar ? 'sidecar ' : ''}${hostPort(t.host, t.port)}${t.database ? `/${t.database}` : ''}`;
     case 'dry-run':
       return `server-side dry run into namespace ${t.namespace}`;
     case 'directory':

@@ -49,7 +49,8 @@ export function display(spec: ProcessSpec): string {
 }
 
 /** Starts a process: stdin/stdout as pipes (or a file descriptor), stderr kept as a bounded tail. */
-export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore'; stdout?: number | 'pipe' | 'ignore' } = {}): Running {
+/** stdin/stdout may be a file descriptor or another stream's (a process's stdout, a socket): it is handed over. */
+export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore' | Readable; stdout?: number | 'pipe' | 'ignore' | Writable } = {}): Running {
   const child = spawn(spec.cmd, [...spec.args], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
