@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Integration tests mostly wait on servers and restic's key derivation: run more files at once than cores.
+    maxWorkers: 4,
   },
 });

@@ -6,7 +6,7 @@ import { buildContext, type RunContext } from '../../src/runner/context.js';
 import { createLogger, type Logger } from '../../src/runner/log.js';
 import '../../src/runner/engines/all.js';
 import '../../src/runner/kube/register.js';
-import { servers, tmpDir } from '../support/env.js';
+import { pgExec, servers, tmpDir } from '../support/env.js';
 
 export interface App {
   readonly dir: string;
@@ -95,4 +95,12 @@ export async function makeApp(o: { name?: string; repo?: string | Record<string,
       write();
     },
   };
+}
+
+/** A fresh PostgreSQL database with one table `t` of `rows` rows (id, md5 text). */
+export async function seededTable(rows = 300): Promise<string> {
+  const db = uniqueName('pgf');
+  await pgExec(`CREATE DATABASE ${db}`);
+  await pgExec(`CREATE TABLE t (id int primary key, body text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, ${rows}) g;`, db);
+  return db;
 }

@@ -14,9 +14,9 @@ describe('parseVersion', () => {
   it.each([
     ['pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)', 15, 18, '15.18'],
     ['pg_dump (PostgreSQL) 17.2', 17, 2, '17.2'],
-    ['160002', 16, 2, '160002'],
-    [' 150018\n', 15, 18, '150018'],
-    ['90624', 9, 6, '90624'],
+    ['160002', 16, 2, '16.2'],
+    [' 150018\n', 15, 18, '15.18'],
+    ['90624', 9, 6, '9.6.24'],
     // MariaDB 11: "from <release>, client <protocol>"
     ['mariadb-dump from 11.8.2-MariaDB, client 10.19 for debian-linux-gnu (x86_64)', 11, 8, '11.8.2'],
     // MariaDB 10 / MySQL 5.7: "Ver <protocol> Distrib <release>": the release counts, not 10.19
@@ -42,7 +42,7 @@ describe('parseVersion', () => {
 describe('clientTooOld (PostgreSQL rule)', () => {
   it('refuses a client major below the server major, naming both', () => {
     expect(clientTooOld('pg_dump', v('pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)'), v('160002'))).toBe(
-      'pg_dump 15.18 is older than the server 160002; use a runner image whose pg_dump is at least 16',
+      'pg_dump 15.18 is older than the server 16.2; use a runner image whose pg_dump is at least 16',
     );
   });
   it('accepts the same or a newer major; minor releases do not matter from 10 on', () => {
@@ -60,10 +60,10 @@ describe('verdicts', () => {
   it('strict (PostgreSQL) refuses, and records the parsed versions', () => {
     expect(strictVerdict('pg_dump')('pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)', '160002\n')).toEqual({
       client: '15.18',
-      server: '160002',
-      refuse: 'pg_dump 15.18 is older than the server 160002; use a runner image whose pg_dump is at least 16',
+      server: '16.2',
+      refuse: 'pg_dump 15.18 is older than the server 16.2; use a runner image whose pg_dump is at least 16',
     });
-    expect(strictVerdict('pg_dump')('pg_dump (PostgreSQL) 17.2', '160002')).toEqual({ client: '17.2', server: '160002' });
+    expect(strictVerdict('pg_dump')('pg_dump (PostgreSQL) 17.2', '160002')).toEqual({ client: '17.2', server: '16.2' });
   });
 
   it('strict records raw output it cannot parse and refuses nothing', () => {
