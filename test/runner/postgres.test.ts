@@ -114,3 +114,34 @@ describe('one-shot requests (drop-database and restore Jobs created together by 
     expect(await snapshot(db)).toBe(before);
   });
 });
+
+describe('pg_restore newer than the server (the image ships pg_restore 17)', () => {
+  it('drops only the SET lines of settings the server does not know, across chunk boundaries', async () => {
+    const { dropSettings } = await import('../../src/runner/engines/postgres.js');
+    const t = dropSettings(['transaction_timeout']);
+    const out: Buffer[] = [];
+    t.on('data', (d: Buffer) => out.push(d));
+    const done = new Promise((r) => t.on('end', r));
+    for (const part of ['SET statement_timeout = 0;\nSET transac', 'tion_timeout = 0;\nSELECT 1;\n', "INSERT INTO t VALUES ('SET transaction_timeout = 0;');\nSET transaction_timeout = 0;"]) t.write(Buffer.from(part));
+    t.end();
+    await done;
+    expect(Buffer.concat(out).toString()).toBe("SET statement_timeout = 0;\nSELECT 1;\nINSERT INTO t VALUES ('SET transaction_timeout = 0;');\n");
+  });
+
+  it('restores into an older server through psql, rows compared', async () => {
+    const db = uniqueName('pg');
+    await seed(db, 300);
+    const before = await snapshot(db);
+    const app = await makeApp({ values: { components: [{ ...pgComponent('db', db), restoreJobs: 2 }], restore: { dropExisting: true, confirm: db } } });
+    await backup(app.ctx());
+    await pgExec('DELETE FROM events', db);
+    const undo = withEnv({ SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-17.mjs'), SAFEHOLD_REAL_TOOL: 'pg_restore' });
+    try {
+      await restore(app.ctx());
+    } finally {
+      undo();
+    }
+    expect(await snapshot(db)).toBe(before);
+    expect(app.logs.join('')).toMatch(/restoreJobs ignored: the server is older than pg_restore/);
+  });
+});

@@ -38,7 +38,7 @@ export function meter(onProgress?: (bytes: number) => void): Transform & { stats
  * Streams producer's stdout into consumer's stdin through a meter.
  * Throws the first failure (producer first: its failure is the root cause) after BOTH have exited.
  */
-export async function pipe(producer: ProcessSpec, consumer: ProcessSpec, onProgress?: (bytes: number) => void): Promise<PipeResult> {
+export async function pipe(producer: ProcessSpec, consumer: ProcessSpec, onProgress?: (bytes: number) => void, through?: Transform): Promise<PipeResult> {
   const c = start(consumer);
   const p = start(producer, { stdin: 'ignore' });
   const m = meter(onProgress);
@@ -51,7 +51,7 @@ export async function pipe(producer: ProcessSpec, consumer: ProcessSpec, onProgr
   c.exit.then((e) => {
     if (!succeeded(consumer, e)) p.kill();
   });
-  await pipeline(p.stdout, m, c.stdin).catch(() => undefined);
+  await (through ? pipeline(p.stdout, m, through, c.stdin) : pipeline(p.stdout, m, c.stdin)).catch(() => undefined);
   const [pe, ce] = await Promise.all([p.exit, c.exit]);
   const result = { producer: pe, consumer: { ...ce, stdout: out }, stats: m.stats() };
   if (!succeeded(producer, pe)) throw Object.assign(failure(producer, pe), { result });
