@@ -15,7 +15,7 @@ import { DrillCheckError } from '../../src/runner/drill/checks.js';
 import type { RunContext } from '../../src/runner/context.js';
 import { bin, run, startRedis, type RedisInfo, type Stoppable } from '../support/servers.js';
 import { startFakeKube } from '../support/fake-kube.js';
-import { mysqlQuery, pgExec, pgQuery, redisCmd, servers, tmpDir } from '../support/env.js';
+import { mysqlQuery, pgExec, pgQuery, redisCmd, servers, tmpDir, pushedMetrics } from '../support/env.js';
 import { makeApp, mysqlComponent, pgComponent, redisComponent, uniqueName } from './fixture.js';
 
 /** A second Redis standing in for the drill pod's sidecar: the scratch server. */
@@ -65,15 +65,7 @@ async function leftovers(): Promise<string[]> {
 
 /** The drill metrics of one app in the Pushgateway. */
 async function drillMetrics(app: string): Promise<Record<string, number>> {
-  const res = await fetch(`${servers().pushgateway.url}/api/v1/metrics`);
-  const body = (await res.json()) as { data: Array<{ labels: Record<string, string>; [k: string]: unknown }> };
-  const out: Record<string, number> = {};
-  for (const group of body.data.filter((g) => g.labels.app === app && g.labels.operation === 'drill')) {
-    for (const [name, fam] of Object.entries(group)) {
-      for (const m of (fam as { metrics?: Array<{ value: string }> }).metrics ?? []) out[name] = Number(m.value);
-    }
-  }
-  return out;
+  return Object.fromEntries(Object.entries(await pushedMetrics(app, 'drill')).map(([k, v]) => [k, Number(v)]));
 }
 
 function packs(repo: string): string[] {

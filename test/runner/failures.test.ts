@@ -8,7 +8,7 @@ import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
 import { verify } from '../../src/runner/commands/verify.js';
-import { pgExec, pgQuery, servers } from '../support/env.js';
+import { pgExec, pgQuery, servers, pushedMetrics } from '../support/env.js';
 import { tool, withEnv } from '../support/with-env.js';
 import { makeApp, pgComponent, seededTable, writeSecrets } from './fixture.js';
 
@@ -17,18 +17,7 @@ function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-async function metrics(app: string): Promise<Record<string, string>> {
-  const res = await fetch(`${servers().pushgateway.url}/api/v1/metrics`);
-  const body = (await res.json()) as { data: Array<{ labels: Record<string, string>; [k: string]: unknown }> };
-  const out: Record<string, string> = {};
-  for (const group of body.data.filter((g) => g.labels.app === app && g.labels.operation === 'backup')) {
-    for (const [name, fam] of Object.entries(group)) {
-      const m = (fam as { metrics?: Array<{ value: string; labels: Record<string, string> }> }).metrics;
-      for (const x of m ?? []) out[x.labels.component ? `${name}{${x.labels.component}}` : name] = x.value;
-    }
-  }
-  return out;
-}
+const metrics = (app: string) => pushedMetrics(app, 'backup');
 
 describe('failure semantics', () => {
   it('wrong repository password: restore fails before touching the database', async () => {

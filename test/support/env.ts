@@ -64,3 +64,17 @@ export async function redisCmd(...args: string[]): Promise<string> {
     { env: { REDISCLI_AUTH: password } });
   return out.trim();
 }
+
+/** What the Pushgateway holds for one app and operation: `name` or `name{component}` → value. */
+export async function pushedMetrics(app: string, operation: 'backup' | 'drill' | 'restore'): Promise<Record<string, string>> {
+  const res = await fetch(`${servers().pushgateway.url}/api/v1/metrics`);
+  const body = (await res.json()) as { data: Array<{ labels: Record<string, string>; [k: string]: unknown }> };
+  const out: Record<string, string> = {};
+  for (const group of body.data.filter((g) => g.labels.app === app && g.labels.operation === operation)) {
+    for (const [name, fam] of Object.entries(group)) {
+      const m = (fam as { metrics?: Array<{ value: string; labels: Record<string, string> }> }).metrics;
+      for (const x of m ?? []) out[x.labels.component ? `${name}{${x.labels.component}}` : name] = x.value;
+    }
+  }
+  return out;
+}
