@@ -1,0 +1,119 @@
+// Runs the runner's backup/restore as a separate node process (bench/runner-child.ts) against a bench app.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { ChildResult } from '../runner-child.js';
+import type { Pg } from './db.js';
+import { output, type Cmd } from './proc.js';
+
+let child = fileURLToPath(new URL('../runner-child.ts', import.meta.url));
+/** Runs the runner from compiled JavaScript (bench/lib/build.ts) instead of through tsx. */
+export function useCompiledRunner(path: string): void {
+  child = path;
+}
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PASSWORD = 'bench: correct horse battery staple';
+
+export interface BenchApp {
+  readonly dir: string;
+  readonly valuesFile: string;
+  readonly secretsDir: string;
+  readonly repo: string;
+  /** Environment for restic run by hand against this app's repository. */
+  readonly resticEnv: Record<string, string>;
+}
+
+export interface AppOptions {
+  readonly name: string;
+  readonly database: string;
+  /** The repository to use; must already be initialized (see freshRepository). */
+  readonly repo: string;
+  readonly restoreJobs?: number;
+  /** With a restore: section (dropExisting + confirm), restore recreates the database empty first. */
+  readonly restoreInto?: string;
+}
+
+/** A values file and secrets dir for one postgres component and a local repository. */
+export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
+  mkdirSync(dir, { recursive: true });
+  const secretsDir = join(dir, 'secrets');
+  for (const [name, keys] of Object.entries({ restic: { password: PASSWORD }, pg: { username: pg.info.user, password: 'trust' } })) {
+    mkdirSync(join(secretsDir, name), { recursive: true });
+    for (const [k, v] of Object.entries(keys)) writeFileSync(join(secretsDir, name, k), v);
+  }
+  const database = o.restoreInto ?? o.database;
+  const values = {
+    name: o.name,
+    namespace: 'bench',
+    schedule: '0 3 * * *',
+    repository: { local: { path: o.repo }, password: { secretName: 'restic' } },
+    components: [
+      { name: 'db', type: 'postgres', host: pg.info.host, port: pg.info.port, database, credentials: { secretName: 'pg' }, sslMode: 'disable', restoreJobs: o.restoreJobs ?? 1 },
+    ],
+    ...(o.restoreInto ? { restore: { snapshot: 'latest', dropExisting: true, confirm: o.restoreInto } } : {}),
+  };
+  const valuesFile = join(dir, `values-${o.name}-${database}.yaml`);
+  writeFileSync(valuesFile, stringify(values));
+  return { dir, valuesFile, secretsDir, repo: o.repo, resticEnv: resticEnv(o.repo, join(dir, 'restic-cache')) };
+}
+
+export function resticEnv(repo: string, cacheDir: string): Record<string, string> {
+  const pw = join(repo, '..', `${repo.split('/').pop()}.password`);
+  if (!existsSync(pw)) writeFileSync(pw, PASSWORD);
+  return { RESTIC_REPOSITORY: repo, RESTIC_PASSWORD_FILE: pw, RESTIC_CACHE_DIR: cacheDir, RESTIC_PROGRESS_FPS: '0.2' };
+}
+
+/**
+ * An empty repository copied from one template: every variant gets the same keys (restic calibrates its
+ * key-derivation cost at init, so separately initialized repositories would cost differently to open)
+ * and the same chunker polynomial.
+ */
+export async function freshRepository(template: string, path: string): Promise<string> {
+  if (!existsSync(template)) {
+    mkdirSync(join(template, '..'), { recursive: true });
+    await output({ cmd: 'restic', args: ['init', '--repository-version', '2'], env: resticEnv(template, join(template, '..', 'init-cache')) });
+  }
+  rmSync(path, { recursive: true, force: true });
+  cpSync(template, path, { recursive: true });
+  writeFileSync(join(path, '..', `${path.split('/').pop()}.password`), PASSWORD);
+  return path;
+}
+
+export interface RunnerRun extends ChildResult {
+  /** Wall seconds seen from outside: process start to exit. */
+  readonly wall: number;
+  /** user + system CPU seconds of the runner and every process it started. */
+  readonly cpu: number;
+}
+
+let seq = 0;
+/** Runs `backup` or `restore` in a fresh node process, as `safehold backup|restore` would. */
+export async function runRunner(app: BenchApp, command: 'backup' | 'restore'): Promise<RunnerRun> {
+  const n = ++seq;
+  const resultFile = join(app.dir, `result-${n}.json`);
+  const timeFile = join(app.dir, `time-${n}.txt`);
+  const req = {
+    command,
+    values: app.valuesFile,
+    secretsDir: app.secretsDir,
+    scratchDir: join(app.dir, 'scratch'),
+    ledger: join(app.dir, `ledger-${n}.json`),
+    logFile: join(app.dir, 'runner.log'),
+    resultFile,
+  };
+  const cmd: Cmd = { cmd: process.execPath, args: [...(child.endsWith('.ts') ? ['--import', 'tsx'] : []), child, JSON.stringify(req)] };
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd.cmd, ...cmd.args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`runner ${command} exited ${code}: ${err}\n(log: ${req.logFile})`))));
+  });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  const [u, s] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult;
+  return { ...result, wall, cpu: u + s };
+}

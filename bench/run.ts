@@ -1,0 +1,159 @@
+// `npm run bench [-- --quick]`: backup, restore, memory, storage and synthesis, measured in one run; prints every ratio.
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startPostgres } from '../test/support/servers.js';
+import { benchBackup } from './backup.js';
+import { generate, pgClient } from './lib/db.js';
+import { machine, mb, table } from './lib/report.js';
+import { buildRunner } from './lib/build.js';
+import { freshRepository, makeApp, runRunner, useCompiledRunner, type RunnerRun } from './lib/runner.js';
+import type { BenchEnv, Ratio, SectionResult } from './lib/section.js';
+import { benchRestore } from './restore.js';
+import { benchStorage } from './storage.js';
+import { benchSynth } from './synth.js';
+
+const SECTIONS = ['backup', 'restore', 'memory', 'storage', 'synth'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    /** Database size in MB (default 100 quick, 1000 full). */
+    mb: { type: 'string' },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    /** Write the results into bench/README.md (between the RESULTS markers for this mode). */
+    record: { type: 'boolean', default: false },
+    /** Keep the work dir (repositories, logs) for inspection. */
+    keep: { type: 'boolean', default: false },
+  },
+});
+
+const quick = flags.quick!;
+const size = Number(flags.mb ?? (quick ? 100 : 1000));
+const runs = Number(flags.runs ?? 3);
+const only = new Set<Section>((flags.only?.split(',') as Section[] | undefined) ?? SECTIONS);
+const t0 = Date.now();
+const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+
+function memorySection(points: Array<{ label: string; dbBytes: number; runs: readonly RunnerRun[]; command: string }>): SectionResult {
+  const rows = points.map((p) => {
+    const peak = Math.max(...p.runs.map((r) => r.vmHWMKiB)) / 1024;
+    const startup = Math.max(...p.runs.map((r) => r.startupHWMKiB ?? 0)) / 1024;
+    return { ...p, peak, startup };
+  });
+  const peakAll = Math.max(...rows.map((r) => r.peak));
+  const by = (cmd: string) => rows.filter((r) => r.command === cmd);
+  const flat = ['backup', 'restore'].map((cmd) => {
+    const xs = by(cmd).sort((a, b) => a.dbBytes - b.dbBytes);
+    return xs.length >= 2 ? xs[xs.length - 1]!.peak / xs[0]!.peak : 1;
+  });
+  const growth = Math.max(...flat);
+  return {
+    title: "Memory: the runner's own peak RSS (VmHWM of the node process; restic, pg_dump and pg_restore not included)",
+    detail: table(
+      ['command', 'database', 'runs', 'peak RSS (max over runs)', 'of which at start-up (modules, context)'],
+      rows.map((r) => [r.command, `${r.label} (${mb(r.dbBytes)})`, String(r.runs.length), `${r.peak.toFixed(1)} MiB`, `${r.startup.toFixed(1)} MiB`]),
+    ),
+    ratios: [
+      { measure: 'memory: runner peak RSS (largest)', value: `${peakAll.toFixed(1)} MiB`, goal: '< 100 MiB', met: peakAll < 100 },
+      { measure: 'memory: peak RSS, largest / smallest database', value: `${growth.toFixed(2)}×`, goal: 'flat (≤ 1.10×)', met: growth <= 1.1 },
+    ],
+  };
+}
+
+function summary(results: readonly SectionResult[]): string {
+  const ratios: Ratio[] = results.flatMap((r) => r.ratios);
+  return table(
+    ['measure', 'value', 'goal', ''],
+    ratios.map((r) => [r.measure, r.value, r.goal ?? '', r.met === undefined ? '' : r.met ? 'met' : 'MISSED']),
+  );
+}
+
+async function main(): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), 'safehold-bench-'));
+  chmodSync(base, 0o755);
+  const work = join(base, 'work');
+  const results: SectionResult[] = [];
+  const info = await machine();
+  log(`mode ${quick ? 'quick' : 'full'}: database ${size} MB, ${runs} rounds, sections ${[...only].join(', ')}; work dir ${base}`);
+  const needDb = only.has('backup') || only.has('restore') || only.has('memory') || only.has('storage');
+  const compiled = await buildRunner(join(base, 'build'));
+  useCompiledRunner(join(compiled, 'runner-child.js'));
+  const server = needDb ? await startPostgres({ baseDir: base }) : undefined;
+  try {
+    if (server) {
+      const pg = pgClient(server);
+      log(`generating ${size} MB database`);
+      const gen = await generate(pg, 'bench', size);
+      log(`database: ${mb(gen.bytes)}, ${gen.rows} event rows`);
+      const env: BenchEnv = { pg, work, quick, runs, db: 'bench', dbBytes: gen.bytes, log };
+      const memory: Array<{ label: string; dbBytes: number; runs: readonly RunnerRun[]; command: string }> = [];
+      let repo: string | undefined;
+      if (only.has('backup') || only.has('restore')) {
+        const b = await benchBackup(env);
+        repo = b.repo;
+        memory.push({ label: `${size} MB`, dbBytes: gen.bytes, runs: b.runnerRuns, command: 'backup' });
+        if (only.has('backup')) results.push(b);
+      }
+      if (only.has('restore')) {
+        const r = await benchRestore(env, repo!);
+        memory.push({ label: `${size} MB`, dbBytes: gen.bytes, runs: r.runnerRuns, command: 'restore' });
+        results.push(r);
+      }
+      if (only.has('memory')) {
+        // A second size: 10× smaller, one backup and one restore, to show the peak does not grow with the data.
+        const small = Math.max(10, Math.round(size / 10));
+        log(`memory: generating ${small} MB database`);
+        const g = await generate(pg, 'small', small);
+        const repoSmall = await freshRepository(join(work, 'repos', 'template'), join(work, 'repos', 'small'));
+        const b = await runRunner(makeApp(pg, join(work, 'memory-small'), { name: 'small', database: 'small', repo: repoSmall }), 'backup');
+        const r = await runRunner(makeApp(pg, join(work, 'memory-small'), { name: 'small', database: 'small', repo: repoSmall, restoreInto: 'small_restored' }), 'restore');
+        memory.push({ label: `${small} MB`, dbBytes: g.bytes, runs: [b], command: 'backup' }, { label: `${small} MB`, dbBytes: g.bytes, runs: [r], command: 'restore' });
+        await pg.sql('postgres', 'DROP DATABASE IF EXISTS small WITH (FORCE); DROP DATABASE IF EXISTS small_restored WITH (FORCE);');
+        results.push(memorySection(memory));
+      }
+      if (only.has('storage')) results.push(await benchStorage(env));
+    }
+    if (only.has('synth')) results.push(await benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js') }));
+  } finally {
+    if (server) await server.stop().catch(() => undefined);
+    if (!flags.keep) rmSync(base, { recursive: true, force: true });
+    else log(`kept ${base}`);
+  }
+
+  const seconds = (Date.now() - t0) / 1000;
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const head = [
+    `command: \`${command}\` (${quick ? 'quick' : 'full'} mode, database ${size} MB, medians of ${runs}), finished in ${seconds.toFixed(0)} s`,
+    `date: ${new Date().toISOString()}`,
+    ...Object.entries(info).map(([k, v]) => `${k}: ${v}`),
+  ];
+  const body = [
+    ...results.flatMap((r) => [`### ${r.title}`, '', r.detail, ...(r.notes?.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []), '']),
+    '### Every ratio',
+    '',
+    summary(results),
+  ].join('\n');
+  const text = `${head.map((h) => `- ${h}`).join('\n')}\n\n${body}\n`;
+  process.stdout.write(`\n${text}`);
+  if (flags.record) record(quick ? 'quick' : 'full', text);
+}
+
+/** Replaces the block between `<!-- RESULTS:mode -->` and `<!-- /RESULTS:mode -->` in bench/README.md. */
+function record(mode: string, text: string): void {
+  const readme = fileURLToPath(new URL('./README.md', import.meta.url));
+  const open = `<!-- RESULTS:${mode} -->`;
+  const close = `<!-- /RESULTS:${mode} -->`;
+  const doc = existsSync(readme) ? readFileSync(readme, 'utf8') : '';
+  const block = `${open}\n${text}${close}`;
+  const i = doc.indexOf(open);
+  const j = doc.indexOf(close);
+  writeFileSync(readme, i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + close.length) : `${doc}\n${block}\n`);
+  log(`results written to bench/README.md (${mode})`);
+}
+
+await main();
