@@ -104,6 +104,8 @@ export const DESCRIPTIONS: Record<string, string> = {
 
   // retention
   retention: 'Which good backup sets to keep, as restic\'s `forget --keep-*` policy applied to whole sets after every good backup (and by `safehold prune`). Suspicious and incomplete sets never count, and the newest good set is never removed. At least one value must be above 0.',
+  'monitoring.ruleLabels': 'Labels on the PrometheusRule so that the Prometheus operator selects it (kube-prometheus-stack selects release: <its release name> by default). safehold\'s own app.kubernetes.io labels win on a clash.',
+  'monitoring.ruleLabels.<key>': 'One label: key and value as Kubernetes allows them.',
   'retention.prune': 'After a backup that forgot sets, run restic prune to free the space (takes an exclusive lock; set false and run safehold prune apart for very large repositories).',
   'retention.keepLast': 'Keep the newest N good sets.',
   'retention.keepHourly': 'Keep the newest good set of each of the last N hours that have one.',

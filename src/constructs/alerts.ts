@@ -169,7 +169,7 @@ export class BackupAlerts extends Construct {
     new ApiObject(this, 'Resource', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
-      metadata: { name: names.runner, namespace: names.namespace, labels: standardLabels(names, 'alerts') },
+      metadata: { name: names.runner, namespace: names.namespace, labels: { ...props.values.monitoring.ruleLabels, ...standardLabels(names, 'alerts') } },
       spec: { groups: alertRuleGroups(props.values, names) },
     });
   }

@@ -70,6 +70,13 @@ export const monitoring = z
   .strictObject({
     enabled: z.boolean().default(true),
     pushgateway: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
+    /** Labels on the PrometheusRule, for the operator's ruleSelector (kube-prometheus-stack: release: <name>). */
+    ruleLabels: z
+      .record(
+        z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a label key'),
+        z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most)').max(63),
+      )
+      .default({}),
     alerts: z
       .strictObject({
         maxAge: duration.default('26h'),
@@ -81,7 +88,7 @@ export const monitoring = z
       })
       .default({ maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' }),
   })
-  .default({ enabled: true, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
+  .default({ enabled: true, ruleLabels: {}, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
 
 export const drillTarget = z.strictObject({
   host: z.string().min(1).optional(),
