@@ -82,9 +82,12 @@ export function rbacRules(v: Values): Map<string, RbacRule[]> {
       const byName = r.names?.length && !r.labelSelector ? r.names : undefined;
       if (byName) grants.add(ns, group, resource, ['get'], byName);
       else grants.add(ns, group, resource, ['get', 'list']);
-      if (restoring) {
+      // A drill validates the objects with a server-side dry-run create (nothing is stored), which needs create.
+      if (restoring || v.drill) {
         // create cannot be limited by resourceNames: the object does not exist yet.
         grants.add(ns, group, resource, ['create']);
+      }
+      if (restoring) {
         if (c.existing === 'replace') grants.add(ns, group, resource, ['patch'], byName);
       }
     }
@@ -132,7 +135,8 @@ export function needsApiAccess(v: Values, component: RunnerComponent): boolean {
     case 'backup':
       return v.components.some((c) => c.type === 'kubernetes') || exec(v.hooks.preBackup) || exec(v.hooks.postBackup);
     case 'drill':
-      return exec((v.drill?.checks ?? []).flatMap((c) => ('hook' in c ? [c.hook] : [])));
+      // kubernetes components are checked by a server-side dry-run create.
+      return v.components.some((c) => c.type === 'kubernetes') || exec((v.drill?.checks ?? []).flatMap((c) => ('hook' in c ? [c.hook] : [])));
     case 'restore':
     case 'drop-database':
       // The ledger of finished requests lives in a ConfigMap.

@@ -12,12 +12,6 @@ export const SIDECAR_PORTS: Partial<Record<Component['type'], number>> = {
   cockroachdb: 26257,
 };
 
-/**
- * Server-side dry runs of `kubernetes` components go into this namespace (it must exist: the API
- * server refuses even a dry-run create into a missing namespace). Nothing is ever created in it.
- */
-export const DRILL_NAMESPACE = 'safehold-drill';
-
 /** Every database a drill creates by default starts so; an existing database without it is never dropped by a drill. */
 export const DRILL_DATABASE_PREFIX = 'safehold_drill_';
 

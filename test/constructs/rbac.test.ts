@@ -57,6 +57,18 @@ describe('RBAC', () => {
     expect(rbacRules(skip).get('team')!.some((r) => r.resources[0] !== 'configmaps' && r.verbs.includes('patch'))).toBe(false);
   });
 
+  it('lets a drill dry-run-create a kubernetes component\'s kinds (and mount a token), nothing more', () => {
+    const v = makeValues({ components: [k8sComponent()], drill: { schedule: '0 5 * * 0' } });
+    expect(rbacRules(v).get('team')).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['shop-ca'], verbs: ['get'] },
+      { apiGroups: ['example.com'], resources: ['shops'], verbs: ['get', 'list', 'create'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'create'] },
+    ]);
+    const drillPod = objectsOf(synth(v), 'CronJob').find((c) => (c.metadata as { name: string }).name.endsWith('-drill'))!;
+    expect(drillPod.spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
   it('restores only the chosen components: no write access to the others', () => {
     const v = makeValues({
       components: [{ name: 'db', type: 'postgres', host: 'pg', database: 'shop', credentials: { secretName: 'shop-db' } }, k8sComponent()],

@@ -4,7 +4,10 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { DRILL_NAMESPACE, drillDatabaseName } from '../../src/contract/drill.js';
+import { drillDatabaseName } from '../../src/contract/drill.js';
+
+/** Drills dry-run kubernetes components into their own namespace (values.namespace here). */
+const DRILL_NAMESPACE = 'test';
 import { ExitCode, RefusedError, ValuesError } from '../../src/errors.js';
 import { backup } from '../../src/runner/commands/backup.js';
 import { filesHandler } from '../../src/runner/components/files.js';
@@ -251,9 +254,9 @@ describe('restore drill', () => {
     expect(await leftovers()).toEqual([]);
   });
 
-  it('handlers that declare a drill mode: kubernetes objects as a server-side dry run into the scratch namespace, files into a scratch directory, removed afterwards', async () => {
+  it('handlers that declare a drill mode: kubernetes objects as a server-side dry run into their own namespace (nothing stored), files into a scratch directory, removed afterwards', async () => {
     const kubeconfig = process.env.KUBECONFIG;
-    const fake = await startFakeKube({ dir: await tmpDir('kube'), namespaces: ['test', DRILL_NAMESPACE] });
+    const fake = await startFakeKube({ dir: await tmpDir('kube'), namespaces: ['test'] });
     const modes = [kubernetesHandler, filesHandler].map((h) => [h, h.drillMode] as const);
     try {
       Object.assign(kubernetesHandler, { drillMode: 'dry-run' });
@@ -288,7 +291,7 @@ describe('restore drill', () => {
       expect(report.checks.every((c) => c.ok)).toBe(true);
       const writes = fake.requests.slice(before).filter((r) => r.method !== 'GET');
       expect(writes.map((r) => `${r.method} ${r.path}${r.query}`)).toEqual([`POST /api/v1/namespaces/${DRILL_NAMESPACE}/configmaps?dryRun=All&fieldManager=safehold`]);
-      expect(fake.objects('v1', 'ConfigMap', DRILL_NAMESPACE)).toEqual([]);
+      expect(fake.objects('v1', 'ConfigMap', DRILL_NAMESPACE).map((o) => (o.metadata as { name: string }).name)).toEqual(['settings']);
       expect(fake.object('v1', 'ConfigMap', 'test', 'settings')!.data).toEqual({ mode: 'production' });
       expect(existsSync(scratchDir)).toBe(false);
       expect(readFileSync(join(dataDir, 'note.txt'), 'utf8')).toBe('production file\n');

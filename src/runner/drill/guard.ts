@@ -74,8 +74,9 @@ function nested(a: string, b: string): boolean {
 /**
  * Why these targets would touch production: a server target on the same host (case-insensitive,
  * loopback spellings equal, resolved addresses compared) and port as a production component and,
- * where both name one, the same database; two targets on the same place; a dry run into a
- * production namespace; a scratch directory overlapping production files or the repository.
+ * where both name one, the same database; two targets on the same place; a scratch directory
+ * overlapping production files or the repository. Kubernetes objects are checked with a server-side
+ * dry run (dryRun=All: the API server validates and stores nothing) in their own namespace.
  */
 export async function guardProblems(v: Values, targets: readonly DrillTarget[], resolve: AddressLookup = systemLookup): Promise<string[]> {
   const prod = productionPlaces(v);
@@ -91,9 +92,7 @@ export async function guardProblems(v: Values, targets: readonly DrillTarget[], 
       if (same(t, o)) problems.push(`drill targets of ${t.component} and ${o.component} are the same place (${describeTarget(t)})`);
     }
   });
-  const namespaces = new Set([v.namespace, ...v.components.flatMap((c) => (c.type === 'kubernetes' && c.namespace ? [c.namespace] : []))]);
   for (const t of targets) {
-    if (t.kind === 'dry-run' && namespaces.has(t.namespace)) problems.push(`drill target of ${t.component} is the production namespace ${t.namespace}`);
     if (t.kind === 'directory') {
       const prodPaths = [...v.components.flatMap((c) => (c.type === 'files' ? [...c.paths, ...(c.restoreTo ? [c.restoreTo] : [])] : [])), ...(v.repository.local ? [v.repository.local.path] : [])];
       for (const p of prodPaths) if (nested(t.directory, p)) problems.push(`drill target of ${t.component} (${t.directory}) overlaps the production path ${p}`);

@@ -1,6 +1,6 @@
 // Where a drill restores each component (pure): a scratch database, a sidecar or scratch server, a dry-run namespace, a scratch directory.
 import { join } from 'node:path';
-import { DRILL_NAMESPACE, drillDatabaseName, SIDECAR_HOST, SIDECAR_PORTS } from '../../contract/drill.js';
+import { drillDatabaseName, SIDECAR_HOST, SIDECAR_PORTS } from '../../contract/drill.js';
 import { UsageError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import { isDatabase } from '../../values/rules.js';
@@ -97,7 +97,9 @@ export function resolveDrillTargets(v: Values, o: { scratchDir: string; support:
       if (Object.keys(t).length) warnings.push(`drill.targets.${c.name}: ignored for a ${c.type} component`);
       const mode = o.support(c);
       if (c.type === 'kubernetes' && mode === 'dry-run') {
-        targets.push({ ...base, kind: 'dry-run', namespace: DRILL_NAMESPACE, restore: { dryRunNamespace: DRILL_NAMESPACE } });
+        // Into the component's own namespace: it exists, the drill's Role may create there, and a dry run stores nothing.
+        const ns = c.namespace ?? v.namespace;
+        targets.push({ ...base, kind: 'dry-run', namespace: ns, restore: { dryRunNamespace: ns } });
       } else if (c.type === 'files' && mode === 'restore-to') {
         targets.push({ ...base, kind: 'directory', directory: join(o.scratchDir, `drill-files-${c.name}`) });
       } else {

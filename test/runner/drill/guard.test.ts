@@ -140,14 +140,13 @@ describe('drill guard', () => {
     expect(await guardProblems(v, resolve(v), noDns)).toEqual(['drill targets of db and events are the same place (pg.prod.svc:5432/scratch)']);
   });
 
-  it('refuses a dry run into a production namespace and a scratch directory over production files or the repository', async () => {
+  it('refuses a scratch directory over production files or the repository; a dry run (stores nothing) may use the production namespace', async () => {
     const v = vals([PG]);
     const bad: DrillTarget[] = [
       { kind: 'dry-run', component: 'k', type: 'kubernetes', namespace: 'prod', restore: { dryRunNamespace: 'prod' } },
       { kind: 'directory', component: 'f', type: 'files', directory: '/srv/repo/x' },
     ];
     expect(await guardProblems(v, bad, noDns)).toEqual([
-      'drill target of k is the production namespace prod',
       'drill target of f (/srv/repo/x) overlaps the production path /srv/repo',
     ]);
   });
@@ -208,7 +207,7 @@ describe('drill targets', () => {
     const files = { name: 'data', type: 'files' as const, paths: ['/data'] };
     const v = vals([k8s, files]);
     expect(resolve(v).map((t) => t.kind)).toEqual(['skipped', 'skipped']);
-    expect(resolve(v, 'dry-run')[0]).toMatchObject({ kind: 'dry-run', namespace: 'safehold-drill', restore: { dryRunNamespace: 'safehold-drill' } });
+    expect(resolve(v, 'dry-run')[0]).toMatchObject({ kind: 'dry-run', namespace: v.namespace, restore: { dryRunNamespace: v.namespace } });
     expect(resolve(v, 'restore-to')[1]).toMatchObject({ kind: 'directory', directory: '/tmp/scratch/drill-files-data' });
   });
 
