@@ -20,7 +20,6 @@ if [ ! -s "$report" ]; then
 fi
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const failed = r.numFailedTests + (r.numFailedTestSuites || 0) - 0;
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : "") + (r.numFailedTestSuites ? ` (${r.numFailedTestSuites} suite(s) failed to run)` : ""));
   process.exit(r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success ? 1 : 0);
 ' "$report" || status=1
