@@ -9,12 +9,12 @@
 // BEGIN … REPEATABLE READ READ ONLY, and the is_hidden column filter is dropped (PostgreSQL has no
 // hidden columns). recreate/drop (DROP DATABASE … CASCADE, run on defaultdb) are CockroachDB-only
 // syntax and are not run here; the version judge is unit-tested in version.test.ts.
-import { createReadStream, createWriteStream, readFileSync, truncateSync, statSync } from 'node:fs';
+import { createWriteStream, readFileSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cockroachdb, cockroachDumpScript, type CockroachDialect } from '../../src/runner/engines/cockroachdb.js';
 import type { Endpoint } from '../../src/runner/engines/types.js';
-import { drain, feed } from '../../src/runner/process/pipe.js';
+import { drain, feedFile } from '../../src/runner/process/pipe.js';
 import { pgExec, pgQuery, servers, tmpDir } from '../support/env.js';
 import { uniqueName } from './fixture.js';
 
@@ -97,7 +97,7 @@ describe('cockroachdb dump script (PostgreSQL stand-in)', () => {
     expect(pos('ALTER TABLE app.orders ADD CONSTRAINT orders_customer_fk')).toBeGreaterThan(pos('REFRESH MATERIALIZED VIEW'));
 
     for (const round of [1, 2]) {
-      for (const spec of cockroachdb.restore(at(dst), file, { jobs: 1, clean: true })) await feed(createReadStream(file), spec);
+      for (const spec of cockroachdb.restore(at(dst), file, { jobs: 1, clean: true })) await feedFile(file, spec);
       expect(await snapshot(dst), `restore round ${round}`).toBe(before);
     }
     expect(await pgQuery("SELECT nextval('app.ticket_no')", dst)).toBe('6');

@@ -156,14 +156,20 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
       await h.apply(c, ctx, rec, prepared.get(c.name)!, { clean: !plan.drop.includes(c.name), target });
       ctx.log.info('component restored', { component: c.name });
     }
+    // Recorded as soon as the data is back: once applications restart and write, running this request
+    // again (a re-created Job) would drop their new data. Later steps that fail say so and are redone by hand.
+    if (plan.requestId) await ledger!.record({ id: plan.requestId, finishedAt: ctx.now().toISOString(), detail: `set ${manifest.setId}` });
     if (!o.drill) {
-      await runHooks('postRestore', v.hooks.postRestore, ctx, hookEnv);
-      if (r.rolloutRestart) {
-        const restarted = await clusterOps().rolloutRestart(ctx, r.rolloutRestart.selector, r.rolloutRestart.namespace ?? v.namespace);
-        ctx.log.info('rollout restart requested', { selector: r.rolloutRestart.selector, restarted });
+      try {
+        await runHooks('postRestore', v.hooks.postRestore, ctx, hookEnv);
+        if (r.rolloutRestart) {
+          const restarted = await clusterOps().rolloutRestart(ctx, r.rolloutRestart.selector, r.rolloutRestart.namespace ?? v.namespace);
+          ctx.log.info('rollout restart requested', { selector: r.rolloutRestart.selector, restarted });
+        }
+      } catch (e) {
+        throw new SafeholdError(`the data of set ${manifest.setId} is restored${plan.requestId ? ` and request ${plan.requestId} recorded (it will not run again)` : ''}, but a later step failed; finish it by hand: ${(e as Error).message}`);
       }
     }
-    if (plan.requestId) await ledger!.record({ id: plan.requestId, finishedAt: ctx.now().toISOString(), detail: `set ${manifest.setId}` });
     if (!o.drill) {
       await pushMetrics(v, 'restore', [
         { name: METRICS.restoreLastSuccess, value: ctx.now().getTime() / 1000 },

@@ -156,10 +156,15 @@ export const streamHandler: ComponentHandler = {
       rmSync(file, { force: true });
       throw new SafeholdError(`${c.name}: the stored dump does not match its manifest (sha256 ${stats.sha256.slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}); nothing was changed`);
     }
-    const list = engine.list?.();
-    if (list) await feedFile(file, list);
-    const problem = await checkFile(engine, file);
-    if (problem) throw new SafeholdError(`${c.name}: ${problem}; nothing was changed`);
+    try {
+      const list = engine.list?.();
+      if (list) await feedFile(file, list);
+      const problem = await checkFile(engine, file);
+      if (problem) throw new SafeholdError(`${c.name}: ${problem}; nothing was changed`);
+    } catch (e) {
+      rmSync(file, { force: true });
+      throw e;
+    }
     return { file, bytes: stats.bytes };
   },
 

@@ -49,7 +49,7 @@ function pgRestoreArgs(o: { clean: boolean; jobs: number }): string[] {
 export const postgres: StreamEngine = {
   type: 'postgres',
   fileName: (name) => `${name}.pgdump`,
-  dump: (e) => ({ cmd: binaryPath(BINARIES.pgDump), args: ['--format=custom', '--compress=0', '--no-sync', ...conn(e)], env: pgEnv(e) }),
+  dump: (e) => ({ cmd: binaryPath(BINARIES.pgDump), args: ['--format=custom', '--compress=0', '--no-sync', '--lock-wait-timeout=300000', ...conn(e)], env: pgEnv(e) }),
   versions: (e) => ({
     client: { cmd: binaryPath(BINARIES.pgDump), args: ['--version'] },
     server: psql(e, 'SHOW server_version_num', e.database),
@@ -64,7 +64,7 @@ export const postgres: StreamEngine = {
   async restoreFromFile(e, file, o, io) {
     const [client, server] = await Promise.all([
       run({ cmd: binaryPath(BINARIES.pgRestore), args: ['--version'] }),
-      run(psql(e, `SELECT current_setting('server_version_num') || ' ' || string_agg(name, ' ') FROM pg_settings WHERE name IN (${NEWER_SESSION_SETTINGS.map((s) => `'${s}'`).join(',')})`, e.database)),
+      run(psql(e, `SELECT current_setting('server_version_num') || ' ' || coalesce(string_agg(name, ' '), '') FROM pg_settings WHERE name IN (${NEWER_SESSION_SETTINGS.map((s) => `'${s}'`).join(',')})`, e.database)),
     ]);
     const [serverNum, ...known] = server.stdout.trim().split(/\s+/);
     const clientMajor = parseVersion(client.stdout)?.major ?? 0;

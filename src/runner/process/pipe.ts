@@ -1,7 +1,7 @@
 // producer | consumer with pipefail semantics: every exit code checked, the producer killed when the consumer dies.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readStdout } from './read.js';
 import { failure, start, succeeded, type Exit, type ProcessSpec } from './spawn.js';
@@ -48,15 +48,34 @@ export async function pipe(producer: ProcessSpec, consumer: ProcessSpec, onProgr
     out = (out + d).slice(-1024 * 1024);
   });
   // When the consumer dies early, the producer must not run on (or block forever on a full pipe).
+  let consumerDiedFirst = false;
   c.exit.then((e) => {
-    if (!succeeded(consumer, e)) p.kill();
+    if (!succeeded(consumer, e) && p.child.exitCode === null && p.child.signalCode === null) {
+      consumerDiedFirst = true;
+      p.kill();
+    }
   });
-  await (through ? pipeline(p.stdout, m, through, c.stdin) : pipeline(p.stdout, m, c.stdin)).catch(() => undefined);
+  let streamError: unknown;
+  await (through ? pipeline(p.stdout, m, through, c.stdin) : pipeline(p.stdout, m, c.stdin)).catch((e: unknown) => {
+    streamError = e;
+  });
   const [pe, ce] = await Promise.all([p.exit, c.exit]);
   const result = { producer: pe, consumer: { ...ce, stdout: out }, stats: m.stats() };
-  if (!succeeded(producer, pe)) throw Object.assign(failure(producer, pe), { result });
-  if (!succeeded(consumer, ce)) throw Object.assign(failure(consumer, ce), { result });
+  throwFirstFailure(producer, pe, consumer, ce, consumerDiedFirst, result);
+  // Both exited 0 but the bytes did not all arrive (a failing transform): the consumer saw a short input.
+  if (streamError && !isBrokenPipe(streamError)) throw streamError;
   return result;
+}
+
+const isBrokenPipe = (e: unknown) => ['EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+
+/**
+ * pipefail: the producer's failure is the root cause, unless the consumer failed first and we stopped the
+ * producer because of it (restic refusing the repository, psql stopping on an SQL error).
+ */
+function throwFirstFailure(producer: ProcessSpec, pe: Exit, consumer: ProcessSpec, ce: Exit, consumerDiedFirst: boolean, result: object): void {
+  const order: Array<[ProcessSpec, Exit]> = consumerDiedFirst ? [[consumer, ce], [producer, pe]] : [[producer, pe], [consumer, ce]];
+  for (const [spec, e] of order) if (!succeeded(spec, e)) throw Object.assign(failure(spec, e), { result });
 }
 
 /**
@@ -75,13 +94,16 @@ export async function handOver(producer: ProcessSpec, consumer: ProcessSpec, onO
     out = (out + d).slice(-1024 * 1024);
     onOutput?.(d);
   });
+  let consumerDiedFirst = false;
   c.exit.then((e) => {
-    if (!succeeded(consumer, e)) p.kill();
+    if (!succeeded(consumer, e) && p.child.exitCode === null && p.child.signalCode === null) {
+      consumerDiedFirst = true;
+      p.kill();
+    }
   });
   const [pe, ce] = await Promise.all([p.exit, c.exit]);
   const result = { producer: pe, consumer: { ...ce, stdout: out } };
-  if (!succeeded(producer, pe)) throw Object.assign(failure(producer, pe), { result });
-  if (!succeeded(consumer, ce)) throw Object.assign(failure(consumer, ce), { result });
+  throwFirstFailure(producer, pe, consumer, ce, consumerDiedFirst, result);
   return result;
 }
 
@@ -99,20 +121,6 @@ export async function feedFile(file: string, consumer: ProcessSpec): Promise<Exi
   c.stdout.on('data', (d: string) => {
     out = (out + d).slice(-1024 * 1024);
   });
-  const e = await c.exit;
-  if (!succeeded(consumer, e)) throw failure(consumer, e);
-  return { ...e, stdout: out };
-}
-
-/** Streams a readable (file, HTTP body) into a process; fails if the process fails. */
-export async function feed(source: Readable, consumer: ProcessSpec): Promise<Exit & { stdout: string }> {
-  const c = start(consumer);
-  let out = '';
-  c.stdout.setEncoding('utf8');
-  c.stdout.on('data', (d: string) => {
-    out = (out + d).slice(-1024 * 1024);
-  });
-  await pipeline(source, c.stdin).catch(() => undefined);
   const e = await c.exit;
   if (!succeeded(consumer, e)) throw failure(consumer, e);
   return { ...e, stdout: out };

@@ -1,6 +1,8 @@
 // Reading a child's whole output in JavaScript with flat memory: one reused buffer, nothing allocated per chunk.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import net from 'node:net';
 import { failure, start, succeeded, type Exit, type ProcessSpec } from './spawn.js';
 import type { StreamStats } from './pipe.js';
@@ -18,8 +20,10 @@ export async function readStdout(
   producer: ProcessSpec,
   onChunk: (chunk: Buffer) => boolean | void,
 ): Promise<{ exit: Promise<Exit>; done: Promise<void>; resume: () => void }> {
-  // Linux abstract namespace: no file to create or clean up.
-  const path = `\0safehold-${process.pid}-${randomBytes(8).toString('hex')}`;
+  // A socket file in a fresh 0700 directory: unlike the abstract namespace, no other user (or network
+  // namespace peer) can connect and read the decrypted stream; removed as soon as our end is accepted.
+  const dir = mkdtempSync(join(tmpdir(), 'safehold-'));
+  const path = join(dir, `s-${randomBytes(4).toString('hex')}`);
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -50,6 +54,7 @@ export async function readStdout(
   });
   const childEnd = await accepted;
   server.close();
+  rmSync(dir, { recursive: true, force: true });
   const p = start(producer, { stdin: 'ignore', stdout: childEnd });
   // The child holds its own copy: ours must go, or the reader never sees the end.
   childEnd.destroy();
