@@ -39,9 +39,21 @@ export function resticMeaning(code: number | null, stderr: string): string | und
   }
 }
 
+/** How long restic ≥ 0.16 waits for another process's lock (a prune of another app in a shared repository). */
+export const RETRY_LOCK = '10m';
+
+/** `--retry-lock` where the restic version has it (0.16+); older versions fail at once and are retried by run(). */
+export function retryLockArgs(versionOutput: string): string[] {
+  const m = /restic (\d+)\.(\d+)/.exec(versionOutput);
+  return m && (Number(m[1]) > 0 || Number(m[2]) >= 16) ? ['--retry-lock', RETRY_LOCK] : [];
+}
+
 const TRANSIENT = /connection refused|connection reset|timeout|i\/o timeout|no such host|EOF|503|502|500 Internal|TLS handshake|broken pipe|repository is already locked/i;
 
 export class Restic {
+  /** Flags that depend on the restic version, learned by open(). */
+  private versionArgs: string[] = [];
+
   constructor(
     readonly access: RepoAccess,
     readonly log: Logger,
@@ -52,7 +64,7 @@ export class Restic {
   spec(args: readonly string[], timeoutMs?: number): ProcessSpec {
     return {
       cmd: binaryPath(BINARIES.restic),
-      args: [...this.access.globalArgs, ...args],
+      args: [...this.access.globalArgs, ...this.versionArgs, ...args],
       env: { ...this.access.env },
       meaning: resticMeaning,
       timeoutMs,
@@ -82,6 +94,7 @@ export class Restic {
 
   /** Opens the repository (one restic call): clears stale locks only; creates the repository on first use. */
   async open(opts: { create: boolean }): Promise<void> {
+    this.versionArgs = retryLockArgs((await run({ cmd: binaryPath(BINARIES.restic), args: ['version'] })).stdout);
     try {
       await this.run(a.unlockArgs());
     } catch (e) {
