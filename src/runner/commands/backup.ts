@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS } from '../../contract/metrics.js';
 import { resticHost } from '../../contract/layout.js';
-import { ExitCode, SafeholdError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { handlerFor } from '../components/index.js';
 import { pruneArgs } from '../restic/args.js';
@@ -173,5 +173,3 @@ async function forgetSet(ctx: RunContext, setId: string): Promise<void> {
 export function backupExitCode(r: BackupReport): number {
   return r.status === 'good' ? ExitCode.ok : ExitCode.suspicious;
 }
-
-export { SafeholdError };

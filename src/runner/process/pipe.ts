@@ -17,6 +17,17 @@ export interface PipeResult {
   readonly stats: StreamStats;
 }
 
+/** Keeps the last MiB of a process's text output (restic's JSON summary is its last line). */
+function keepTail(stream: NodeJS.ReadableStream, onText?: (text: string) => void): { text: () => string } {
+  let out = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d: string) => {
+    out = (out + d).slice(-1024 * 1024);
+    onText?.(d);
+  });
+  return { text: () => out };
+}
+
 /** Counts and hashes the bytes flowing through; reports progress. */
 export function meter(onProgress?: (bytes: number) => void): Transform & { stats: () => StreamStats } {
   const hash = createHash('sha256');
@@ -42,11 +53,7 @@ export async function pipe(producer: ProcessSpec, consumer: ProcessSpec, onProgr
   const c = start(consumer);
   const p = start(producer, { stdin: 'ignore' });
   const m = meter(onProgress);
-  let out = '';
-  c.stdout.setEncoding('utf8');
-  c.stdout.on('data', (d: string) => {
-    out = (out + d).slice(-1024 * 1024);
-  });
+  const out = keepTail(c.stdout);
   // When the consumer dies early, the producer must not run on (or block forever on a full pipe).
   let consumerDiedFirst = false;
   c.exit.then((e) => {
@@ -60,7 +67,7 @@ export async function pipe(producer: ProcessSpec, consumer: ProcessSpec, onProgr
     streamError = e;
   });
   const [pe, ce] = await Promise.all([p.exit, c.exit]);
-  const result = { producer: pe, consumer: { ...ce, stdout: out }, stats: m.stats() };
+  const result = { producer: pe, consumer: { ...ce, stdout: out.text() }, stats: m.stats() };
   throwFirstFailure(producer, pe, consumer, ce, consumerDiedFirst, result);
   // Both exited 0 but the bytes did not all arrive (a failing transform): the consumer saw a short input.
   if (streamError && !isBrokenPipe(streamError)) throw streamError;
@@ -88,12 +95,7 @@ export async function handOver(producer: ProcessSpec, consumer: ProcessSpec, onO
   const c = start(consumer, { stdin: p.stdout });
   // The consumer owns the read end now: our copy must neither read nor keep the pipe open.
   p.stdout.destroy();
-  let out = '';
-  c.stdout.setEncoding('utf8');
-  c.stdout.on('data', (d: string) => {
-    out = (out + d).slice(-1024 * 1024);
-    onOutput?.(d);
-  });
+  const out = keepTail(c.stdout, onOutput);
   let consumerDiedFirst = false;
   c.exit.then((e) => {
     if (!succeeded(consumer, e) && p.child.exitCode === null && p.child.signalCode === null) {
@@ -102,7 +104,7 @@ export async function handOver(producer: ProcessSpec, consumer: ProcessSpec, onO
     }
   });
   const [pe, ce] = await Promise.all([p.exit, c.exit]);
-  const result = { producer: pe, consumer: { ...ce, stdout: out } };
+  const result = { producer: pe, consumer: { ...ce, stdout: out.text() } };
   throwFirstFailure(producer, pe, consumer, ce, consumerDiedFirst, result);
   return result;
 }
@@ -116,14 +118,10 @@ export async function feedFile(file: string, consumer: ProcessSpec): Promise<Exi
   } finally {
     closeSync(fd);
   }
-  let out = '';
-  c.stdout.setEncoding('utf8');
-  c.stdout.on('data', (d: string) => {
-    out = (out + d).slice(-1024 * 1024);
-  });
+  const out = keepTail(c.stdout);
   const e = await c.exit;
   if (!succeeded(consumer, e)) throw failure(consumer, e);
-  return { ...e, stdout: out };
+  return { ...e, stdout: out.text() };
 }
 
 /** Streams a process's stdout into a sink (a file) through a meter; fails if the process fails. */

@@ -134,12 +134,3 @@ export async function run(spec: ProcessSpec, input?: string | Buffer, opts: { ma
   return { ...e, stdout: Buffer.concat(chunks).toString('utf8') };
 }
 
-/** Like run, but returns the exit instead of throwing. */
-export async function tryRun(spec: ProcessSpec, input?: string): Promise<RunResult & { ok: boolean }> {
-  try {
-    return { ...(await run(spec, input)), ok: true };
-  } catch (e) {
-    if (!(e instanceof ProcessError)) throw e;
-    return { code: e.code, signal: e.signal as NodeJS.Signals | null, stderr: e.stderrTail, stdout: '', ok: false };
-  }
-}

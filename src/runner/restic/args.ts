@@ -57,5 +57,4 @@ export function forgetPolicyDryRunArgs(r: Retention, f: SnapshotFilter): string[
 export const checkArgs = (readDataSubset?: string): string[] => ['check', ...(readDataSubset ? ['--read-data-subset', readDataSubset] : [])];
 export const unlockArgs = (): string[] => ['unlock'];
 export const initArgs = (): string[] => ['init'];
-export const catConfigArgs = (): string[] => ['cat', 'config'];
 export const pruneArgs = (): string[] => ['prune'];

@@ -15,4 +15,7 @@ real.stdout.on('data', (chunk) => {
     process.stdout.end(() => process.kill(process.pid, 'SIGKILL'));
   }
 });
-real.on('close', (code) => process.exit(code ?? 1));
+// Once the limit is reached this process dies by SIGKILL itself; the real tool's own end must not win that race.
+real.on('close', (code) => {
+  if (sent < limit) process.exit(code ?? 1);
+});
