@@ -49,7 +49,17 @@ export const emittedSecret = z.strictObject({
 const CREDENTIAL_KEY = /^(password|passwd|pwd|pass|token|secret|apikey|api[-_]key|accesskey|access[-_]key|access[-_]key[-_]id|accesskeyid|secretaccesskey|secret[-_]access[-_]key|aws[-_]secret[-_]access[-_]key|aws[-_]access[-_]key[-_]id|privatekey|private[-_]key|credentials|auth|authorization|bearer)$/i;
 /** A URL with a password in it: scheme://user:pass@host. */
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$/i;
+/** Header names and URL query parameters that carry credentials (Authorization, X-Vault-Token, PRIVATE-TOKEN, ?access_token=). */
+const SENSITIVE_NAME = /(auth|token|key|secret|cookie|session|passw|signature)/i;
+
+function urlWithCredentialQuery(v: string): boolean {
+  if (!/^https?:\/\//i.test(v)) return false;
+  try {
+    return [...new URL(v).searchParams].some(([name, value]) => value !== '' && SENSITIVE_NAME.test(name));
+  } catch {
+    return false;
+  }
+}
 
 export interface InlineSecret {
   readonly path: (string | number)[];
@@ -67,14 +77,16 @@ export function findInlineSecrets(doc: unknown, path: (string | number)[] = []):
       // kubeseal output: keys are Secret keys (often "password"), values are ciphertext.
       if (k === 'encryptedData' && path[path.length - 1] === 'sealedSecret') continue;
       const scalar = typeof v === 'string' || typeof v === 'number';
-      const isHeaderValue = path[path.length - 1] === 'headers' && SENSITIVE_HEADER.test(k) && typeof v === 'string';
+      // headers: { Name: "literal" } or { Name: { value: "literal" } } for a credential-bearing header name.
+      const headerName = path[path.length - 1] === 'headers' ? k : path[path.length - 2] === 'headers' && k === 'value' ? String(path[path.length - 1]) : undefined;
+      const isHeaderValue = headerName !== undefined && SENSITIVE_NAME.test(headerName) && typeof v === 'string';
       if ((scalar && CREDENTIAL_KEY.test(k)) || isHeaderValue) {
         out.push({
           path: here,
           message: `a credential must not be written in a values file; reference a Secret instead, e.g. ${k}: { secretName: my-secret, key: ${k} }`,
         });
-      } else if (typeof v === 'string' && URL_WITH_PASSWORD.test(v)) {
-        out.push({ path: here, message: 'a URL must not carry a password; put the credential in a Secret and reference it' });
+      } else if (typeof v === 'string' && (URL_WITH_PASSWORD.test(v) || urlWithCredentialQuery(v))) {
+        out.push({ path: here, message: 'a URL must not carry a password or token; put the credential in a Secret and reference it (http hooks: headers from secrets)' });
       } else {
         out.push(...findInlineSecrets(v, here));
       }

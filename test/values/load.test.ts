@@ -60,6 +60,12 @@ describe('values loader', () => {
     expect(p.map((x) => x.path)).toEqual(['hooks.preBackup[0].url', 'hooks.preBackup[0].headers.Authorization']);
   });
 
+  it('refuses credential-bearing header values and URL query tokens, in every form', () => {
+    const hook = `hooks:\n  preBackup:\n    - name: ping\n      type: http\n      url: https://example.com/x?access_token=abc&page=2\n      headers:\n        X-Vault-Token: { value: s3cr3t }\n        PRIVATE-TOKEN: { value: glpat }\n        Content-Type: { value: application/json }\n        X-Api-Key: { secretName: api, key: key }\n`;
+    const p = problems(valid + hook);
+    expect(p.map((x) => x.path)).toEqual(['hooks.preBackup[0].url', 'hooks.preBackup[0].headers.X-Vault-Token.value', 'hooks.preBackup[0].headers.PRIVATE-TOKEN.value']);
+  });
+
   it('names unknown fields and unknown component types', () => {
     const p = problems(valid.replace('type: postgres', 'type: mongo').replace('namespace: prod', 'namespace: prod\nnamepsace: x'));
     expect(p.map((x) => `${x.line}:${x.path}`)).toEqual(['3:namepsace', '10:components[0].type']);

@@ -36,7 +36,10 @@ async function runOne(h: Hook, ctx: RunContext, env: HookEnv): Promise<string> {
   if (h.type === 'http') {
     const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k, 'value' in v ? v.value : ctx.secrets.read(v.secretName, v.key)]));
     const res = await fetch(substitute(h.url, env), { method: h.method, headers, body: h.body === undefined ? undefined : substitute(h.body, env), signal: AbortSignal.timeout(timeoutMs) });
-    const text = (await res.text()).slice(0, MAX_ARTIFACT_BYTES);
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_ARTIFACT_BYTES) throw new SafeholdError(`HTTP ${h.method} ${h.url} announced a body larger than ${MAX_ARTIFACT_BYTES} bytes`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > MAX_ARTIFACT_BYTES) throw new SafeholdError(`HTTP ${h.method} ${h.url} answered ${body.length} bytes, more than ${MAX_ARTIFACT_BYTES}`);
+    const text = body.toString('utf8');
     if (!h.expectStatus.includes(res.status)) throw new SafeholdError(`HTTP ${h.method} ${h.url} answered ${res.status}, expected ${h.expectStatus.join('/')}: ${text.slice(0, 200)}`);
     return text;
   }

@@ -127,6 +127,8 @@ export async function run(spec: ProcessSpec, input?: string | Buffer, opts: { ma
   });
   if (input !== undefined) p.stdin.end(input);
   const e = await p.exit;
+  // Output cut off is never a result: fail whatever the exit code (the child may have finished first).
+  if (size > max) throw failure(spec, { ...e, code: e.code ?? null, stderr: `${e.stderr}\nstdout larger than ${max} bytes` });
   if (!succeeded(spec, e)) {
     const out = spec.diagnosticsOnStdout ? Buffer.concat(chunks).toString('utf8').slice(-STDERR_KEEP) : '';
     throw failure(spec, out ? { ...e, stderr: `${e.stderr}${out}` } : e);
