@@ -15,7 +15,7 @@
 // suite can only run it against PostgreSQL with a stand-in for SHOW CREATE ALL TABLES.
 import { BINARIES, binaryPath } from '../binaries.js';
 import type { ProcessSpec } from '../process/spawn.js';
-import { pgEnv, quoteIdent } from './postgres.js';
+import { psql, psqlScript, quoteIdent } from './postgres.js';
 import type { Endpoint, StreamEngine, VersionVerdict } from './types.js';
 import { parseVersion } from './version.js';
 
@@ -78,11 +78,7 @@ export function cockroachDumpScript(d: CockroachDialect = COCKROACH): string {
   ].join('\n');
 }
 
-const conn = (e: Endpoint, db = e.database): string[] => ['-h', e.host, '-p', String(e.port), ...(e.username ? ['-U', e.username] : []), '-d', db ?? 'defaultdb'];
-
-function sql(e: Endpoint, statement: string, db = 'defaultdb'): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn(e, db), '-c', statement], env: pgEnv(e) };
-}
+const sql = (e: Endpoint, statement: string, db = 'defaultdb'): ProcessSpec => psql(e, statement, db);
 
 /** COPY … TO STDOUT arrived in CockroachDB 22.2; anything that is not CockroachDB is refused (use type postgres). */
 export function cockroachVerdict(clientOut: string, serverOut: string): VersionVerdict {
@@ -98,14 +94,14 @@ export function cockroachVerdict(clientOut: string, serverOut: string): VersionV
 export const cockroachdb: StreamEngine = {
   type: 'cockroachdb',
   fileName: (name) => `${name}.crdb.sql`,
-  dump: (e) => ({ cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e), '-f', '-'], env: pgEnv(e), input: cockroachDumpScript() }),
+  dump: (e) => ({ ...psqlScript(e, 'defaultdb'), input: cockroachDumpScript() }),
   versions: (e) => ({
     client: { cmd: binaryPath(BINARIES.psql), args: ['--version'] },
     server: sql(e, 'SELECT version()', e.database),
     judge: cockroachVerdict,
   }),
   checkFile: () => 'sql-trailer',
-  restore: (e) => [{ cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e), '-f', '-'], env: pgEnv(e) }],
+  restore: (e) => [psqlScript(e, 'defaultdb')],
   recreate: (e) => [sql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)} CASCADE`), sql(e, `CREATE DATABASE ${quoteIdent(e.database!)}`)],
   drop: (e) => [sql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)} CASCADE`)],
 };

@@ -13,12 +13,22 @@ export function pgEnv(e: Endpoint): Record<string, string> {
   return env;
 }
 
-const conn = (e: Endpoint, db = e.database): string[] => ['-h', e.host, '-p', String(e.port), ...(e.username ? ['-U', e.username] : []), '-d', db ?? 'postgres'];
+/** libpq connection flags (user name only; the password is PGPASSWORD in the environment). */
+export const conn = (e: Endpoint, db = e.database, fallbackDb = 'postgres'): string[] => ['-h', e.host, '-p', String(e.port), ...(e.username ? ['-U', e.username] : []), '-d', db ?? fallbackDb];
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 export function psql(e: Endpoint, sql: string, db = 'postgres'): ProcessSpec {
   return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn(e, db), '-c', sql], env: pgEnv(e) };
+}
+
+/** psql applying an SQL script read from stdin, stopping at the first error. */
+export function psqlScript(e: Endpoint, fallbackDb = 'postgres'): ProcessSpec {
+  return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e, e.database, fallbackDb), '-f', '-'], env: pgEnv(e) };
+}
+
+function pgRestore(e: Endpoint, file: string, o: { clean: boolean; jobs: number }): ProcessSpec {
+  return { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(o), ...conn(e), file], env: pgEnv(e) };
 }
 
 /** Settings a newer pg_restore sets on its session that an older server rejects (pg_restore 17 → server ≤ 16). */
@@ -55,7 +65,7 @@ export const postgres: StreamEngine = {
     server: psql(e, 'SHOW server_version_num', e.database),
   }),
   list: () => ({ cmd: binaryPath(BINARIES.pgRestore), args: ['--list'] }),
-  restore: (e, file, o) => [{ cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(o), ...conn(e), file], env: pgEnv(e) }],
+  restore: (e, file, o) => [pgRestore(e, file, o)],
   /**
    * Into a server that knows every setting pg_restore sets: pg_restore itself (parallel with restoreJobs).
    * Into an older server (the image's pg_restore 17 into PostgreSQL ≤ 16): pg_restore writes SQL, the
@@ -71,13 +81,12 @@ export const postgres: StreamEngine = {
     const serverMajor = parseVersion(serverNum)?.major ?? 0;
     const unknown = NEWER_SESSION_SETTINGS.filter((s) => !known.includes(s));
     if (clientMajor <= serverMajor || !unknown.length) {
-      await run({ cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(o), ...conn(e), file], env: pgEnv(e) });
+      await run(pgRestore(e, file, o));
       return;
     }
     if (o.jobs > 1) io.log.warn('restoreJobs ignored: the server is older than pg_restore, which then restores through psql', { unknownSettings: unknown });
     const producer = { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs({ ...o, jobs: 1 }), '--file', '-', file] };
-    const consumer = { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e)], env: pgEnv(e) };
-    await pipe(producer, consumer, undefined, dropSettings(unknown));
+    await pipe(producer, psqlScript(e), undefined, dropSettings(unknown));
   },
   recreate: (e) => [
     psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)} WITH (FORCE)`),

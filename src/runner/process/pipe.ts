@@ -134,8 +134,9 @@ export async function drain(producer: ProcessSpec, sink: NodeJS.WritableStream, 
     p.kill();
   });
   const e = await p.exit;
-  if (!succeeded(producer, e)) throw failure(producer, e);
+  // A sink error (full disk) stopped the producer: it is the cause.
   if (streamError) throw streamError;
+  if (!succeeded(producer, e)) throw failure(producer, e);
   return m.stats();
 }
 
@@ -160,13 +161,13 @@ export async function pipeToChecker(producer: ProcessSpec, checker: ProcessSpec)
     bytes += chunk.length;
     // The checker gets a copy (the read buffer is reused) only while it still reads.
     if (checkerOpen && !c.stdin.write(Buffer.from(chunk))) {
-      const resume = () => r.resume();
-      c.stdin.once('drain', resume);
-      c.exit.then(resume);
+      c.stdin.once('drain', () => r.resume());
       return false;
     }
     return true;
   });
+  // A checker that stops reading (pg_restore --list after the TOC) must not leave the producer paused.
+  c.exit.then(() => r.resume());
   const readError = await r.done.then(() => undefined, (e: unknown) => e ?? new Error('read failed'));
   if (checkerOpen) c.stdin.end();
   const [pe, ce] = await Promise.all([r.exit, c.exit]);

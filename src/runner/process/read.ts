@@ -87,8 +87,9 @@ export async function spool(producer: ProcessSpec, file: string, onProgress?: (b
       onProgress?.(bytes);
     });
     const [e, readError] = await Promise.all([r.exit, r.done.then(() => undefined, (err: unknown) => err ?? new Error('read failed'))]);
-    if (!succeeded(producer, e)) throw failure(producer, e);
+    // A write error (full scratch disk) stopped the producer: it is the cause, not the producer's SIGTERM.
     if (readError) throw readError;
+    if (!succeeded(producer, e)) throw failure(producer, e);
     return { bytes, sha256: hash.digest('hex') };
   } finally {
     closeSync(fd);
