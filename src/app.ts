@@ -1,4 +1,5 @@
 // values → one chart per values file → deterministic YAML in dist/ and Helm charts in charts/, written atomically.
+import { sortKeysDeep } from './contract/config.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { App, Yaml } from 'cdk8s';
@@ -51,15 +52,7 @@ export function listValuesFiles(dir: string): string[] {
 
 /** Keys sorted at every level, top level as kubectl prints it: apiVersion, kind, metadata, the rest. */
 function canonicalObject(obj: Record<string, unknown>): Record<string, unknown> {
-  const sort = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sort);
-    if (x && typeof x === 'object') {
-      const o = x as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sort(o[k])]));
-    }
-    return x;
-  };
-  const sorted = sort(obj) as Record<string, unknown>;
+  const sorted = sortKeysDeep(obj) as Record<string, unknown>;
   const head = ['apiVersion', 'kind', 'metadata'].filter((k) => k in sorted);
   return Object.fromEntries([...head, ...Object.keys(sorted).filter((k) => !head.includes(k))].map((k) => [k, sorted[k]]));
 }

@@ -80,13 +80,7 @@ export function standardLabels(n: BackupSetNames, component: string): Record<str
   };
 }
 
-/**
- * Code-unit order: the same on every machine. (localeCompare follows the machine's locale; in
- * Czech, "ch" sorts after "h".)
- */
-export function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { byCodeUnit } from '../contract/config.js';
 
 /** A DNS-1123 label for a volume or container derived from a free name; hashed when it would not fit. */
 export function dnsLabelFrom(prefix: string, name: string, max = 63): string {

@@ -1,4 +1,5 @@
 // Optional NetworkPolicy for the runner's pods: nothing may connect in; out only DNS and the TCP ports the set uses.
+import { allHooks } from '../values/rules.js';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Values } from '../values/schema.js';
@@ -18,8 +19,7 @@ function urlPort(url: string): number {
  * talk to anything): then every TCP port is allowed.
  */
 export function egressTcpPorts(v: Values): number[] | undefined {
-  const hooks = [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore];
-  for (const check of v.drill?.checks ?? []) if ('hook' in check) hooks.push(check.hook);
+  const hooks = allHooks(v);
   if (hooks.some((h) => h.type === 'command')) return undefined;
   const ports = new Set<number>();
   for (const c of v.components) if ('port' in c) ports.add(c.port);

@@ -1,6 +1,7 @@
 // The least privilege a backup set needs, as RBAC rules per namespace (pure: values in, rules out).
 import type { Hook } from '../values/hooks.js';
 import type { Values } from '../values/schema.js';
+import { allHooks, drillHooks } from '../values/rules.js';
 import { backupSetNames, byCodeUnit, type RunnerComponent } from './names.js';
 
 export interface RbacRule {
@@ -105,8 +106,7 @@ export function rbacRules(v: Values): Map<string, RbacRule[]> {
     for (const resource of ['deployments', 'statefulsets']) grants.add(ns, 'apps', resource, ['get', 'list', 'patch']);
   }
 
-  const hooks = [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore];
-  for (const check of v.drill?.checks ?? []) if ('hook' in check) hooks.push(check.hook);
+  const hooks = allHooks(v);
   for (const h of hooks) {
     if (h.type !== 'exec') continue;
     const ns = h.namespace ?? v.namespace;
@@ -136,7 +136,7 @@ export function needsApiAccess(v: Values, component: RunnerComponent): boolean {
       return v.components.some((c) => c.type === 'kubernetes') || exec(v.hooks.preBackup) || exec(v.hooks.postBackup);
     case 'drill':
       // kubernetes components are checked by a server-side dry-run create.
-      return v.components.some((c) => c.type === 'kubernetes') || exec((v.drill?.checks ?? []).flatMap((c) => ('hook' in c ? [c.hook] : [])));
+      return v.components.some((c) => c.type === 'kubernetes') || exec(drillHooks(v));
     case 'restore':
     case 'drop-database':
       // The ledger of finished requests lives in a ConfigMap.

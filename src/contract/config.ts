@@ -1,8 +1,16 @@
 // The runner config: the validated values themselves, serialized canonically (sorted keys, no $schema).
 import type { Values } from '../values/schema.js';
 
-/** JSON with keys sorted at every level: byte-identical for equal values. */
-export function canonicalJson(value: unknown, indent = 2): string {
+/**
+ * Code-unit order: the same on every machine. (localeCompare follows the machine's locale; in
+ * Czech, "ch" sorts after "h".)
+ */
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The value with object keys sorted at every level (code-unit order) and undefined members dropped. */
+export function sortKeysDeep(value: unknown): unknown {
   const sort = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sort);
     if (x && typeof x === 'object') {
@@ -15,7 +23,12 @@ export function canonicalJson(value: unknown, indent = 2): string {
     }
     return x;
   };
-  return `${JSON.stringify(sort(value), null, indent)}\n`;
+  return sort(value);
+}
+
+/** JSON with keys sorted at every level: byte-identical for equal values. */
+export function canonicalJson(value: unknown, indent = 2): string {
+  return `${JSON.stringify(sortKeysDeep(value), null, indent)}\n`;
 }
 
 /** What the ConfigMap holds and the runner reads with `--config`; never a secret, only references. */

@@ -1,4 +1,6 @@
 // The contract between manifests and runner: where config, secrets and scratch space live in the pod.
+import { allHooks } from '../values/rules.js';
+import { byCodeUnit } from './config.js';
 import { join } from 'node:path';
 import type { Values } from '../values/schema.js';
 
@@ -38,8 +40,7 @@ export function referencedSecrets(v: Values): Map<string, string[]> {
       add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
     }
   }
-  const hooks = [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore];
-  for (const check of v.drill?.checks ?? []) if ('hook' in check) hooks.push(check.hook);
+  const hooks = allHooks(v);
   for (const h of hooks) {
     if (h.type === 'command') Object.values(h.env).forEach((r) => add(r.secretName, r.key));
     if (h.type === 'http') Object.values(h.headers).forEach((r) => 'secretName' in r && add(r.secretName, r.key));
@@ -49,7 +50,7 @@ export function referencedSecrets(v: Values): Map<string, string[]> {
     if (cr) add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
   }
   // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
-  return new Map([...refs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, s]) => [k, [...s].sort()]));
+  return new Map([...refs.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([k, s]) => [k, [...s].sort()]));
 }
 
 /** restic host name pinned per application so retention groups across pods with random names. */

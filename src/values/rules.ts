@@ -1,10 +1,21 @@
 // Cross-field rules the shape alone cannot express; every rule reports a path and what was expected.
 import type { Component, DatabaseComponent } from './components.js';
+import type { Hook } from './hooks.js';
 import type { Values } from './schema.js';
 
 export interface RuleIssue {
   readonly path: (string | number)[];
   readonly message: string;
+}
+
+/** The hooks of drill checks. */
+export function drillHooks(v: Values): Hook[] {
+  return (v.drill?.checks ?? []).flatMap((c) => ('hook' in c ? [c.hook] : []));
+}
+
+/** Every hook a values file declares, in every phase and in drill checks: what RBAC, mounts and egress must cover. */
+export function allHooks(v: Values): Hook[] {
+  return [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore, ...drillHooks(v)];
 }
 
 export function isDatabase(c: Component): c is DatabaseComponent {
