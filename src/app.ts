@@ -153,15 +153,10 @@ export function synthesizeSets(valuesDir: string): SynthesizedSet[] {
     byName.set(name, file);
     let values: Values;
     try {
-      values = loadValuesFile(file);
+      values = loadAndCheck(file);
     } catch (e) {
       if (!(e instanceof ValuesError)) throw e;
       problems.push(...e.problems);
-      continue;
-    }
-    const issues = manifestProblems(values);
-    if (issues.length) {
-      problems.push(...issues.map((i) => problemAt(file, i.path, i.message)));
       continue;
     }
     const source = `${sourceDir}/${basename(file)}`;

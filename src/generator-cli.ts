@@ -1,26 +1,8 @@
 // The generator's commands: validate values files, synthesize manifests, print the JSON schema.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { parseFlags } from './flags.js';
-import { ExitCode, UsageError, ValuesError } from './errors.js';
+import { ExitCode, formatProblem, UsageError, ValuesError, type ValuesProblem } from './errors.js';
 import { valuesJsonSchemaText } from './values/json-schema.js';
-
-/** Values files named by the arguments: files as given, directories expanded to their *.yaml / *.yml. */
-export function valuesFiles(args: string[]): string[] {
-  const out: string[] = [];
-  for (const a of args.length ? args : ['values']) {
-    let st;
-    try {
-      st = statSync(a);
-    } catch {
-      throw new UsageError(`${a}: no such file or directory`);
-    }
-    if (st.isDirectory()) {
-      out.push(...readdirSync(a).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(a, f)));
-    } else out.push(a);
-  }
-  return out;
-}
 
 export async function generatorCommand(cmd: string, args: string[]): Promise<number> {
   if (cmd === 'schema') {
@@ -28,17 +10,38 @@ export async function generatorCommand(cmd: string, args: string[]): Promise<num
     return ExitCode.ok;
   }
   if (cmd === 'validate') {
+    const { listValuesFiles, loadAndCheck, synthesizeSets } = await import('./app.js');
     let failed = 0;
-    for (const f of valuesFiles(args)) {
+    const report = (files: string[], problems: readonly ValuesProblem[]) => {
+      for (const f of files) {
+        const mine = problems.filter((p) => p.file === f);
+        if (!mine.length) {
+          process.stdout.write(`${f}: ok\n`);
+          continue;
+        }
+        failed++;
+        process.stderr.write(`${mine.map(formatProblem).join('\n')}\n${f}: ${mine.length} problem${mine.length === 1 ? '' : 's'}\n`);
+      }
+    };
+    const problemsOf = (f: () => unknown): readonly ValuesProblem[] => {
       try {
-        const { loadAndCheck } = await import('./app.js');
-        loadAndCheck(f);
-        process.stdout.write(`${f}: ok\n`);
+        f();
+        return [];
       } catch (e) {
         if (!(e instanceof ValuesError)) throw e;
-        failed++;
-        process.stderr.write(`${e.message}\n${f}: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
+        return e.problems;
       }
+    };
+    for (const a of args.length ? args : ['values']) {
+      let dir: boolean;
+      try {
+        dir = statSync(a).isDirectory();
+      } catch {
+        throw new UsageError(`${a}: no such file or directory`);
+      }
+      // A directory gets every check synth makes, across files too (names, objects written twice).
+      if (dir) report(listValuesFiles(a), problemsOf(() => synthesizeSets(a)));
+      else report([a], problemsOf(() => loadAndCheck(a)));
     }
     return failed ? ExitCode.usage : ExitCode.ok;
   }
