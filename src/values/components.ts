@@ -1,4 +1,5 @@
 // What one backup consists of: a discriminated union on `type`, restored in list order.
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, duration, labelSelector } from './formats.js';
 import { loginRef, passwordRef } from './secrets.js';
@@ -82,7 +83,11 @@ export const kubernetesComponent = z.strictObject({
   existing: z.enum(['skip', 'replace']).default('skip'),
 });
 
-const absPath = z.string().regex(/^\/[^\0]*$/, 'must be an absolute path');
+// Normalized, because restic stores /data for /data/ or /data/./: a restore must find what backup named.
+const absPath = z
+  .string()
+  .regex(/^\/[^\0]*$/, 'must be an absolute path')
+  .refine((p) => p === '/' || (posix.normalize(p) === p && !p.endsWith('/')), 'must be a normalized absolute path such as /data (no trailing "/", no "." or ".." parts)');
 
 export const filesComponent = z.strictObject({
   ...base,

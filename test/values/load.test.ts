@@ -66,6 +66,11 @@ describe('values loader', () => {
     expect(p.map((x) => x.path)).toEqual(['hooks.preBackup[0].url', 'hooks.preBackup[0].headers.X-Vault-Token.value', 'hooks.preBackup[0].headers.PRIVATE-TOKEN.value']);
   });
 
+  it('refuses a files path that restic would store under another name (trailing slash, dot parts)', () => {
+    const files = `  - name: data\n    type: files\n    paths: [/data/, /srv/./x, /ok]\n`;
+    expect(problems(valid + files).map((x) => x.path)).toEqual(['components[1].paths[0]', 'components[1].paths[1]']);
+  });
+
   it('names unknown fields and unknown component types', () => {
     const p = problems(valid.replace('type: postgres', 'type: mongo').replace('namespace: prod', 'namespace: prod\nnamepsace: x'));
     expect(p.map((x) => `${x.line}:${x.path}`)).toEqual(['3:namepsace', '10:components[0].type']);

@@ -155,6 +155,8 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
       const summary = summaryOf(await ctx.restic.run(args)) as ReturnType<typeof summaryOf> & { total_files_processed?: number };
       const tree = await listing(ctx, summary.snapshot_id);
       const roots = c.paths.filter((p) => tree.nodes.some((n) => n.path === p || n.path.startsWith(`${p}/`)));
+      const missing = c.paths.filter((p) => !roots.includes(p));
+      if (missing.length && !c.include.length) throw new SafeholdError(`${c.name}: the snapshot holds nothing of ${missing.join(', ')}; a path that is not backed up cannot be restored`);
       ctx.log.info('component stored', { component: c.name, files: summary.total_files_processed ?? tree.files, bytes: summary.total_bytes_processed, snapshot: summary.snapshot_id.slice(0, 8), seconds: (Date.now() - started) / 1000 });
       return {
         name: c.name,
@@ -195,6 +197,7 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
   },
 
   async apply(c, ctx, rec) {
+    if (!rec.items?.length) throw new SafeholdError(`${c.name}: the set records no backed-up path to restore`);
     for (const { root, dest } of restoreDestinations(rec.items ?? [], c.restoreTo)) {
       mkdirSync(dest, { recursive: true });
       // restic 0.14 restores the metadata of parent directories too: restore into a staging
