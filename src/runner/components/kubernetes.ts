@@ -1,7 +1,5 @@
 // The `kubernetes` component: selected objects, cleaned, stored as one YAML List; restored in declared order.
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { SafeholdError } from '../../errors.js';
 import type { KubernetesComponent } from '../../values/components.js';
@@ -119,27 +117,21 @@ export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
   },
 
   async prepare(c, ctx, rec): Promise<Prepared> {
-    const { text, objects } = await fetchVerified(c, ctx, rec);
+    const { objects } = await fetchVerified(c, ctx, rec);
     const client = kubeClient();
     const kinds = [...new Map(objects.map((o) => [`${o.apiVersion} ${o.kind}`, o])).values()];
     for (const o of kinds) {
       if (!(await client.serves(o.apiVersion!, o.kind!))) throw new SafeholdError(`${c.name}: the API server does not serve ${o.apiVersion} ${o.kind} (is its CustomResourceDefinition installed?); nothing was changed`);
     }
-    const file = join(ctx.scratchDir, `restore-${rec.snapshotId.slice(0, 12)}-${rec.fileName}`);
-    writeFileSync(file, text, { mode: 0o600 });
-    return { file, bytes: rec.bytes };
+    // Kept in memory from verification to apply: never written to scratch in plaintext (Secrets), never re-read unchecked.
+    return { bytes: rec.bytes, state: objects };
   },
 
   async apply(c, ctx, _rec, p, o) {
     const client = kubeClient();
     const ns = namespaceOf(c, ctx);
     const dryRun = o.target?.dryRunNamespace;
-    let stored: KubeObject[];
-    try {
-      stored = parseStream(readFileSync(p.file!, 'utf8'));
-    } finally {
-      rmSync(p.file!, { force: true });
-    }
+    const stored = p.state as KubeObject[];
     const { entries, unmatched } = assignToEntries(c.resources, stored);
     for (const u of unmatched) ctx.log.warn('stored object no longer selected by the values: not restored', { component: c.name, object: describeRef(refOf(u)) });
     const counts: Partial<Record<Outcome, number>> = {};

@@ -29,6 +29,8 @@ export interface Prepared {
   /** Verified local copy (spooled file) or other state carried from prepare to apply. */
   readonly file?: string;
   readonly bytes: number;
+  /** Verified data small enough to keep in memory (Kubernetes objects), for the handler that made it. */
+  readonly state?: unknown;
 }
 
 export interface ComponentHandler<C extends Component = Component> {
