@@ -21,17 +21,34 @@ export function pickPod(pods: readonly PodLike[]): PodLike | undefined {
     .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))[0];
 }
 
-/** Collects a bounded stream into a string; beyond the limit the hook fails (an artifact must be small). */
+/**
+ * Collects a stream as bytes, decoded once at the end (a character split across chunks stays whole).
+ * `keep: 'head'` fails beyond the limit (an artifact must be small); `keep: 'tail'` keeps the last bytes (stderr).
+ */
 class Collect extends Writable {
-  text = '';
+  private chunks: Buffer[] = [];
+  private size = 0;
   overflow = false;
-  constructor(readonly max: number) {
+  constructor(
+    readonly max: number,
+    readonly keep: 'head' | 'tail',
+  ) {
     super();
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    if (this.text.length + chunk.length > this.max) this.overflow = true;
-    else this.text += chunk.toString('utf8');
+    if (this.overflow) return done();
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.max && this.chunks.length > 1 && this.keep === 'tail') this.size -= this.chunks.shift()!.length;
+    if (this.size > this.max && this.keep === 'head') {
+      this.overflow = true;
+      this.chunks = [];
+      this.size = 0;
+    }
     done();
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
   }
 }
 
@@ -48,8 +65,8 @@ export async function runExecHook(h: ExecHook, ctx: RunContext, args: string[], 
   const podName = pod.metadata!.name!;
   const container = h.container ?? pod.spec?.containers?.[0]?.name;
   if (!container) throw new SafeholdError(`pod ${ns}/${podName} has no container`);
-  const stdout = new Collect(MAX_ARTIFACT_BYTES);
-  const stderr = new Collect(64 * 1024);
+  const stdout = new Collect(MAX_ARTIFACT_BYTES, 'head');
+  const stderr = new Collect(64 * 1024, 'tail');
   ctx.log.info('exec hook', { hook: h.name, pod: `${ns}/${podName}`, container });
   return new Promise<string>((resolve, reject) => {
     let settled = false;
