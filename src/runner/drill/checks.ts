@@ -72,7 +72,8 @@ async function query(dialect: SqlDialect, e: Endpoint, sql: string): Promise<str
   return (await run(sqlQuery(dialect, e), sql)).stdout.trim();
 }
 
-async function redisKeys(e: Endpoint): Promise<number> {
+/** Keys in every database of a Redis server (INFO keyspace). */
+export async function redisKeys(e: Endpoint): Promise<number> {
   const client = await RespClient.connect({ host: e.host, port: e.port });
   try {
     await client.auth({ username: e.username, password: e.password });

@@ -8,6 +8,7 @@ import type { Values } from '../../values/schema.js';
 import { targetEndpoint } from '../components/stream.js';
 import type { RunContext } from '../context.js';
 import { run } from '../process/spawn.js';
+import { redisKeys, scratchEndpoint } from './checks.js';
 import { databaseExistsSql, dialectOf, sqlQuery } from './queries.js';
 import { describeTarget, hostPort, type DrillTarget, type ServerTarget } from './targets.js';
 
@@ -111,11 +112,17 @@ export async function refuseProductionTargets(v: Values, targets: readonly Drill
  * A drill drops and recreates its scratch database. One that already exists and is not named
  * safehold_drill_* was not made by a drill — perhaps another application's database on the same
  * server, which the values cannot know about — so the drill refuses rather than drop it.
- * Sidecars are skipped: they are fresh servers of this pod.
+ * A non-sidecar Redis target must hold no key at all. Sidecars are skipped: they are fresh servers of this pod.
  */
 export async function refuseForeignDatabases(ctx: RunContext, targets: readonly DrillTarget[]): Promise<void> {
   const problems: string[] = [];
   for (const t of targets) {
+    if (t.kind === 'server' && !t.sidecar && t.type === 'redis') {
+      // A scratch Redis server is the whole server: the drill flushes it, so it must be proven empty first.
+      const keys = await redisKeys(scratchEndpoint(ctx, t));
+      if (keys > 0) problems.push(`drill target of ${t.component} (${describeTarget(t)}) is a Redis server holding ${keys} key(s): a drill restores only into an empty server or a sidecar (drill.targets.${t.component}.sidecar: true)`);
+      continue;
+    }
     if (t.kind !== 'server' || t.sidecar || !t.database || t.database.toLowerCase().startsWith(DRILL_DATABASE_PREFIX)) continue;
     const dialect = dialectOf(t.type);
     const c = ctx.values.components.find((x) => x.name === t.component);
