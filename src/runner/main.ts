@@ -24,6 +24,8 @@ const COMMON = {
   'read-data': { type: 'string' },
   request: { type: 'string' },
   'drop-wait': { type: 'string' },
+  undo: { type: 'boolean' },
+  'discard-previous': { type: 'boolean' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
@@ -54,6 +56,11 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
       return backupExitCode(r);
     }
     case 'restore': {
+      if (f.undo || f['discard-previous']) {
+        const { undoRestore } = await import('./commands/restore-undo.js');
+        out(`${(await undoRestore(ctx, { discard: f['discard-previous'] })).join('\n')}\n`);
+        return ExitCode.ok;
+      }
       const dropWait = f['drop-wait'] === undefined ? undefined : Number(f['drop-wait']);
       if (dropWait !== undefined && !(dropWait >= 0)) throw new UsageError(`--drop-wait must be a number of seconds, got ${f['drop-wait']}`);
       const plan = await restore(ctx, { snapshot: f.snapshot, planOnly: f.plan, expectRequest: f.request, dropWaitSeconds: dropWait });

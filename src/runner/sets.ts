@@ -22,6 +22,15 @@ export interface ComponentRecord {
   readonly serverVersion?: string;
   /** For kubernetes/files components: what was stored. */
   readonly items?: readonly string[];
+  /** Database components: what the database needs to exist again (properties, roles/accounts), its own stream. */
+  readonly globals?: GlobalsRecord;
+}
+
+export interface GlobalsRecord {
+  readonly snapshotId: string;
+  readonly fileName: string;
+  readonly sha256: string;
+  readonly bytes: number;
 }
 
 export interface Manifest {

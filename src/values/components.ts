@@ -6,7 +6,14 @@ import { loginRef, passwordRef } from './secrets.js';
 
 const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
 const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9._:-]+$/, 'must be a host name or IP address');
-const dbName = z.string().min(1).max(63).regex(/^[A-Za-z_][A-Za-z0-9_$-]*$/, 'must be a database name ([A-Za-z_][A-Za-z0-9_$-]*)');
+// Any name the servers accept (spaces, dots, mixed case, unicode): PostgreSQL allows 63 bytes, MySQL 64 characters
+// with no trailing space; every use quotes it. Control characters and "/" "\\" (MySQL file names) are refused.
+const dbName = z
+  .string()
+  .max(63)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f/\\]*[^\s\u0000-\u001f\u007f/\\]$/, 'must be a database name: no control characters, "/" or "\\", not ending in white space')
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= 63, 'must be at most 63 bytes in UTF-8 (PostgreSQL\'s limit)');
 
 const base = { name: dnsLabel };
 

@@ -125,6 +125,11 @@ export const restore = z.strictObject({
   /** With dropExisting: the database name(s) typed out, comma-separated, to confirm. */
   confirm: z.string().optional(),
   rolloutRestart: z.strictObject({ selector: labelSelector, namespace: dnsLabel.optional() }).optional(),
+  /**
+   * PostgreSQL: `keep` restores every object's recorded owner (missing roles are created); `login` gives
+   * everything to the restore login and creates no role.
+   */
+  owners: z.enum(['keep', 'login']).default('keep'),
   timeout: duration.default('2h'),
   /** Changes the request (and the Job name) without changing anything else, to restore the same set again. */
   requestId: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),

@@ -80,7 +80,7 @@ describe('docs/getting-started.md', () => {
     expect(await count()).toBe('1000');
     await run(verify);
 
-    expect(await run(requestPlan)).toMatch(/restore plan \(request restore-[0-9a-f]{10}\)[\s\S]*drop first: db/);
+    expect(await run(requestPlan)).toMatch(/restore plan \(request restore-[0-9a-f]{10}\)[\s\S]*drop first: nothing[\s\S]*swap: end sessions of/);
     await pgExec('DELETE FROM orders WHERE id > 10', db);
     await run(request);
     expect(await count()).toBe('1000');

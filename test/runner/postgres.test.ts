@@ -40,21 +40,25 @@ describe('postgres round trip', () => {
 
       const plan = await restore(app.ctx());
       expect(plan.setId).toBe(report.setId);
-      expect(plan.drop).toEqual(['db']);
+      // PostgreSQL is swapped in, never dropped first: the replaced database is kept as the way back.
+      expect(plan.drop).toEqual([]);
+      expect(await pgQuery(`SELECT count(*) FROM pg_database WHERE datname = '${db}.safehold-previous'`)).toBe('1');
       expect(await snapshot(db)).toBe(before);
       expect(await pgQuery("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_body'", db)).toBe('1');
     });
   }
 
-  it('restore --plan changes nothing and names what would be dropped', async () => {
+  it('restore --plan changes nothing and names the side database, the swap and the way back', async () => {
     const db = uniqueName('pg');
     await seed(db, 10);
     const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { dropExisting: true, confirm: db } } });
     await backup(app.ctx());
     await pgExec('DELETE FROM events', db);
     const plan = await restore(app.ctx(), { planOnly: true });
-    expect(plan.drop).toEqual(['db']);
-    expect(plan.steps.join('\n')).toMatch(/DROP DATABASE/);
+    expect(plan.drop).toEqual([]);
+    const steps = plan.steps.join('\n');
+    expect(steps).toMatch(new RegExp(`create side database ${db}\\.safehold-restoring[^]*swap: end sessions of ${db}, rename ${db} → ${db}\\.safehold-previous[^]*way back`));
+    expect(steps).not.toMatch(/DROP DATABASE/);
     expect(await pgQuery('SELECT count(*) FROM events', db)).toBe('0');
   });
 

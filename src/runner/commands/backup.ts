@@ -6,6 +6,7 @@ import { resticHost } from '../../contract/layout.js';
 import { ExitCode } from '../../errors.js';
 import { VERSION } from '../../version.js';
 import { handlerFor } from '../components/index.js';
+import { preflight } from '../components/preflight.js';
 import { pruneArgs } from '../restic/args.js';
 import type { RunContext } from '../context.js';
 import { runHooks } from '../hooks/run.js';
@@ -71,6 +72,7 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
     const previousGood = [...sets].reverse().find((s) => s.status === 'good');
     const previous = previousGood?.manifestSnapshot ? { setId: previousGood.id, bytes: sizesFromTags(previousGood.manifestSnapshot) } : undefined;
 
+    await preflight(ctx);
     const artifacts = await runHooks('preBackup', v.hooks.preBackup, ctx, { artifactsDir, setId });
     const records: ComponentRecord[] = [];
     for (const c of v.components) {

@@ -48,7 +48,7 @@ function drillValues(v: Values, targets: readonly DrillTarget[]): Values {
   return {
     ...v,
     components: v.components.map((c) => (c.type === 'files' && dirs.has(c.name) ? { ...c, restoreTo: dirs.get(c.name) } : c)),
-    restore: { snapshot: 'latest', components: targets.filter((t) => t.kind !== 'skipped').map((t) => t.component), dropExisting: true, timeout: v.drill!.timeout },
+    restore: { snapshot: 'latest', components: targets.filter((t) => t.kind !== 'skipped').map((t) => t.component), dropExisting: true, owners: 'login', timeout: v.drill!.timeout },
     dropDatabase: undefined,
   };
 }

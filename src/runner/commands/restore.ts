@@ -10,6 +10,7 @@ import { isDatabase } from '../../values/rules.js';
 import type { Restore } from '../../values/schema.js';
 import { clusterOps } from '../cluster.js';
 import { handlerFor } from '../components/index.js';
+import type { Staged } from '../components/pg-swap.js';
 import type { Prepared, RestoreTarget } from '../components/types.js';
 import type { RunContext } from '../context.js';
 import { materializeArtifacts, runHooks } from '../hooks/run.js';
@@ -49,7 +50,7 @@ function request(ctx: RunContext, o: RestoreOptions): Restore {
   if (o.snapshot && ctx.values.restore && !o.drill && o.snapshot !== ctx.values.restore.snapshot) {
     throw new UsageError(`--snapshot ${o.snapshot} conflicts with restore.snapshot "${ctx.values.restore.snapshot}" in the values: the request in git decides; change it there`);
   }
-  const r = ctx.values.restore ?? { snapshot: 'latest', dropExisting: false, timeout: '2h' };
+  const r = ctx.values.restore ?? { snapshot: 'latest', dropExisting: false, owners: 'keep' as const, timeout: '2h' };
   return { ...r, snapshot: o.snapshot ?? r.snapshot, ...(o.drill ? { dropExisting: true, rolloutRestart: undefined } : {}) };
 }
 
@@ -79,11 +80,14 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
       if (!rec) throw new SafeholdError(`backup set ${set.id} has no component ${c.name}`);
       return { c, rec };
     });
-  const drop = r.dropExisting ? components.filter(({ c }) => isDatabase(c)).map(({ c }) => c.name) : [];
+  // PostgreSQL is never dropped: it is built beside the live database and swapped in (components/pg-swap.ts).
+  const drop = r.dropExisting ? components.filter(({ c }) => isDatabase(c) && !swapsIn(c)).map(({ c }) => c.name) : [];
+  const componentSteps = await Promise.all(components.map(async ({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill })));
   const steps = [
     `verify: fetch every component and check its sha256 against the manifest before changing anything`,
     ...v.hooks.preRestore.map((h) => `hook preRestore ${h.name} (${h.type})`),
-    ...components.flatMap(({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name] })),
+    ...componentSteps.flat(),
+    ...(components.some(({ c }) => swapsIn(c)) ? ['swap: every side database is renamed into place once all components are restored'] : []),
     ...v.hooks.postRestore.map((h) => `hook postRestore ${h.name} (${h.type})`),
     ...(r.rolloutRestart ? [`rollout restart of Deployments/StatefulSets matching ${r.rolloutRestart.selector}`] : []),
   ];
@@ -145,17 +149,32 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
     materializeArtifacts(artifactsDir, manifest.artifacts);
     const hookEnv = { artifactsDir, setId: manifest.setId };
     if (!o.drill) await runHooks('preRestore', v.hooks.preRestore, ctx, hookEnv);
-    for (const { c, rec } of components) {
-      const h = handlerFor(c);
-      const target = o.targets?.[c.name];
-      if (plan.drop.includes(c.name)) {
-        if (!h.recreate) throw new UsageError(`component ${c.name} cannot be dropped`);
-        ctx.log.warn('dropping and recreating database', { component: c.name, target: target?.database ?? ('database' in c ? c.database : undefined) });
-        await h.recreate(c, ctx, target);
+    const staged: Staged[] = [];
+    try {
+      for (const { c, rec } of components) {
+        const h = handlerFor(c);
+        const target = o.targets?.[c.name];
+        const p = prepared.get(c.name)!;
+        const applyOptions = { clean: !plan.drop.includes(c.name), target, drill: o.drill };
+        const s = await h.stage?.(c, ctx, rec, p, applyOptions);
+        if (s) {
+          staged.push(s);
+          continue;
+        }
+        if (plan.drop.includes(c.name)) {
+          if (!h.recreate) throw new UsageError(`component ${c.name} cannot be dropped`);
+          ctx.log.warn('dropping and recreating database', { component: c.name, target: target?.database ?? ('database' in c ? c.database : undefined) });
+          await h.recreate(c, ctx, target, p);
+        }
+        await h.apply(c, ctx, rec, p, applyOptions);
+        ctx.log.info('component restored', { component: c.name });
       }
-      await h.apply(c, ctx, rec, prepared.get(c.name)!, { clean: !plan.drop.includes(c.name), target });
-      ctx.log.info('component restored', { component: c.name });
+    } catch (e) {
+      // Nothing was swapped in yet: every side database (and role it created) is removed; the targets are as they were.
+      for (const s of staged.reverse()) await s.abort();
+      throw e;
     }
+    await commitStaged(ctx, staged);
     // Recorded as soon as the data is back: once applications restart and write, running this request
     // again (a re-created Job) would drop their new data. Later steps that fail say so and are redone by hand.
     if (plan.requestId) await ledger!.record({ id: plan.requestId, finishedAt: ctx.now().toISOString(), detail: `set ${manifest.setId}` });
@@ -187,6 +206,24 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
     rmSync(artifactsDir, { recursive: true, force: true });
   }
 }
+
+/** Swaps every staged component in; if one swap fails, the ones not yet swapped are thrown away and the error says which are in place. */
+async function commitStaged(ctx: RunContext, staged: readonly Staged[]): Promise<void> {
+  const done: string[] = [];
+  for (const [i, s] of staged.entries()) {
+    try {
+      const said = await s.commit();
+      done.push(s.component);
+      ctx.log.info('component restored', { component: s.component, swap: said });
+    } catch (e) {
+      for (const rest of staged.slice(i)) await rest.abort();
+      throw new SafeholdError(`swap of ${s.component} failed (${(e as Error).message.split('\n')[0]}); ${done.length ? `already swapped in: ${done.join(', ')}` : 'nothing was swapped in'}; the side databases not swapped were removed`);
+    }
+  }
+}
+
+/** Components restored beside the live target and swapped in (all or nothing), instead of dropped first. */
+const swapsIn = (c: Component) => c.type === 'postgres';
 
 /** GitOps controllers create the drop and restore Jobs together: the restore waits until the drop is recorded. */
 async function waitForDrop(ctx: RunContext, ledger: Ledger, dropId: string, seconds: number): Promise<void> {

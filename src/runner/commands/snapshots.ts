@@ -16,7 +16,7 @@ export async function listSets(ctx: RunContext): Promise<SetListing[]> {
     id: s.id,
     time: s.time,
     status: s.status,
-    components: s.snapshots.map((x) => tagValue(x, 'component')).filter((x): x is string => !!x),
+    components: [...new Set(s.snapshots.map((x) => tagValue(x, 'component')).filter((x): x is string => !!x))],
     snapshots: s.snapshots.map((x) => x.short_id),
   }));
 }

@@ -15,6 +15,12 @@ import { run, start, type ProcessSpec } from '../process/spawn.js';
 import { backupStdinArgs, dumpArgs } from '../restic/args.js';
 import { summaryOf } from '../restic/client.js';
 import { componentTag, type ComponentRecord } from '../sets.js';
+import { captureGlobals, readGlobals, storeGlobals } from './globals.js';
+import { createMissingAccounts, mysqlDatabaseExists } from './mysql-accounts.js';
+import { planPostgres, stagePostgres } from './pg-swap.js';
+import type { PgGlobals } from '../engines/postgres-globals.js';
+import { createMysqlDatabaseSql, type MysqlGlobals } from '../engines/mysql-globals.js';
+import { mysqlStatement, quoteMysqlIdent } from '../engines/mysql.js';
 import type { ComponentHandler, Prepared, RestoreTarget } from './types.js';
 
 function endpoint(c: Component, ctx: RunContext, t?: RestoreTarget): Endpoint {
@@ -81,6 +87,8 @@ export const streamHandler: ComponentHandler = {
     const engine = requireStreamEngine(c);
     const e = endpoint(c, ctx);
     const versions = await checkVersions(engine, e, ctx, c.name);
+    // What the database needs to exist again, read before the dump so that every role the dump names is in it.
+    const globalsText = await captureGlobals(c, e);
     const fileName = engine.fileName(c.name);
     const started = Date.now();
     const store = ctx.restic.spec(backupStdinArgs({ host: t.host, tags: [...t.tags, componentTag(c.name)], filename: fileName }));
@@ -93,8 +101,10 @@ export const streamHandler: ComponentHandler = {
     });
     const summary = summaryOf(consumer.stdout);
     const bytes = summary.total_bytes_processed ?? 0;
+    const globals = globalsText === undefined ? undefined : await storeGlobals(ctx, c, globalsText, { host: t.host, tags: t.tags });
     ctx.log.info('component stored', { component: c.name, bytes, snapshot: summary.snapshot_id.slice(0, 8), seconds: (Date.now() - started) / 1000 });
     return {
+      ...(globals ? { globals } : {}),
       name: c.name,
       type: c.type,
       snapshotId: summary.snapshot_id,
@@ -138,14 +148,20 @@ export const streamHandler: ComponentHandler = {
     }
   },
 
-  plan(c, _ctx, rec, o) {
+  async plan(c, ctx, rec, o) {
     const where = o.target ? `${o.target.host ?? ('host' in c ? c.host : '')}:${o.target.port ?? ('port' in c ? c.port : '')}` : 'host' in c ? `${c.host}:${c.port}` : '';
     const db = o.target?.database ?? ('database' in c ? c.database : undefined);
-    const lines = [`${c.name} (${c.type}): restore ${rec.fileName} (${rec.bytes} bytes, snapshot ${rec.snapshotId.slice(0, 8)}) into ${db ? `database ${db} on ` : ''}${where}`];
-    if (o.drop && db) lines.push(`${c.name}: DROP DATABASE ${db} and create it empty first`);
-    else if (c.type === 'postgres') lines.push(`${c.name}: objects in the dump are dropped and recreated (pg_restore --clean --if-exists); other objects are left alone`);
-    else if (c.type === 'redis') lines.push(`${c.name}: keys in the dump overwrite existing keys${'restoreMode' in c && c.restoreMode === 'flush' ? '; the database is flushed first' : ''}`);
-    else lines.push(`${c.name}: tables in the dump are replaced`);
+    const restoreLine = `${c.name} (${c.type}): restore ${rec.fileName} (${rec.bytes} bytes, snapshot ${rec.snapshotId.slice(0, 8)}) into ${db ? `database ${db} on ` : ''}${where}`;
+    if (c.type === 'postgres') {
+      const globals = await readGlobals<PgGlobals>(ctx, rec).catch(() => undefined);
+      return [restoreLine, ...(await planPostgres(endpoint(c, ctx, o.target), globals, { owners: ownerMode(ctx), drill: !!o.drill }, c.name))];
+    }
+    const lines: string[] = [];
+    if (c.type === 'mysql' && !o.drill && rec.globals) lines.push(`${c.name}: create the accounts its DEFINERs and grants name that do not exist on this server (existing accounts are not changed)`);
+    if (o.drop && db) lines.push(`${c.name}: DROP DATABASE ${db} and create it empty first${c.type === 'mysql' && rec.globals ? ' with its recorded charset and collation' : ''}`);
+    else if (c.type === 'mysql') lines.push(`${c.name}: create database ${db} with its recorded charset and collation if it does not exist; tables in the dump are replaced`);
+    lines.push(restoreLine);
+    if (c.type === 'redis') lines.push(`${c.name}: keys in the dump overwrite existing keys${'restoreMode' in c && c.restoreMode === 'flush' ? '; the database is flushed first' : ''}`);
     return lines;
   },
 
@@ -165,12 +181,37 @@ export const streamHandler: ComponentHandler = {
       rmSync(file, { force: true });
       throw e;
     }
-    return { file, bytes: stats.bytes };
+    return { file, bytes: stats.bytes, state: await readGlobals(ctx, rec) };
   },
 
-  async recreate(c, ctx, t) {
+  async recreate(c, ctx, t, p) {
     const engine = requireStreamEngine(c);
-    for (const spec of engine.recreate?.(endpoint(c, ctx, t)) ?? []) await run(spec);
+    const e = endpoint(c, ctx, t);
+    if (c.type === 'mysql') {
+      await run(mysqlStatement(e, `DROP DATABASE IF EXISTS ${quoteMysqlIdent(e.database!)}`));
+      await run(mysqlStatement(e, createMysqlDatabaseSql(quoteMysqlIdent(e.database!), p?.state as MysqlGlobals | undefined)));
+      return;
+    }
+    for (const spec of engine.recreate?.(e) ?? []) await run(spec);
+  },
+
+  async stage(c, ctx, _rec, p, o) {
+    if (c.type !== 'postgres') return undefined;
+    const engine = requireStreamEngine(c);
+    const jobs = 'restoreJobs' in c ? c.restoreJobs : 1;
+    const io = { start, scratchDir: ctx.scratchDir, log: ctx.log };
+    try {
+      return await stagePostgres(
+        c.name,
+        endpoint(c, ctx, o.target),
+        p.state as PgGlobals | undefined,
+        (into, lo) => engine.restoreFromFile!(into, p.file!, { jobs, clean: false, ...lo }, io),
+        { jobs, owners: ownerMode(ctx), drill: !!o.drill },
+        ctx.log,
+      );
+    } finally {
+      rmSync(p.file!, { force: true });
+    }
   },
 
   async drop(c, ctx, t) {
@@ -184,6 +225,11 @@ export const streamHandler: ComponentHandler = {
     const opts = { jobs, clean: o.clean, flush: 'restoreMode' in c && c.restoreMode === 'flush' };
     const target = endpoint(c, ctx, o.target);
     try {
+      if (c.type === 'mysql') {
+        const g = p.state as MysqlGlobals | undefined;
+        if (!o.drill && g) await createMissingAccounts(target, g, ctx.log, c.name);
+        if (!(await mysqlDatabaseExists(target))) await run(mysqlStatement(target, createMysqlDatabaseSql(quoteMysqlIdent(target.database!), g)));
+      }
       if (engine.restoreFromFile) await engine.restoreFromFile(target, p.file!, opts, { start, scratchDir: ctx.scratchDir, log: ctx.log });
       else for (const spec of engine.restore(target, p.file!, opts)) await runWithFile(spec, p.file!);
     } finally {
@@ -191,6 +237,9 @@ export const streamHandler: ComponentHandler = {
     }
   },
 };
+
+/** restore.owners: keep the recorded owners (default), or give everything to the restore login. */
+const ownerMode = (ctx: RunContext) => ctx.values.restore?.owners ?? 'keep';
 
 /** Restore tools that read stdin get the spooled file there; tools that take a path already have it in args. */
 async function runWithFile(spec: ProcessSpec, file: string): Promise<void> {

@@ -2,6 +2,7 @@
 import type { Component } from '../../values/components.js';
 import type { RunContext } from '../context.js';
 import type { ComponentRecord } from '../sets.js';
+import type { Staged } from './pg-swap.js';
 
 export interface BackupTarget {
   readonly setId: string;
@@ -25,6 +26,12 @@ export interface RestoreTarget {
   readonly connection?: { readonly username?: string; readonly password?: string; readonly sslMode?: string };
 }
 
+export interface ApplyOptions {
+  readonly clean: boolean;
+  readonly target?: RestoreTarget;
+  readonly drill?: boolean;
+}
+
 export interface Prepared {
   /** Verified local copy (spooled file) or other state carried from prepare to apply. */
   readonly file?: string;
@@ -45,14 +52,19 @@ export interface ComponentHandler<C extends Component = Component> {
   backup(c: C, ctx: RunContext, t: BackupTarget): Promise<ComponentRecord>;
   /** Re-reads what was stored and checks it with the restore tool's list mode; returns a problem or undefined. */
   checkStored?(c: C, ctx: RunContext, rec: ComponentRecord): Promise<string | undefined>;
-  /** Lines of the restore plan: what would be written, dropped, overwritten. */
-  plan(c: C, ctx: RunContext, rec: ComponentRecord, o: { drop: boolean; target?: RestoreTarget }): string[];
+  /** Lines of the restore plan, in the order they run: what would be created, written, dropped, overwritten. */
+  plan(c: C, ctx: RunContext, rec: ComponentRecord, o: { drop: boolean; target?: RestoreTarget; drill?: boolean }): string[] | Promise<string[]>;
   /** Non-destructive: fetch and verify the stored data before anything is dropped. */
   prepare(c: C, ctx: RunContext, rec: ComponentRecord): Promise<Prepared>;
   /** Preconditions that refuse the restore (3scale: APIManager must be absent). */
   preconditions?(c: C, ctx: RunContext): Promise<string[]>;
-  /** Drops and recreates the target database (only with dropExisting / drills). */
-  recreate?(c: C, ctx: RunContext, target?: RestoreTarget): Promise<void>;
+  /** Drops and recreates the target database (only with dropExisting / drills), with its recorded properties. */
+  recreate?(c: C, ctx: RunContext, target?: RestoreTarget, p?: Prepared): Promise<void>;
   drop?(c: C, ctx: RunContext, target?: RestoreTarget): Promise<void>;
-  apply(c: C, ctx: RunContext, rec: ComponentRecord, p: Prepared, o: { clean: boolean; target?: RestoreTarget }): Promise<void>;
+  apply(c: C, ctx: RunContext, rec: ComponentRecord, p: Prepared, o: ApplyOptions): Promise<void>;
+  /**
+   * All-or-nothing restores: builds the component beside the live target and returns how to swap it in or
+   * throw it away; undefined when this component is applied in place (apply() is then called).
+   */
+  stage?(c: C, ctx: RunContext, rec: ComponentRecord, p: Prepared, o: ApplyOptions): Promise<Staged | undefined>;
 }

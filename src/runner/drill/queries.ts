@@ -1,6 +1,7 @@
 // What a drill runs against a scratch target (pure): SQL through psql / mariadb, table lists, dump tables of contents.
 import { BINARIES, binaryPath } from '../binaries.js';
 import { mysqlEnv, quoteMysqlIdent } from '../engines/mysql.js';
+import { dbConninfo } from '../engines/pg-quote.js';
 import { pgEnv, quoteIdent } from '../engines/postgres.js';
 import type { Endpoint } from '../engines/types.js';
 import type { ProcessSpec } from '../process/spawn.js';
@@ -21,7 +22,7 @@ export function dialectOf(type: string): SqlDialect | undefined {
 export function sqlQuery(dialect: SqlDialect, e: Endpoint): ProcessSpec {
   if (dialect === 'postgres') {
     const user = e.username ? ['-U', e.username] : [];
-    return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', e.host, '-p', String(e.port), ...user, '-d', e.database ?? 'postgres'], env: pgEnv(e) };
+    return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', e.host, '-p', String(e.port), ...user, '-d', dbConninfo(e.database ?? 'postgres')], env: pgEnv(e) };
   }
   const user = e.username ? ['-u', e.username] : [];
   return {

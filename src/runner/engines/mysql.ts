@@ -28,6 +28,11 @@ export function mysqlStatement(e: Endpoint, sql: string): ProcessSpec {
   return { cmd: binaryPath(BINARIES.mysql), args: [...conn(e), CHARSET, '--batch', '--skip-column-names', '-e', sql], env: mysqlEnv(e) };
 }
 
+/** The client applying statements read from stdin (they may carry password hashes: never in argv). */
+export function mysqlScript(e: Endpoint): ProcessSpec {
+  return { cmd: binaryPath(BINARIES.mysql), args: [...conn(e), CHARSET, '--batch'], env: mysqlEnv(e) };
+}
+
 export const mysql: StreamEngine = {
   type: 'mysql',
   fileName: (name) => `${name}.sql`,

@@ -4,6 +4,8 @@ import { Transform } from 'node:stream';
 import { pipe } from '../process/pipe.js';
 import { run, type ProcessSpec } from '../process/spawn.js';
 import type { Endpoint, StreamEngine } from './types.js';
+import { dbConninfo, quoteIdent } from './pg-quote.js';
+import { quoteLiteral } from './postgres-globals.js';
 import { parseVersion } from './version.js';
 
 export function pgEnv(e: Endpoint): Record<string, string> {
@@ -13,10 +15,19 @@ export function pgEnv(e: Endpoint): Record<string, string> {
   return env;
 }
 
-/** libpq connection flags (user name only; the password is PGPASSWORD in the environment). */
-export const conn = (e: Endpoint, db = e.database, fallbackDb = 'postgres'): string[] => ['-h', e.host, '-p', String(e.port), ...(e.username ? ['-U', e.username] : []), '-d', db ?? fallbackDb];
+/** libpq connection flags (user name only; the password is PGPASSWORD in the environment); the database as conninfo. */
+export const conn = (e: Endpoint, db = e.database, fallbackDb = 'postgres'): string[] => ['-h', e.host, '-p', String(e.port), ...(e.username ? ['-U', e.username] : []), '-d', dbConninfo(db ?? fallbackDb)];
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export { quoteIdent };
+
+/** Ends every other session of a database (PostgreSQL 12 has no DROP DATABASE … WITH (FORCE)). */
+export const terminateSql = (db: string): string =>
+  `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = ${quoteLiteral(db)} AND pid <> pg_backend_pid()`;
+
+/** DROP DATABASE for any server from 12 on: sessions ended first, FORCE where the server has it (13+). */
+export function dropDatabaseSql(db: string, serverVersionNum: number): string[] {
+  return serverVersionNum >= 130000 ? [`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`] : [terminateSql(db), `DROP DATABASE IF EXISTS ${quoteIdent(db)}`];
+}
 
 export function psql(e: Endpoint, sql: string, db = 'postgres'): ProcessSpec {
   return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn(e, db), '-c', sql], env: pgEnv(e) };
@@ -27,7 +38,9 @@ export function psqlScript(e: Endpoint, fallbackDb = 'postgres'): ProcessSpec {
   return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e, e.database, fallbackDb), '-f', '-'], env: pgEnv(e) };
 }
 
-function pgRestore(e: Endpoint, file: string, o: { clean: boolean; jobs: number }): ProcessSpec {
+type PgRestoreOptions = { clean: boolean; jobs: number; noOwner?: boolean; noPrivileges?: boolean };
+
+function pgRestore(e: Endpoint, file: string, o: PgRestoreOptions): ProcessSpec {
   return { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(o), ...conn(e), file], env: pgEnv(e) };
 }
 
@@ -52,8 +65,9 @@ export function dropSettings(unknown: readonly string[]): Transform {
   });
 }
 
-function pgRestoreArgs(o: { clean: boolean; jobs: number }): string[] {
-  return ['--exit-on-error', '--no-owner', ...(o.clean ? ['--clean', '--if-exists'] : []), ...(o.jobs > 1 ? ['--jobs', String(o.jobs)] : [])];
+/** Ownership is restored unless asked not to (noOwner: undefined keeps release 1's in-place restore, which never set owners). */
+function pgRestoreArgs(o: PgRestoreOptions): string[] {
+  return ['--exit-on-error', ...(o.noOwner ?? true ? ['--no-owner'] : []), ...(o.noPrivileges ? ['--no-privileges'] : []), ...(o.clean ? ['--clean', '--if-exists'] : []), ...(o.jobs > 1 ? ['--jobs', String(o.jobs)] : [])];
 }
 
 export const postgres: StreamEngine = {
@@ -88,9 +102,7 @@ export const postgres: StreamEngine = {
     const producer = { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs({ ...o, jobs: 1 }), '--file', '-', file] };
     await pipe(producer, psqlScript(e), undefined, dropSettings(unknown));
   },
-  recreate: (e) => [
-    psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)} WITH (FORCE)`),
-    psql(e, `CREATE DATABASE ${quoteIdent(e.database!)}`),
-  ],
-  drop: (e) => [psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)} WITH (FORCE)`)],
+  // Dropping for drills and the drop-database Job: sessions are ended first, so PostgreSQL 12 works too.
+  recreate: (e) => [psql(e, terminateSql(e.database!)), psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)}`), psql(e, `CREATE DATABASE ${quoteIdent(e.database!)}`)],
+  drop: (e) => [psql(e, terminateSql(e.database!)), psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)}`)],
 };

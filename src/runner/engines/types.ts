@@ -42,6 +42,10 @@ export interface RestoreOptions {
   readonly clean: boolean;
   /** Redis restoreMode: flush: empty the target before loading. */
   readonly flush?: boolean;
+  /** PostgreSQL: objects owned by the restore login (restore.owners: login, drills). */
+  readonly noOwner?: boolean;
+  /** PostgreSQL: no GRANT/REVOKE from the dump (drills, whose scratch servers lack the roles). */
+  readonly noPrivileges?: boolean;
 }
 
 /** What an engine's restoreFromFile may use: a process starter (the one process module), scratch space, a logger. */

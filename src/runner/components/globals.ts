@@ -1,0 +1,45 @@
+// The "globals" stream of a database component: what the database needs to exist again (properties, roles or
+// accounts), captured at backup, stored as its own small snapshot in the set and checked by sha256 at restore.
+import { createHash } from 'node:crypto';
+import { SafeholdError } from '../../errors.js';
+import type { Component } from '../../values/components.js';
+import type { RunContext } from '../context.js';
+import { psql } from '../engines/postgres.js';
+import { captureSql, parseCapture, PASSWORDS_READABLE_SQL } from '../engines/postgres-globals.js';
+import { captureMysqlGlobals } from '../engines/mysql-globals.js';
+import type { Endpoint } from '../engines/types.js';
+import { run } from '../process/spawn.js';
+import { componentTag, type ComponentRecord, type GlobalsRecord } from '../sets.js';
+
+export const TAG_GLOBALS = 'globals';
+
+const CAPTURE: Partial<Record<Component['type'], (e: Endpoint) => Promise<unknown>>> = {
+  async postgres(e) {
+    const readable = (await run(psql(e, PASSWORDS_READABLE_SQL, e.database))).stdout.trim() === 't';
+    return parseCapture((await run(psql(e, captureSql(readable), e.database))).stdout);
+  },
+  mysql: captureMysqlGlobals,
+};
+
+export const hasGlobals = (c: Component): boolean => !!CAPTURE[c.type];
+
+export async function captureGlobals(c: Component, e: Endpoint): Promise<string | undefined> {
+  const capture = CAPTURE[c.type];
+  return capture ? `${JSON.stringify(await capture(e), null, 2)}\n` : undefined;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export async function storeGlobals(ctx: RunContext, c: Component, text: string, t: { host: string; tags: readonly string[] }): Promise<GlobalsRecord> {
+  const fileName = `${c.name}.globals.json`;
+  const snapshotId = await ctx.restic.backupBuffer(text, { host: t.host, tags: [...t.tags, componentTag(c.name), TAG_GLOBALS], filename: fileName });
+  return { snapshotId, fileName, sha256: sha256(text), bytes: Buffer.byteLength(text) };
+}
+
+/** The recorded globals of a component (undefined for sets made before they were recorded); refused when altered. */
+export async function readGlobals<T>(ctx: RunContext, rec: ComponentRecord): Promise<T | undefined> {
+  if (!rec.globals) return undefined;
+  const text = await ctx.restic.dumpText(rec.globals.snapshotId, rec.globals.fileName);
+  if (sha256(text) !== rec.globals.sha256) throw new SafeholdError(`${rec.name}: the stored ${rec.globals.fileName} does not match its manifest; nothing was changed`);
+  return JSON.parse(text) as T;
+}

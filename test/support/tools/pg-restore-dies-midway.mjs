@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Stands in for pg_restore: really restores the first half of the archive's entries (SAFEHOLD_REAL_TOOL), then dies
+// as a killed pod would (SIGKILL), leaving a half-loaded database behind. --version and --list pass through.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const real = process.env.SAFEHOLD_REAL_TOOL;
+const args = process.argv.slice(2);
+if (args.includes('--version') || args.includes('--list') || !args.some((a) => a.startsWith('dbname=') || a === '-d')) {
+  process.exit(spawnSync(real, args, { stdio: 'inherit' }).status ?? 1);
+}
+const file = args.at(-1);
+const toc = spawnSync(real, ['--list', file], { encoding: 'utf8' });
+const entries = toc.stdout.split('\n').filter((l) => l && !l.startsWith(';'));
+const list = join(mkdtempSync(join(tmpdir(), 'half-')), 'toc');
+writeFileSync(list, `${entries.slice(0, Math.ceil(entries.length / 2)).join('\n')}\n`);
+const half = spawnSync(real, ['-L', list, ...args], { stdio: 'inherit' });
+process.stderr.write(`pg_restore: killed after ${Math.ceil(entries.length / 2)} of ${entries.length} entries (exit ${half.status})\n`);
+process.kill(process.pid, 'SIGKILL');
