@@ -8,6 +8,8 @@ export const TAG_SAFEHOLD = 'safehold';
 export const TAG_MANIFEST = 'manifest';
 export const STATUS_GOOD = 'status=good';
 export const STATUS_SUSPICIOUS = 'status=suspicious';
+/** A copy of the live data a restore took before changing it: restorable by id, never `latest`, never counted by retention. */
+export const STATUS_SAFETY = 'status=safety';
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface ComponentRecord {
@@ -40,7 +42,7 @@ export interface Manifest {
   readonly safeholdVersion: string;
   readonly startedAt: string;
   readonly finishedAt: string;
-  readonly status: 'good' | 'suspicious';
+  readonly status: 'good' | 'suspicious' | 'safety';
   readonly suspicious: readonly string[];
   readonly components: readonly ComponentRecord[];
   /** Hook outputs stored with the set (AtlasDB timestamps), by name, as UTF-8 text. */
@@ -52,7 +54,7 @@ export interface BackupSet {
   readonly time: string;
   readonly snapshots: readonly Snapshot[];
   readonly manifestSnapshot?: Snapshot;
-  readonly status: 'good' | 'suspicious' | 'incomplete';
+  readonly status: 'good' | 'suspicious' | 'safety' | 'incomplete';
 }
 
 /** A sortable, readable set id: 20261122-003000-a1b2c3. */
@@ -93,7 +95,7 @@ export function groupSets(snapshots: readonly Snapshot[]): BackupSet[] {
   return [...by.entries()]
     .map(([id, snaps]) => {
       const manifest = snaps.find((s) => s.tags?.includes(TAG_MANIFEST));
-      const status: BackupSet['status'] = !manifest ? 'incomplete' : manifest.tags?.includes(STATUS_GOOD) ? 'good' : 'suspicious';
+      const status: BackupSet['status'] = !manifest ? 'incomplete' : manifest.tags?.includes(STATUS_GOOD) ? 'good' : manifest.tags?.includes(STATUS_SAFETY) ? 'safety' : 'suspicious';
       return { id, time: (manifest ?? snaps[0]).time, snapshots: snaps, manifestSnapshot: manifest, status };
     })
     .sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));

@@ -213,15 +213,19 @@ export async function startMariadb(opts: StartOptions = {}): Promise<MariadbInfo
   const data = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const log = join(dir, 'server.log');
+  const tmp = join(dir, 'tmp');
   const password = randomBytes(12).toString('hex');
   await withCleanup(dir, async () => {
     await chown(dir, ...(await ids('mysql')));
+    await mkdir(tmp);
+    await chown(tmp, ...(await ids('mysql')));
+    // Its own temp dir: concurrent bootstraps in the shared /tmp were seen to lose each other's temporary tables.
     await run(bin('mariadb-install-db'), ['--no-defaults', '--user=mysql', `--datadir=${data}`,
-      '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve'], { cwd: dir });
+      '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', `--tmpdir=${tmp}`], { cwd: dir });
   });
   const proc = launch(bin('mariadbd'), ['--no-defaults', '--user=mysql', `--datadir=${data}`,
     `--socket=${socket}`, `--pid-file=${join(dir, 'mysqld.pid')}`, `--port=${port}`, `--bind-address=${HOST}`,
-    '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0'], log, dir);
+    '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', `--tmpdir=${tmp}`], log, dir);
   await boot('mariadb', dir, proc, async () => {
     await run(bin('mariadb-admin'), ['--no-defaults', '-S', socket, '-u', 'root', 'ping']);
     return true;

@@ -15,6 +15,7 @@ import type { Prepared, RestoreTarget } from '../components/types.js';
 import type { RunContext } from '../context.js';
 import { materializeArtifacts, runHooks } from '../hooks/run.js';
 import { ledgerFor, type Ledger } from '../ledger.js';
+import { needsSafetyCopy, putBack, takeSafetyCopy } from './safety.js';
 import { pushMetrics } from '../metrics/push.js';
 import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
 import { startCleanup, withinDeadline } from './deadline.js';
@@ -86,6 +87,9 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
   const steps = [
     `verify: fetch every component and check its sha256 against the manifest before changing anything`,
     ...v.hooks.preRestore.map((h) => `hook preRestore ${h.name} (${h.type})`),
+    ...(!o.drill && components.some(({ c }) => needsSafetyCopy(c))
+      ? [`safety copy: the live data of ${components.filter(({ c }) => needsSafetyCopy(c)).map(({ c }) => c.name).join(', ')} is stored as a set with status safety before anything changes; a failed restore puts it back, after a successful one it is the way back (\`safehold restore --snapshot <safety set>\`)`]
+      : []),
     ...componentSteps.flat(),
     ...(components.some(({ c }) => swapsIn(c)) ? ['swap: every side database is renamed into place once all components are restored'] : []),
     ...v.hooks.postRestore.map((h) => `hook postRestore ${h.name} (${h.type})`),
@@ -150,6 +154,9 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
     const hookEnv = { artifactsDir, setId: manifest.setId };
     if (!o.drill) await runHooks('preRestore', v.hooks.preRestore, ctx, hookEnv);
     const staged: Staged[] = [];
+    const touched: Component[] = [];
+    const safety = o.drill ? undefined : await takeSafetyCopy(ctx, components.map(({ c }) => c).filter(needsSafetyCopy));
+    if (safety) ctx.log.info('way back for the components restored in place: the safety set', { set: safety.setId });
     try {
       for (const { c, rec } of components) {
         const h = handlerFor(c);
@@ -161,6 +168,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
           staged.push(s);
           continue;
         }
+        touched.push(c);
         if (plan.drop.includes(c.name)) {
           if (!h.recreate) throw new UsageError(`component ${c.name} cannot be dropped`);
           ctx.log.warn('dropping and recreating database', { component: c.name, target: target?.database ?? ('database' in c ? c.database : undefined) });
@@ -172,6 +180,10 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
     } catch (e) {
       // Nothing was swapped in yet: every side database (and role it created) is removed; the targets are as they were.
       for (const s of staged.reverse()) await s.abort();
+      const problems = safety ? await putBack(ctx, safety, touched, o.targets) : [];
+      if (safety && touched.some((c) => safety.records.has(c.name))) {
+        throw new SafeholdError(`${(e as Error).message}\n${problems.length ? `  NOT put back:\n  ${problems.join('\n  ')}` : `  the live data was put back from safety set ${safety.setId}: every target is as it was`}`);
+      }
       throw e;
     }
     await commitStaged(ctx, staged);

@@ -222,7 +222,7 @@ export const streamHandler: ComponentHandler = {
   async apply(c, ctx, _rec, p, o) {
     const engine = requireStreamEngine(c);
     const jobs = 'restoreJobs' in c ? c.restoreJobs : 1;
-    const opts = { jobs, clean: o.clean, flush: 'restoreMode' in c && c.restoreMode === 'flush' };
+    const opts = { jobs, clean: o.clean, flush: o.flush ?? ('restoreMode' in c && c.restoreMode === 'flush') };
     const target = endpoint(c, ctx, o.target);
     try {
       if (c.type === 'mysql') {

@@ -30,6 +30,8 @@ export interface ApplyOptions {
   readonly clean: boolean;
   readonly target?: RestoreTarget;
   readonly drill?: boolean;
+  /** Redis: empty the target first, whatever restoreMode says (putting a safety copy back). */
+  readonly flush?: boolean;
 }
 
 export interface Prepared {
