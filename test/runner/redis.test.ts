@@ -317,7 +317,8 @@ describe('redis round trip', () => {
     const wrong = 'wrong-redis-password-0815';
     writeFileSync(join(app.secretsDir, 'redis', 'password'), wrong);
     const err = await backup(app.ctx()).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/redis-cli .*exited with code 1/);
+    // The preflight connects before anything is dumped and names the field to fix.
+    expect((err as Error).message).toMatch(/backup refused before any dump[^]*components\[0\] \(cache\): the Redis server refused the password from components\[0\]\.credentials/);
     expect((err as Error).message).toMatch(/WRONGPASS|NOAUTH|AUTH failed/);
     expect((err as Error).message).not.toContain(wrong);
   });

@@ -70,7 +70,7 @@ describe('AtlasDB workflow (seed 002)', () => {
     fake.enforceRbac(pr.rbac);
     const r = await job.job(pr.args('restore'), env);
     expectExit(r, 0);
-    expect(r.stdout).toMatch(/DROP DATABASE [\s\S]*hook postRestore clean-transactions \(command\)[\s\S]*hook postRestore fast-forward \(command\)/);
+    expect(r.stdout).toMatch(/swap: end sessions of [\s\S]*hook postRestore clean-transactions \(command\)[\s\S]*hook postRestore fast-forward \(command\)/);
 
     expect(await pgQuery('SELECT count(*), sum(ts), md5(string_agg(encode(val, \'hex\'), \',\' ORDER BY row_name)) FROM atlas_kvs', db)).toBe(kvsBefore);
     expect(await pgQuery('SELECT count(*) FROM _transactions WHERE start_ts >= 5000', db)).toBe('0');
