@@ -7,7 +7,7 @@ import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
 import { BINARIES, binaryPath } from '../../src/runner/binaries.js';
 import { mysqlQuery, tmpDir } from '../support/env.js';
-import { majorPattern, MATRIX, onVariant } from '../support/matrix.js';
+import { majorPattern, onVariant, rows } from '../support/matrix.js';
 import { makeApp, mysqlComponent, s3Repository, uniqueName } from './fixture.js';
 
 /** utf8mb4 on the connection, so 4-byte characters go in and come out as they are. */
@@ -57,7 +57,7 @@ async function damage(db: string): Promise<void> {
   );
 }
 
-describe.each(MATRIX.mariadb)('mysql round trip ($name, the image\'s clients, restic 0.18)', (variant) => {
+describe.each(rows('mariadb'))('mysql round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
   onVariant(variant);
   for (const where of ['local', 's3'] as const) {
     it(`backs up and restores row by row, with trigger, routines, event and view (${where} repository)`, async () => {

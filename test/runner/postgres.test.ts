@@ -4,8 +4,9 @@ import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
 import { BINARIES, binaryPath } from '../../src/runner/binaries.js';
+import { baseFilter } from '../../src/runner/sets.js';
 import { pgExec, pgQuery } from '../support/env.js';
-import { majorPattern, MATRIX, onVariant } from '../support/matrix.js';
+import { majorPattern, MATRIX, onVariant, rows } from '../support/matrix.js';
 import { tool, withEnv } from '../support/with-env.js';
 import { makeApp, pgComponent, s3Repository, uniqueName } from './fixture.js';
 
@@ -23,7 +24,7 @@ const KILLER = tool('killed-midstream.mjs');
 
 const snapshot = (db: string) => pgQuery('SELECT id, body, data::text, encode(blob, \'hex\') FROM events ORDER BY id', db);
 
-describe.each(MATRIX.postgres)('postgres round trip ($name, the image\'s clients, restic 0.18)', (variant) => {
+describe.each(rows('postgres'))('postgres round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
   onVariant(variant);
   for (const where of ['local', 's3'] as const) {
     it(`backs up and restores row by row (${where} repository)`, async () => {
@@ -38,6 +39,9 @@ describe.each(MATRIX.postgres)('postgres round trip ($name, the image\'s clients
       expect(report.status).toBe('good');
       expect(report.components[0]).toMatchObject({ clientVersion: expect.stringMatching(/^17\./), serverVersion: expect.stringMatching(majorPattern(variant)) });
       expect(report.components[0].bytes).toBeGreaterThan(10_000);
+      const ctx = app.ctx();
+      const programs = (await ctx.restic.snapshots(baseFilter(ctx.values))).map((x) => (x as { program_version?: string }).program_version);
+      expect(new Set(programs)).toEqual(new Set(['restic 0.18.0']));
 
       await pgExec(`DELETE FROM events WHERE id % 2 = 0; INSERT INTO events (body) VALUES ('after backup')`, db);
       expect(await snapshot(db)).not.toBe(before);

@@ -10,7 +10,7 @@ import { encodeCommand, parseReply, ReplyReader, RespClient, RespError, type Res
 import { drain } from '../../src/runner/process/pipe.js';
 import { run } from '../../src/runner/process/spawn.js';
 import { servers } from '../support/env.js';
-import { majorPattern, MATRIX, onVariant, type Variant } from '../support/matrix.js';
+import { majorPattern, onVariant, rows, type Variant } from '../support/matrix.js';
 import { startRedis, type RedisInfo, type Stoppable } from '../support/servers.js';
 import { makeApp, s3Repository, uniqueName } from './fixture.js';
 
@@ -224,7 +224,7 @@ function assertCleanedUp(scratch: string): void {
   expect(running).toEqual([]);
 }
 
-describe.each(MATRIX.redis)('redis round trip ($name, the image\'s clients, restic 0.18)', (variant) => {
+describe.each(rows('redis'))('redis round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
   onVariant(variant);
   usePrivateServer(variant);
   for (const where of ['local', 's3'] as const) {

@@ -23,6 +23,9 @@ export const MATRIX: Readonly<Record<Variant['engine'], readonly Variant[]>> = {
   redis: [variant('redis', 'Redis', '7', false), variant('redis', 'Redis', '8', true)],
 };
 
+/** describe.each rows [name, variant]: a title's %s is the plain name ("PostgreSQL 17"). */
+export const rows = (engine: Variant['engine']): Array<[string, Variant]> => MATRIX[engine].map((v) => [v.name, v]);
+
 /** A server version that belongs to the variant's major: "17.12" for 17, "11.8.9-MariaDB" for 11.8. */
 export const majorPattern = (v: Variant): RegExp => new RegExp(`^${v.major.replace('.', '\\.')}\\.`);
 
