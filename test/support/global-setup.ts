@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import type { DatabaseServers, ServersInfo } from './env.js';
+import type { ServersInfo } from './env.js';
 import { startMariadb, startPostgres, startPushgateway, startRedis, startS3, type StartOptions, type Stoppable } from './servers.js';
 import { mountRun, testRootfs } from './test-rootfs.js';
 import { versionLine } from './versions.js';
@@ -41,8 +41,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const servers = await databases({ ...opts, root: image.root });
     return servers && { image, servers };
   };
+  const timed = <T>(p: Promise<T>, done: { ms: number }) => p.finally(() => { done.ms = Math.round(performance.now() - started); });
+  const [hostDone, newerDone] = [{ ms: 0 }, { ms: 0 }];
   const [host, s3, pushgateway, fromImage] = await Promise.all([
-    databases(opts), attempt(startS3(opts)), attempt(startPushgateway(opts)), attempt(newer()),
+    timed(databases(opts), hostDone), attempt(startS3(opts)), attempt(startPushgateway(opts)), timed(attempt(newer()), newerDone),
   ]);
   const teardown = async () => {
     await Promise.allSettled(running.map((s) => s.stop()));
@@ -53,11 +55,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await teardown();
     throw new Error(`test servers failed to start:\n${failures.join('\n\n')}`);
   }
-  const newerServers: DatabaseServers = fromImage.servers;
-  const info: ServersInfo = { tmpBase, ...host, s3, pushgateway, newer: newerServers, image: fromImage.image };
+  const info: ServersInfo = { tmpBase, ...host, s3, pushgateway, newer: fromImage.servers, image: fromImage.image };
   project.provide('servers', serializable(info));
-  console.log(`[servers] all eight started in ${Math.round(performance.now() - started)} ms`
-    + ` (the image's root filesystem ready after ${Math.round(rootfsMs)} ms: ${fromImage.image.dir})`);
+  console.log(`[servers] all eight started in ${Math.round(performance.now() - started)} ms: the host's databases after`
+    + ` ${hostDone.ms} ms, the newer majors after ${newerDone.ms} ms (their root filesystem ready after ${Math.round(rootfsMs)} ms:`
+    + ` ${fromImage.image.dir})`);
   console.log(`[versions] ${await versionLine(info).catch((e: Error) => `could not be read: ${e.message}`)}`);
   return teardown;
 }
