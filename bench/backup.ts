@@ -24,7 +24,7 @@ function handRestic(repo: string, cache: string): Cmd {
 export async function benchBackup(env: BenchEnv): Promise<BackupOutcome> {
   const { pg, work, db } = env;
   const template = join(work, 'repos', 'template');
-  const pgEnv = { PGSSLMODE: 'disable' };
+  const pgEnv = { PGSSLMODE: 'disable', PGPASSWORD: pg.info.password };
   const dump = { ...dumpCmd(pg, db), env: pgEnv };
   // Warm the server's cache once so the first variant is not penalized.
   await chain([dump], { stdout: '/dev/null' });

@@ -18,7 +18,7 @@ async function sameRows(pg: Pg, a: string, b: string): Promise<void> {
 
 export async function benchRestore(env: BenchEnv, repo: string): Promise<RestoreOutcome> {
   const { pg, work, db } = env;
-  const pgEnv = { PGSSLMODE: 'disable' };
+  const pgEnv = { PGSSLMODE: 'disable', PGPASSWORD: pg.info.password };
   // The floor's input: a dump file as pg_dump writes it to a file (seekable, so its TOC carries data offsets).
   const file = join(work, 'floor.pgdump');
   await chain([{ ...dumpCmd(pg, db), env: pgEnv }], { stdout: file });

@@ -27,7 +27,7 @@ async function week(env: BenchEnv, kind: Churn): Promise<Week> {
   const app = makeApp(pg, join(work, `storage-${kind}`), { name: `week-${kind}`, database: db, repo });
   const gzipBytes: number[] = [];
   const runs: RunnerRun[] = [];
-  const pgEnv = { PGSSLMODE: 'disable' };
+  const pgEnv = { PGSSLMODE: 'disable', PGPASSWORD: pg.info.password };
   for (let day = 1; day <= DAYS; day++) {
     env.log(`storage ${kind}: day ${day}/${DAYS}`);
     if (day > 1) await churn(pg, db, kind, day);

@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh
+# The newer server majors and the image's client tools (a Debian trixie root; cached, seconds when it exists).
+rootfs_started=$(date +%s)
+bash scripts/make-test-rootfs.sh >/dev/null
+echo "test-all: the image's root filesystem is ready ($(($(date +%s) - rootfs_started)) s)"
 npm ci --no-audit --no-fund
 npx tsc --noEmit
 

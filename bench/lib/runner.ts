@@ -39,7 +39,7 @@ export interface AppOptions {
 export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
   mkdirSync(dir, { recursive: true });
   const secretsDir = join(dir, 'secrets');
-  for (const [name, keys] of Object.entries({ restic: { password: PASSWORD }, pg: { username: pg.info.user, password: 'trust' } })) {
+  for (const [name, keys] of Object.entries({ restic: { password: PASSWORD }, pg: { username: pg.info.user, password: pg.info.password } })) {
     mkdirSync(join(secretsDir, name), { recursive: true });
     for (const [k, v] of Object.entries(keys)) writeFileSync(join(secretsDir, name, k), v);
   }

@@ -12,8 +12,10 @@ export const BINARIES = {
 } as const;
 export type Binary = (typeof BINARIES)[keyof typeof BINARIES];
 
+/** The variable that overrides a binary's path: SAFEHOLD_BIN_PG_DUMP for pg_dump. */
+export const binaryEnvKey = (bin: Binary): string => `SAFEHOLD_BIN_${bin.toUpperCase().replace(/-/g, '_')}`;
+
 /** Where to look for a binary: PATH, overridable per tool (SAFEHOLD_BIN_PG_DUMP=/usr/lib/postgresql/17/bin/pg_dump). */
 export function binaryPath(bin: Binary, env: NodeJS.ProcessEnv = process.env): string {
-  const key = `SAFEHOLD_BIN_${bin.toUpperCase().replace(/-/g, '_')}`;
-  return env[key] || bin;
+  return env[binaryEnvKey(bin)] || bin;
 }

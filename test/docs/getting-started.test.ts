@@ -55,7 +55,7 @@ describe('docs/getting-started.md', () => {
     const local = (s: string) =>
       s.replaceAll(DEMO, dir).replace('port: 55432', `port: ${pg.port}`).replace(/database: shop\b/, `database: ${db}`).replace(/confirm: shop\b/, `confirm: ${db}`);
     for (const [path, body] of Object.entries(files)) writeFileSync(local(path), local(body));
-    for (const [secret, key, value] of [['shop-db', 'username', pg.user], ['shop-db', 'password', 'unused-with-trust-auth'], ['shop-restic', 'password', 'a-long-random-demo-password']]) {
+    for (const [secret, key, value] of [['shop-db', 'username', pg.user], ['shop-db', 'password', pg.password], ['shop-restic', 'password', 'a-long-random-demo-password']]) {
       mkdirSync(join(dir, 'secrets', secret), { recursive: true });
       writeFileSync(join(dir, 'secrets', secret, key), value, { mode: 0o600 });
     }

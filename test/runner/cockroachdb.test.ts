@@ -79,7 +79,7 @@ describe('cockroachdb dump script (PostgreSQL stand-in)', () => {
     await pgExec(`CREATE DATABASE ${dst}`);
     const before = await snapshot(src);
     const pg = servers().postgres;
-    const at = (database: string): Endpoint => ({ host: pg.host, port: pg.port, username: pg.user, database });
+    const at = (database: string): Endpoint => ({ host: pg.host, port: pg.port, username: pg.user, password: pg.password, database });
     const file = join(await tmpDir('crdb'), 'dump.sql');
 
     const stats = await drain({ ...cockroachdb.dump(at(src)), input: cockroachDumpScript(STANDIN) }, createWriteStream(file));
@@ -112,7 +112,7 @@ describe('cockroachdb dump script (PostgreSQL stand-in)', () => {
     const pg = servers().postgres;
     const db = uniqueName('crbad');
     await pgExec(`CREATE DATABASE ${db}`);
-    const spec = cockroachdb.dump({ host: pg.host, port: pg.port, username: pg.user, database: db });
+    const spec = cockroachdb.dump({ host: pg.host, port: pg.port, username: pg.user, password: pg.password, database: db });
     // Against PostgreSQL the real script fails at once: AS OF SYSTEM TIME is CockroachDB syntax.
     await expect(drain(spec, createWriteStream(join(await tmpDir('crdb'), 'x.sql')))).rejects.toThrow(/psql .*exited with code 3[\s\S]*syntax error/);
   });

@@ -116,6 +116,7 @@ describe('restore drill', () => {
                 type: 'command',
                 // Succeeds only while the scratch database exists and holds the rows.
                 command: ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-h', servers().postgres.host, '-p', String(servers().postgres.port), '-U', 'postgres', '-d', drillDatabaseName(pgName), '-c', 'SELECT 1/(count(*) = 3000)::int FROM events'],
+                env: { PGPASSWORD: { secretName: 'pg', key: 'password' } },
               },
             },
           ],
@@ -216,6 +217,7 @@ describe('restore drill', () => {
                 name: 'scratch-db-exists',
                 type: 'command',
                 command: ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-h', servers().postgres.host, '-p', String(servers().postgres.port), '-U', 'postgres', '-d', drillDatabaseName(pgName), '-c', 'SELECT 1'],
+                env: { PGPASSWORD: { secretName: 'pg', key: 'password' } },
               },
             },
           ],

@@ -62,7 +62,7 @@ export async function makeApp(o: { name?: string; repo?: string | Record<string,
   const s = servers();
   writeSecrets(secretsDir, {
     restic: { password: o.resticPassword ?? 'correct horse battery staple' },
-    pg: { username: s.postgres.user, password: 'unused-trust-auth' },
+    pg: { username: s.postgres.user, password: s.postgres.password },
     mysql: { username: s.mariadb.user, password: s.mariadb.password },
     redis: { password: s.redis.password ?? '' },
     s3: { AWS_ACCESS_KEY_ID: s.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s.s3.secretAccessKey, 'ca.crt': '' },

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
+import { BINARIES, binaryPath } from '../../src/runner/binaries.js';
+import { baseFilter } from '../../src/runner/sets.js';
 import { pgExec, pgQuery } from '../support/env.js';
+import { majorPattern, MATRIX, onVariant, rows } from '../support/matrix.js';
 import { tool, withEnv } from '../support/with-env.js';
 import { makeApp, pgComponent, s3Repository, uniqueName } from './fixture.js';
 
@@ -21,7 +24,8 @@ const KILLER = tool('killed-midstream.mjs');
 
 const snapshot = (db: string) => pgQuery('SELECT id, body, data::text, encode(blob, \'hex\') FROM events ORDER BY id', db);
 
-describe('postgres round trip', () => {
+describe.each(rows('postgres'))('postgres round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
+  onVariant(variant);
   for (const where of ['local', 's3'] as const) {
     it(`backs up and restores row by row (${where} repository)`, async () => {
       const db = uniqueName('pg');
@@ -33,7 +37,11 @@ describe('postgres round trip', () => {
       });
       const report = await backup(app.ctx());
       expect(report.status).toBe('good');
+      expect(report.components[0]).toMatchObject({ clientVersion: expect.stringMatching(/^17\./), serverVersion: expect.stringMatching(majorPattern(variant)) });
       expect(report.components[0].bytes).toBeGreaterThan(10_000);
+      const ctx = app.ctx();
+      const programs = (await ctx.restic.snapshots(baseFilter(ctx.values))).map((x) => (x as { program_version?: string }).program_version);
+      expect(new Set(programs)).toEqual(new Set(['restic 0.18.0']));
 
       await pgExec(`DELETE FROM events WHERE id % 2 = 0; INSERT INTO events (body) VALUES ('after backup')`, db);
       expect(await snapshot(db)).not.toBe(before);
@@ -80,7 +88,7 @@ describe('postgres round trip', () => {
     const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { dropExisting: true, confirm: db } } });
     const good = await backup(app.ctx());
     await pgExec(`INSERT INTO events (body) SELECT repeat('x', 1000) FROM generate_series(1, 2000)`, db);
-    const restoreEnv = withEnv({ SAFEHOLD_BIN_PG_DUMP: KILLER, SAFEHOLD_REAL_TOOL: 'pg_dump', KILL_AFTER: '200000' });
+    const restoreEnv = withEnv({ SAFEHOLD_BIN_PG_DUMP: KILLER, SAFEHOLD_REAL_TOOL: binaryPath(BINARIES.pgDump), KILL_AFTER: '200000' });
     await expect(backup(app.ctx())).rejects.toThrow(/killed by SIGKILL/);
     restoreEnv();
     const sets = await listSets(app.ctx());
@@ -119,7 +127,8 @@ describe('one-shot requests (drop-database and restore Jobs created together by 
   });
 });
 
-describe('pg_restore newer than the server (the image ships pg_restore 17)', () => {
+describe('pg_restore newer than the server (the image\'s pg_restore 17 into PostgreSQL 15)', () => {
+  onVariant(MATRIX.postgres[0]!);
   it('drops only the SET lines of settings the server does not know, across chunk boundaries', async () => {
     const { dropSettings } = await import('../../src/runner/engines/postgres.js');
     const t = dropSettings(['transaction_timeout']);
@@ -139,12 +148,7 @@ describe('pg_restore newer than the server (the image ships pg_restore 17)', () 
     const app = await makeApp({ values: { components: [{ ...pgComponent('db', db), restoreJobs: 2 }], restore: { dropExisting: true, confirm: db } } });
     await backup(app.ctx());
     await pgExec('DELETE FROM events', db);
-    const undo = withEnv({ SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-17.mjs'), SAFEHOLD_REAL_TOOL: 'pg_restore' });
-    try {
-      await restore(app.ctx());
-    } finally {
-      undo();
-    }
+    await restore(app.ctx());
     expect(await snapshot(db)).toBe(before);
     expect(app.logs.join('')).toMatch(/restoreJobs ignored: the server is older than pg_restore/);
   });

@@ -10,6 +10,7 @@ import { encodeCommand, parseReply, ReplyReader, RespClient, RespError, type Res
 import { drain } from '../../src/runner/process/pipe.js';
 import { run } from '../../src/runner/process/spawn.js';
 import { servers } from '../support/env.js';
+import { majorPattern, onVariant, rows, type Variant } from '../support/matrix.js';
 import { startRedis, type RedisInfo, type Stoppable } from '../support/servers.js';
 import { makeApp, s3Repository, uniqueName } from './fixture.js';
 
@@ -118,16 +119,18 @@ describe('redis engine, pure parts', () => {
 let own: RedisInfo & Stoppable;
 let client: RespClient;
 
-beforeAll(async () => {
-  own = await startRedis({ baseDir: servers().tmpBase, password: servers().redis.password });
-  client = await RespClient.connect({ host: own.host, port: own.port });
-  await client.auth({ password: own.password });
-});
-
-afterAll(async () => {
-  client?.close();
-  await own?.stop();
-});
+/** Inside a describe: `own`, a private server of the variant's major, and `client` connected to it. */
+function usePrivateServer(variant: Variant): void {
+  beforeAll(async () => {
+    own = await startRedis({ baseDir: servers().tmpBase, password: servers().redis.password, ...(variant.newer ? { root: servers().image.root } : {}) });
+    client = await RespClient.connect({ host: own.host, port: own.port });
+    await client.auth({ password: own.password });
+  });
+  afterAll(async () => {
+    client?.close();
+    await own?.stop();
+  });
+}
 
 const component = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'redis', host: own.host, port: own.port, credentials: { secretName: 'redis' }, ...extra });
 
@@ -221,7 +224,9 @@ function assertCleanedUp(scratch: string): void {
   expect(running).toEqual([]);
 }
 
-describe('redis round trip', () => {
+describe.each(rows('redis'))('redis round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
+  onVariant(variant);
+  usePrivateServer(variant);
   for (const where of ['local', 's3'] as const) {
     it(`restores every key of dbs 0 and 1 with types, binary values and TTLs (${where} repository, merge)`, async () => {
       const prefix = uniqueName('rt');
@@ -238,7 +243,7 @@ describe('redis round trip', () => {
       const report = await backup(app.ctx());
       await client.call('FUNCTION', 'DELETE', lib);
       expect(report.status).toBe('good');
-      expect(report.components[0]).toMatchObject({ type: 'redis', fileName: 'cache.rdb', clientVersion: expect.stringMatching(/^\d+\.\d+/), serverVersion: expect.stringMatching(/^7\./) });
+      expect(report.components[0]).toMatchObject({ type: 'redis', fileName: 'cache.rdb', clientVersion: expect.stringMatching(/^8\./), serverVersion: expect.stringMatching(majorPattern(variant)) });
 
       await mutate(prefix);
       expect(await snapshot(prefix)).not.toEqual(before);

@@ -3,15 +3,24 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { bin, run, type MariadbInfo, type PostgresInfo, type PushgatewayInfo, type RedisInfo, type S3Info } from './servers.js';
+import type { ImageTools } from './test-rootfs.js';
 
-export interface ServersInfo {
-  /** Run-wide temp dir (mode 755), removed at the end of the run. */
-  tmpBase: string;
+/** The database servers of one major each. */
+export interface DatabaseServers {
   postgres: PostgresInfo;
   mariadb: MariadbInfo;
   redis: RedisInfo;
+}
+
+export interface ServersInfo extends DatabaseServers {
+  /** Run-wide temp dir (mode 755), removed at the end of the run; also mounted at the same path inside image.root. */
+  tmpBase: string;
   s3: S3Info;
   pushgateway: PushgatewayInfo;
+  /** The newer majors (PostgreSQL 17, MariaDB 11.8, Redis 8), running in image.root; postgres/mariadb/redis are the host's. */
+  newer: DatabaseServers;
+  /** The image's client tools and restic 0.18 (matrix.ts switches a suite onto them). */
+  image: ImageTools;
 }
 
 declare module 'vitest' {
@@ -20,10 +29,19 @@ declare module 'vitest' {
   }
 }
 
+const chosen: Partial<DatabaseServers> = {};
+
+/** The servers; postgres/mariadb/redis are the ones chosen for the current matrix variant (matrix.ts), else the host's. */
 export function servers(): ServersInfo {
   const info = inject('servers');
   if (!info) throw new Error('servers not provided: is test/support/global-setup.ts the globalSetup?');
-  return info;
+  return { ...info, ...chosen };
+}
+
+/** Points servers().postgres (or mariadb, redis) at another server until chosen again with undefined. */
+export function chooseServer<K extends keyof DatabaseServers>(engine: K, server: DatabaseServers[K] | undefined): void {
+  if (server) chosen[engine] = server;
+  else delete chosen[engine];
 }
 
 /** A fresh dir (mode 755) under the run-wide temp base. */
@@ -34,9 +52,9 @@ export async function tmpDir(prefix: string): Promise<string> {
 }
 
 function psql(sql: string, db: string): Promise<string> {
-  const { binDir, host, port, user } = servers().postgres;
+  const { binDir, host, port, user, password } = servers().postgres;
   return run(join(binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
-    '-h', host, '-p', String(port), '-U', user, '-d', db, '-f', '-'], { input: sql });
+    '-h', host, '-p', String(port), '-U', user, '-d', db, '-f', '-'], { input: sql, env: { PGPASSWORD: password } });
 }
 
 /** Run SQL statements (each in its own transaction, so CREATE DATABASE works). */

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mysqlQuery, pgQuery, redisCmd, servers, tmpDir } from './env.js';
-import { run, startS3, type S3Info } from './servers.js';
+import { run, startS3, type PostgresInfo, type S3Info } from './servers.js';
 
 async function restic(s3: S3Info, repoPath: string, args: string[], input?: string): Promise<string> {
   const dir = await tmpDir('restic');
@@ -18,6 +18,12 @@ async function restic(s3: S3Info, repoPath: string, args: string[], input?: stri
   });
 }
 
+/** psql as a user would run it: the password in the environment (or none). */
+function psqlAs(pg: PostgresInfo, password: string | undefined, sql: string): Promise<string> {
+  return run(join(pg.binDir, 'psql'), ['-X', '-A', '-t', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'postgres',
+    '-c', sql], { env: { PGPASSWORD: password, PGPASSFILE: '/dev/null' } });
+}
+
 async function roundTrip(s3: S3Info, repoPath: string, text: string): Promise<string> {
   await restic(s3, repoPath, ['init']);
   await restic(s3, repoPath, ['backup', '--stdin', '--stdin-filename', 'smoke.txt'], text);
@@ -27,6 +33,27 @@ async function roundTrip(s3: S3Info, repoPath: string, text: string): Promise<st
 describe('test servers', () => {
   it('PostgreSQL answers SELECT 1', async () => {
     expect(await pgQuery('SELECT 1')).toBe('1');
+  });
+
+  for (const which of ['host', 'newer'] as const) {
+    it(`PostgreSQL (${which}) authenticates with scram-sha-256: no password or a wrong one is refused`, async () => {
+      const pg = which === 'host' ? servers().postgres : servers().newer.postgres;
+      const rules = await psqlAs(pg, pg.password, "SELECT DISTINCT auth_method FROM pg_hba_file_rules; SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'postgres'");
+      expect(rules.trim().split('\n')).toEqual(['scram-sha-256', 'SCRAM-SHA-256$']);
+      await expect(psqlAs(pg, undefined, 'SELECT 1')).rejects.toThrow(/no password supplied|password authentication failed/);
+      await expect(psqlAs(pg, 'wrong', 'SELECT 1')).rejects.toThrow(/password authentication failed for user "postgres"/);
+    });
+  }
+
+  it('the newer majors run from the image\'s root filesystem and answer', async () => {
+    const { newer } = servers();
+    expect(await psqlAs(newer.postgres, newer.postgres.password, 'SHOW server_version_num')).toMatch(/^17\d{4}$/m);
+    const my = await run('mariadb', ['--no-defaults', '--protocol=TCP', '-h', newer.mariadb.host, '-P', String(newer.mariadb.port),
+      '-u', newer.mariadb.user, '--batch', '--skip-column-names', '-e', 'SELECT VERSION()'], { env: { MYSQL_PWD: newer.mariadb.password } });
+    expect(my).toMatch(/^11\.8\./);
+    const info = await run('redis-cli', ['-h', newer.redis.host, '-p', String(newer.redis.port), 'INFO', 'server'],
+      { env: { REDISCLI_AUTH: newer.redis.password } });
+    expect(info).toMatch(/redis_version:8\./);
   });
 
   it('MariaDB answers SELECT 1 over TCP with the root password', async () => {

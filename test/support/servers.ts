@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,20 @@ import tls from 'node:tls';
 export interface StartOptions {
   /** Parent of the server's temp dir (default: the OS temp dir). */
   baseDir?: string;
+  /**
+   * Run the server from this root filesystem with chroot (test-rootfs.ts: the image's Debian release).
+   * baseDir must then be visible at the same path inside the root (a bind mount).
+   */
+  root?: string;
 }
-export interface PostgresInfo { host: string; port: number; user: 'postgres'; socketDir: string; binDir: string }
+export interface PostgresInfo {
+  host: string; port: number; user: 'postgres';
+  /** The superuser's password: the server authenticates with scram-sha-256, over TCP and the socket. */
+  password: string;
+  socketDir: string;
+  /** The host's PostgreSQL bin dir: test-side clients (psql, pg_isready) run from here. */
+  binDir: string;
+}
 export interface MariadbInfo { host: string; port: number; user: 'root'; password: string; socket: string }
 export interface RedisInfo { host: string; port: number; password?: string; dir: string }
 export interface S3Info {
@@ -43,6 +55,20 @@ export function bin(name: string): string {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
   for (const d of dirs) if (d && existsSync(join(d, name))) return join(d, name);
   throw new Error(`${name} not found: run scripts/install-test-deps.sh`);
+}
+
+const ROOT_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/** A program in a root filesystem: its path as seen inside the root (the host's own without a root). */
+function binIn(root: string | undefined, name: string): string {
+  if (!root) return bin(name);
+  for (const d of ROOT_PATH) if (existsSync(join(root, d, name))) return join(d, name);
+  throw new Error(`${name} not found in ${root}: run scripts/make-test-rootfs.sh`);
+}
+
+/** The command and arguments that run `cmd` (a path inside the root) in the root with chroot, or on the host. */
+function inRoot(root: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  return root ? [bin('chroot'), [root, cmd, ...args]] : [cmd, args];
 }
 
 export interface RunOptions {
@@ -163,27 +189,36 @@ async function withCleanup<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 
 // ---------- PostgreSQL ----------
 
-/** /usr/lib/postgresql/<newest major>/bin */
-export async function postgresBinDir(): Promise<string> {
-  const root = '/usr/lib/postgresql';
-  const majors = (await readdir(root).catch(() => [] as string[]))
-    .filter((d) => /^\d+$/.test(d) && existsSync(join(root, d, 'bin', 'postgres')))
+/** /usr/lib/postgresql/<newest major>/bin (of a root filesystem: the path inside it) */
+export async function postgresBinDir(root?: string): Promise<string> {
+  const lib = '/usr/lib/postgresql';
+  const majors = (await readdir(join(root ?? '/', lib)).catch(() => [] as string[]))
+    .filter((d) => /^\d+$/.test(d) && existsSync(join(root ?? '/', lib, d, 'bin', 'postgres')))
     .sort((a, b) => Number(b) - Number(a));
-  if (!majors[0]) throw new Error(`no PostgreSQL under ${root}: run scripts/install-test-deps.sh`);
-  return join(root, majors[0], 'bin');
+  if (!majors[0]) throw new Error(`no PostgreSQL under ${join(root ?? '/', lib)}: run scripts/install-test-deps.sh`);
+  return join(lib, majors[0], 'bin');
 }
 
 export async function startPostgres(opts: StartOptions = {}): Promise<PostgresInfo & Stoppable> {
-  const [binDir, port, dir] = await Promise.all([postgresBinDir(), freePort(), makeDir(opts.baseDir, 'pg')]);
+  const { root } = opts;
+  const [serverBin, binDir, port, dir] = await Promise.all([postgresBinDir(root), postgresBinDir(), freePort(),
+    makeDir(opts.baseDir, 'pg')]);
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
-  const asPostgres = (cmd: string, args: string[]) => ['-u', 'postgres', '--', join(binDir, cmd), ...args];
+  const password = randomBytes(12).toString('hex');
+  const asPostgres = (cmd: string, args: string[]) =>
+    inRoot(root, binIn(root, 'runuser'), ['-u', 'postgres', '--', join(serverBin, cmd), ...args]);
   await withCleanup(dir, async () => {
-    await chown(dir, ...(await ids('postgres')));
-    await run('runuser', asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8',
-      '--locale=C.UTF-8', '--no-sync', '--no-instructions']), { cwd: dir });
+    const [uid, gid] = await ids('postgres', root);
+    await chown(dir, uid, gid);
+    const pwfile = join(dir, 'pwfile');
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    await chown(pwfile, uid, gid);
+    await run(...asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`,
+      '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions']), { cwd: dir });
+    await rm(pwfile);
   });
-  const proc = launch('runuser', asPostgres('postgres', ['-D', data, '-p', String(port), '-k', dir,
+  const proc = launch(...asPostgres('postgres', ['-D', data, '-p', String(port), '-k', dir,
     '-c', `listen_addresses=${HOST}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off',
     '-c', 'full_page_writes=off']), log, dir);
   // runuser forks: signal the postmaster itself (SIGINT = fast shutdown), then wait for runuser.
@@ -196,19 +231,24 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresIn
   const pid = await postmasterPid();
   livePids.add(pid);
   return {
-    host: HOST, port, user: 'postgres', socketDir: dir, binDir,
+    host: HOST, port, user: 'postgres', password, socketDir: dir, binDir,
     async stop() { await kill(); livePids.delete(pid); await rm(dir, { recursive: true, force: true }); },
   };
 }
 
-async function ids(user: string): Promise<[number, number]> {
-  const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
+/** A user's uid and gid in the host's (or a root filesystem's) /etc/passwd. */
+async function ids(user: string, root = '/'): Promise<[number, number]> {
+  const line = (await readFile(join(root, 'etc/passwd'), 'utf8')).split('\n').find((l) => l.startsWith(`${user}:`));
+  if (!line) throw new Error(`no user ${user} in ${join(root, 'etc/passwd')}`);
+  const [, , uid, gid] = line.split(':');
   return [Number(uid), Number(gid)];
 }
 
 // ---------- MariaDB ----------
 
 export async function startMariadb(opts: StartOptions = {}): Promise<MariadbInfo & Stoppable> {
+  const { root } = opts;
+  const tool = (name: string, args: string[]) => inRoot(root, binIn(root, name), args);
   const [port, dir] = await Promise.all([freePort(), makeDir(opts.baseDir, 'mariadb')]);
   const data = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
@@ -216,18 +256,18 @@ export async function startMariadb(opts: StartOptions = {}): Promise<MariadbInfo
   const tmp = join(dir, 'tmp');
   const password = randomBytes(12).toString('hex');
   await withCleanup(dir, async () => {
-    await chown(dir, ...(await ids('mysql')));
+    await chown(dir, ...(await ids('mysql', root)));
     await mkdir(tmp);
-    await chown(tmp, ...(await ids('mysql')));
+    await chown(tmp, ...(await ids('mysql', root)));
     // Its own temp dir: concurrent bootstraps in the shared /tmp were seen to lose each other's temporary tables.
-    await run(bin('mariadb-install-db'), ['--no-defaults', '--user=mysql', `--datadir=${data}`,
-      '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', `--tmpdir=${tmp}`], { cwd: dir });
+    await run(...tool('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${data}`,
+      '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', `--tmpdir=${tmp}`]), { cwd: dir });
   });
-  const proc = launch(bin('mariadbd'), ['--no-defaults', '--user=mysql', `--datadir=${data}`,
+  const proc = launch(...tool('mariadbd', ['--no-defaults', '--user=mysql', `--datadir=${data}`,
     `--socket=${socket}`, `--pid-file=${join(dir, 'mysqld.pid')}`, `--port=${port}`, `--bind-address=${HOST}`,
-    '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', `--tmpdir=${tmp}`], log, dir);
+    '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', `--tmpdir=${tmp}`]), log, dir);
   await boot('mariadb', dir, proc, async () => {
-    await run(bin('mariadb-admin'), ['--no-defaults', '-S', socket, '-u', 'root', 'ping']);
+    await run(...tool('mariadb-admin', ['--no-defaults', '-S', socket, '-u', 'root', 'ping']));
     return true;
   });
   const stop = async () => { await terminate(proc); await rm(dir, { recursive: true, force: true }); };
@@ -235,7 +275,7 @@ export async function startMariadb(opts: StartOptions = {}): Promise<MariadbInfo
     CREATE OR REPLACE USER 'root'@'127.0.0.1' IDENTIFIED BY '${password}';
     GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;`;
   try {
-    await run(bin('mariadb'), ['--no-defaults', '-S', socket, '-u', 'root'], { input: sql });
+    await run(...tool('mariadb', ['--no-defaults', '-S', socket, '-u', 'root']), { input: sql });
   } catch (e) { await stop(); throw e; }
   return { host: HOST, port, user: 'root', password, socket, stop };
 }
@@ -247,7 +287,7 @@ export async function startRedis(opts: StartOptions & { password?: string } = {}
   const args = ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no',
     '--repl-diskless-sync-delay', '0'];
   if (opts.password) args.push('--requirepass', opts.password);
-  const proc = launch(bin('redis-server'), args, join(dir, 'server.log'), dir);
+  const proc = launch(...inRoot(opts.root, binIn(opts.root, 'redis-server'), args), join(dir, 'server.log'), dir);
   await boot('redis', dir, proc, async () => {
     const out = await run(bin('redis-cli'), ['-h', HOST, '-p', String(port), 'PING'],
       { env: { REDISCLI_AUTH: opts.password } });

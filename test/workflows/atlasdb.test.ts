@@ -47,7 +47,7 @@ describe('AtlasDB workflow (seed 002)', () => {
       return config;
     };
     const prefix = `atlas-${process.pid}`;
-    const secrets = { 'atlas-kvs-owner': { username: pg.user, password: 'kvs-owner-password' } };
+    const secrets = { 'atlas-kvs-owner': { username: pg.user, password: pg.password } };
     const env = { ATLAS_FAKE_STATE: state };
 
     const day1 = await synth(valuesFile('atlasdb.yaml'));
@@ -76,9 +76,9 @@ describe('AtlasDB workflow (seed 002)', () => {
     expect(await pgQuery('SELECT count(*) FROM _transactions WHERE start_ts >= 5000', db)).toBe('0');
     const calls = readFileSync(join(state, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(calls).toEqual([
-      { command: 'clean-transactions', timestamp: '1001', file: 'backup.timestamp', password: 'kvs-owner-password' },
-      { command: 'fast-forward', timestamp: '1002', file: 'fast-forward.timestamp', password: 'kvs-owner-password' },
+      { command: 'clean-transactions', timestamp: '1001', file: 'backup.timestamp', password: pg.password },
+      { command: 'fast-forward', timestamp: '1002', file: 'fast-forward.timestamp', password: pg.password },
     ]);
-    expect(r.stderr).not.toContain('kvs-owner-password');
+    expect(r.stderr).not.toContain(pg.password);
   });
 });

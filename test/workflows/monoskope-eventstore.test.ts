@@ -46,7 +46,7 @@ describe('Monoskope EventStore workflow (seed 003)', () => {
     s3Here(config, `monoskope-${process.pid}`);
     Object.assign(config.components[0], { type: 'postgres', host: pg.host, port: pg.port, database: db, sslMode: 'disable', restoreJobs: 1 });
     config.monitoring.pushgateway = servers().pushgateway.url;
-    const job = await runner(config, kubeconfig, { 'eventstore-db': { username: pg.user, password: 'unused' } });
+    const job = await runner(config, kubeconfig, { 'eventstore-db': { username: pg.user, password: pg.password } });
     fake.enforceRbac(s.rbac);
 
     expectExit(await job.job(s.args('backup')), 0);

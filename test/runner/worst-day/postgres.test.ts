@@ -5,24 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/runner/commands/backup.js';
 import { restore } from '../../../src/runner/commands/restore.js';
 import { undoRestore } from '../../../src/runner/commands/restore-undo.js';
-import { run, startPostgres, type PostgresInfo, type Stoppable } from '../../support/servers.js';
+import { bin, run, startPostgres, type PostgresInfo, type Stoppable } from '../../support/servers.js';
 import { servers } from '../../support/env.js';
+import { onVariant, rows } from '../../support/matrix.js';
 import { tool, withEnv } from '../../support/with-env.js';
 import { makeApp, uniqueName, writeSecrets } from '../fixture.js';
 
-type Server = Pick<PostgresInfo, 'host' | 'port' | 'binDir'>;
+type Server = Pick<PostgresInfo, 'host' | 'port' | 'password'>;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+// The host's psql reads every server major here; the superuser's password comes from the server's info (SCRAM).
 const q = async (s: Server, sql: string, db = 'postgres') =>
-  (await run(join(s.binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', s.host, '-p', String(s.port), '-U', 'postgres', '-d', db, '-f', '-'], { input: sql })).trim();
+  (await run(bin('psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', s.host, '-p', String(s.port), '-U', 'postgres', '-d', db, '-f', '-'], { input: sql, env: { PGPASSWORD: s.password } })).trim();
 
 const main = () => servers().postgres;
-let fresh: PostgresInfo & Stoppable;
-beforeAll(async () => {
-  fresh = await startPostgres({ baseDir: servers().tmpBase });
-});
-afterAll(async () => {
-  await fresh?.stop();
-});
+/** A brand-new server of the variant's major: fresh initdb, no roles but its superuser, no databases. */
+const newServer = (newer: boolean) => startPostgres({ baseDir: servers().tmpBase, ...(newer ? { root: servers().image.root } : {}) });
+const pgSecret = (s: Server, username = 'postgres', password = s.password) => ({ pg: { username, password } });
 
 interface Fixture {
   db: string;
@@ -85,7 +83,16 @@ async function appFor(f: Fixture, s: Server) {
   return makeApp({ values: { components: [{ name: 'db', type: 'postgres', host: s.host, port: s.port, database: f.db, credentials: { secretName: 'pg' } }] } });
 }
 
-describe('postgres: the worst day', () => {
+describe.each(rows('postgres'))('postgres: the worst day (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
+  onVariant(variant);
+  let fresh: PostgresInfo & Stoppable;
+  beforeAll(async () => {
+    fresh = await newServer(variant.newer);
+  });
+  afterAll(async () => {
+    await fresh?.stop();
+  });
+
   it('(a) the database was dropped: a plain restore (no dropExisting) brings back rows, owners, grants, settings, comment', async () => {
     const f = await seed(main());
     const before = await state(main(), f);
@@ -104,6 +111,7 @@ describe('postgres: the worst day', () => {
     const before = await state(main(), f);
     const app = await appFor(f, main());
     await backup(app.ctx());
+    writeSecrets(app.secretsDir, pgSecret(fresh));
     app.update({ components: [{ name: 'db', type: 'postgres', host: fresh.host, port: fresh.port, database: f.db, credentials: { secretName: 'pg' } }] });
     expect(await q(fresh, `SELECT count(*) FROM pg_roles WHERE rolname LIKE '%${f.roles.owner.slice(6)}'`)).toBe('0');
 
@@ -127,7 +135,8 @@ describe('postgres: the worst day', () => {
     await q(main(), `INSERT INTO app.orders (item, qty) VALUES ('after the backup', 1); UPDATE app."Line Items" SET note = 'changed' WHERE order_id < 100`, f.db);
     const live = await state(main(), f);
 
-    const undo = withEnv({ SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-dies-midway.mjs'), SAFEHOLD_REAL_TOOL: join(main().binDir, 'pg_restore') });
+    const realTool = process.env.SAFEHOLD_BIN_PG_RESTORE ?? join(main().binDir, 'pg_restore');
+    const undo = withEnv({ SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-dies-midway.mjs'), SAFEHOLD_REAL_TOOL: realTool });
     try {
       await expect(restore(app.ctx())).rejects.toThrow(/killed by SIGKILL/);
     } finally {
@@ -141,12 +150,12 @@ describe('postgres: the worst day', () => {
     const f = await seed(main());
     const app = await appFor(f, main());
     await backup(app.ctx());
-    const other = await startPostgres({ baseDir: servers().tmpBase });
+    const other = await newServer(variant.newer);
     try {
       const login = uniqueName('restorer');
-      await q(other, `CREATE ROLE ${login} LOGIN CREATEDB; CREATE DATABASE "${f.db}" OWNER ${login}`);
+      await q(other, `CREATE ROLE ${login} LOGIN CREATEDB PASSWORD 'restorer-pw'; CREATE DATABASE "${f.db}" OWNER ${login}`);
       await q(other, 'CREATE TABLE keep (id int); INSERT INTO keep VALUES (1), (2), (3)', f.db);
-      writeSecrets(app.secretsDir, { pg: { username: login, password: 'trust' } });
+      writeSecrets(app.secretsDir, pgSecret(other, login, 'restorer-pw'));
       app.update({ components: [{ name: 'db', type: 'postgres', host: other.host, port: other.port, database: f.db, credentials: { secretName: 'pg' } }] });
       await expect(restore(app.ctx())).rejects.toThrow(/permission denied to create role/);
       expect(await q(other, 'SELECT string_agg(id::text, \',\' ORDER BY id) FROM keep', f.db)).toBe('1,2,3');

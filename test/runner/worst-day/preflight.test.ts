@@ -23,10 +23,10 @@ describe('backup preflight', () => {
   it('a PostgreSQL login that cannot read a table is refused before the dump, with the GRANT that fixes it', async () => {
     const db = await seededTable(10);
     const login = uniqueName('reader');
-    await pgExec(`CREATE ROLE ${login} LOGIN; CREATE TABLE secret_stuff (x int); GRANT SELECT ON t TO ${login};`, db);
+    await pgExec(`CREATE ROLE ${login} LOGIN PASSWORD 'reader-pw'; CREATE TABLE secret_stuff (x int); GRANT SELECT ON t TO ${login};`, db);
     const app = await makeApp({ values: { components: [pgComponent('db', db)] } });
     const { writeSecrets } = await import('../fixture.js');
-    writeSecrets(app.secretsDir, { pg: { username: login, password: 'trust' } });
+    writeSecrets(app.secretsDir, { pg: { username: login, password: 'reader-pw' } });
     await expect(backup(app.ctx())).rejects.toThrow(new RegExp(`components\\[0\\] \\(db\\): login ${login} cannot read public.secret_stuff; grant it, e.g. GRANT pg_read_all_data TO "${login}"`));
   });
 });
