@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Stands in for pg_restore: really restores the first half of the archive's entries (SAFEHOLD_REAL_TOOL), then dies
-// as a killed pod would (SIGKILL), leaving a half-loaded database behind. --version and --list pass through.
+// as a killed pod would (SIGKILL), leaving a half-loaded database behind — whether it restores into the server (-d)
+// or writes SQL for psql (--file -, the path into an older server). --version and --list pass through.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 
 const real = process.env.SAFEHOLD_REAL_TOOL;
 const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('--list') || !args.some((a) => a.startsWith('dbname=') || a === '-d')) {
+if (args.includes('--version') || args.includes('--list') || !args.some((a) => a === '-d' || a === '--file')) {
   process.exit(spawnSync(real, args, { stdio: 'inherit' }).status ?? 1);
 }
 const file = args.at(-1);
