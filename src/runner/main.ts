@@ -4,6 +4,7 @@ import { parseFlags } from '../flags.js';
 import './engines/all.js';
 import { backup, backupExitCode } from './commands/backup.js';
 import { dropDatabase } from './commands/drop-database.js';
+import { maintenance } from './commands/maintenance.js';
 import { prune } from './commands/prune.js';
 import { formatPlan, restore } from './commands/restore.js';
 import { formatSets, listSets } from './commands/snapshots.js';
@@ -45,7 +46,9 @@ export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boo
 
 export async function runnerCommand(cmd: string, args: string[]): Promise<number> {
   const { values: f } = parseFlags(args, COMMON);
-  const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger });
+  // prune deletes too: in a protected repository it needs the maintenance keys.
+  const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill'] as const).find((c) => c === cmd);
+  const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger, operation });
   if (needsKubernetes(cmd, ctx.values, ctx.inCluster)) await import('./kube/register.js');
   switch (cmd) {
     case 'backup': {
@@ -73,6 +76,11 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
     case 'prune':
       await prune(ctx);
       return ExitCode.ok;
+    case 'maintenance': {
+      const r = await maintenance(ctx);
+      if (f.json) out(`${JSON.stringify(r, null, 2)}\n`);
+      return ExitCode.ok;
+    }
     case 'drop-database':
       out(`dropped (request ${await dropDatabase(ctx, { expectRequest: f.request })})\n`);
       return ExitCode.ok;
