@@ -32,12 +32,12 @@ const out = (s: string) => process.stdout.write(s);
 /**
  * The Kubernetes plug-ins pull in @kubernetes/client-node: ~65 MB resident and ~1 s to load (bench/README.md).
  * A run loads them only when it may talk to the API: non-stream components, exec hooks, rollout restarts,
- * drills, and in a cluster every command but backup (the restore ledger is a ConfigMap).
+ * drills, and in a cluster every command but backup and maintenance (the restore ledger is a ConfigMap).
  */
 export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boolean {
   return (
     cmd === 'drill' ||
-    (inCluster && cmd !== 'backup') ||
+    (inCluster && cmd !== 'backup' && cmd !== 'maintenance') ||
     !!v.restore?.rolloutRestart ||
     Object.values(v.hooks).some((list) => list.some((h) => h.type === 'exec')) ||
     v.components.some((c) => !streamEngine(c.type))
