@@ -112,6 +112,13 @@ describe('RBAC', () => {
     ]);
   });
 
+  it('an exec hook gives exactly one of selector or pod', () => {
+    const hook = (extra: Obj) => ({ hooks: { preBackup: [{ name: 'x', type: 'exec', command: ['sync'], ...extra }] } });
+    for (const [extra, got] of [[{}, 'neither'], [{ selector: 'app=shop', pod: 'db-0' }, 'both']] as const) {
+      expect(() => makeValues(hook(extra))).toThrow(new RegExp(`hooks\\.preBackup\\[0\\]: an exec hook needs exactly one of selector or pod, got ${got}`));
+    }
+  });
+
   it('puts a Role in the namespace of a kubernetes component that lives elsewhere', () => {
     const v = makeValues({ components: [k8sComponent({ namespace: 'shop-crs' })] });
     expect([...rbacRules(v).keys()]).toEqual(['shop-crs']);
