@@ -100,6 +100,15 @@ export const DESCRIPTIONS: Record<string, string> = {
   'repository.local': 'A directory on the machine running the runner: for local runs, CI and tests (`safehold backup --values …`). Not mounted into cluster pods.',
   'repository.local.path': 'Absolute path of the repository directory; created on the first backup.',
   'repository.password.key': 'The key holding the password.',
+  'repository.protection': 'Protected repository (S3 only; off unless set): backup pods only add, with keys that cannot delete; retention, prune and `restic check` run in a separate maintenance CronJob with its own keys. Retention is held while any set claims a time the bucket contradicts. See docs/security.md for the S3 policies and Object Lock.',
+  'repository.protection.maintenance': 'The maintenance CronJob: forgets by the retention policy, prunes and checks the repository.',
+  'repository.protection.maintenance.schedule': 'When maintenance runs (cron). Its longest gap counts toward the Object Lock period.',
+  'repository.protection.maintenance.timeZone': 'Time zone of the maintenance schedule (default: the set\'s timeZone).',
+  'repository.protection.maintenance.credentials.accessKeyIdKey': 'The key holding the maintenance access key id.',
+  'repository.protection.maintenance.credentials.secretAccessKeyKey': 'The key holding the maintenance secret access key.',
+  'repository.protection.objectLock': 'The bucket\'s default S3 Object Lock retention, declared so that validate checks it covers the retention horizon plus the maintenance interval.',
+  'repository.protection.objectLock.days': 'Default retention of the bucket in days (as configured on the bucket).',
+  'repository.protection.objectLock.mode': 'COMPLIANCE (no one can shorten it) or GOVERNANCE (users with s3:BypassGovernanceRetention can).',
   'repository.password': 'The Secret key holding the restic repository password: the encryption key of every backup. **Lose it and the backups cannot be read by anyone.** Keep a copy outside the cluster. See docs/security.md.',
 
   // retention
@@ -145,6 +154,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'components[type=kubernetes].resources[].plural': 'The resource\'s plural name when it is not the lowercase kind with the usual English plural (RBAC and API paths use it).',
   'components[type=kubernetes].resources[].names': 'Only these objects. Read by name (RBAC `get` on exactly these names).',
   'components[type=kubernetes].resources[].labelSelector': 'Only objects with these labels.',
+  'components[type=kubernetes].resources[].allowListSecrets': 'Secrets selected by label (or all Secrets) mean `list secrets` on the whole namespace; refused unless true, and validate warns.',
   'components[type=kubernetes].resources[].waitFor': 'After restoring this entry\'s objects, wait until each reports a status condition before restoring the next entry (Astarte: the Astarte CR must be Ready before the ingress).',
   'components[type=kubernetes].resources[].waitFor.condition': 'The `status.conditions[].type` that must become `True`.',
   'components[type=kubernetes].resources[].waitFor.timeout': 'How long to wait; the restore fails after that.',
@@ -188,7 +198,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   '*.headers.<header>[secretName].secretName': 'Name of the Secret holding the header value.',
   '*.body': 'The request body. `{{artifacts}}` and `{{setId}}` are replaced.',
   '*.expectStatus': 'HTTP status codes that count as success.',
-  '*.selector': 'Label selector of the pod to exec into: the first (by name) Running, not terminating pod that matches.',
+  '*.selector': 'Label selector of the pod to exec into: the first (by name) Running, not terminating pod that matches. Give exactly one of selector or pod.',
+  'hooks.preBackup[type=exec].pod': 'One pod by name (a StatefulSet\'s `db-0`): the Role then allows `pods/exec` on that pod only (resourceNames).',
   '*.container': 'The container to exec into (default: the pod\'s first).',
   '*.namespace': 'Namespace (default: `namespace`).',
 

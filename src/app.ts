@@ -12,6 +12,7 @@ import { DNS1123_LABEL } from './values/formats.js';
 import { valuesJsonSchemaText } from './values/json-schema.js';
 import { formatPath, loadValuesFile } from './values/load.js';
 import type { Values } from './values/schema.js';
+import { securityWarnings } from './values/security-rules.js';
 
 export interface SynthesizeOptions {
   /** Directory of values files (*.yaml, *.yml). */
@@ -131,6 +132,11 @@ export function loadAndCheck(file: string): Values {
   const issues = manifestProblems(values);
   if (issues.length) throw new ValuesError(issues.map((i) => problemAt(file, i.path, i.message)));
   return values;
+}
+
+/** What validate warns about in a valid values file (it still exits 0), located like problems. */
+export function warningsFor(file: string): ValuesProblem[] {
+  return securityWarnings(loadValuesFile(file)).map((w) => problemAt(file, w.path, `warning: ${w.message}`));
 }
 
 /** Loads, checks and synthesizes every values file in memory; throws one ValuesError listing every problem. */

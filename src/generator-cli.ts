@@ -10,13 +10,15 @@ export async function generatorCommand(cmd: string, args: string[]): Promise<num
     return ExitCode.ok;
   }
   if (cmd === 'validate') {
-    const { listValuesFiles, loadAndCheck, synthesizeSets } = await import('./app.js');
+    const { listValuesFiles, loadAndCheck, synthesizeSets, warningsFor } = await import('./app.js');
     let failed = 0;
     const report = (files: string[], problems: readonly ValuesProblem[]) => {
       for (const f of files) {
         const mine = problems.filter((p) => p.file === f);
         if (!mine.length) {
-          process.stdout.write(`${f}: ok\n`);
+          const warnings = warningsFor(f);
+          if (warnings.length) process.stderr.write(`${warnings.map(formatProblem).join('\n')}\n`);
+          process.stdout.write(`${f}: ok${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}\n`);
           continue;
         }
         failed++;

@@ -30,6 +30,16 @@ describe('safehold CLI', () => {
     expect(r.status).toBe(0);
   });
 
+  it('validate: a valid file with weaker security than it looks passes (exit 0) and prints located warnings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const file = join(dir, 'warn.yaml');
+    writeFileSync(file, 'name: shop\nnamespace: prod\nschedule: "0 2 * * *"\nrepository:\n  s3: { endpoint: "https://s3.example.com", bucket: backups, credentials: { secretName: s3-append } }\n  password: { secretName: k }\n  protection:\n    maintenance: { schedule: "0 4 * * 0", credentials: { secretName: s3-maint } }\ncomponents:\n  - name: db\n    type: postgres\n    host: pg\n    database: shop\n    credentials: { secretName: db }\n');
+    const r = cli('validate', file);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/warn\.yaml: ok \(1 warning\)/);
+    expect(r.stderr).toMatch(/warn\.yaml:8:\d+ repository\.protection: warning: no objectLock declared.*at least 14 days/);
+  });
+
   it('unknown command and bad flags are usage errors (exit 2)', () => {
     expect(cli('frobnicate').status).toBe(2);
     const r = cli('backup', '--nope');

@@ -7,6 +7,7 @@ import { BackupAlerts } from './alerts.js';
 import { BackupCronJob } from './backup-cron-job.js';
 import { drillProblems, DrillCronJob } from './drill-cron-job.js';
 import { DropDatabaseJob } from './drop-database-job.js';
+import { MaintenanceCronJob } from './maintenance-cron-job.js';
 import { emittedSecretProblems, EmittedSecrets } from './emitted-secrets.js';
 import { backupSetNames, nameProblems, type RunnerComponent } from './names.js';
 import { RunnerNetworkPolicy } from './network-policy.js';
@@ -45,6 +46,7 @@ export class BackupSetChart extends Chart {
     // Rules already refused an unconfirmed drop; the Job exists only for an explicit request.
     if (v.dropDatabase) new DropDatabaseJob(this, 'DropDatabase', { values: v, names, apiAccess: api('drop-database') });
     if (v.restore) new RestoreJob(this, 'Restore', { values: v, names, apiAccess: api('restore') });
+    if (v.repository.protection) new MaintenanceCronJob(this, 'Maintenance', { values: v, names });
     if (v.monitoring.enabled) new BackupAlerts(this, 'Alerts', { values: v, names });
   }
 }

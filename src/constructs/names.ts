@@ -1,5 +1,6 @@
 // Object names and labels of one backup set, decided in one place so every construct agrees.
 import { createHash } from 'node:crypto';
+import type { Operation } from '../contract/layout.js';
 import { dropRequestId, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
@@ -9,14 +10,20 @@ export const MAX_CRON_JOB_NAME = 52;
 /** A Job name becomes a label value on its pods: at most 63 characters. */
 export const MAX_JOB_NAME = 63;
 
-export type RunnerComponent = 'backup' | 'restore' | 'drop-database' | 'drill';
+/** The runner's operations (contract/layout.ts): each with its own pods, account and Secrets. */
+export type RunnerComponent = Operation;
 
 export interface BackupSetNames {
   /** `name`, or `name-instance`: prefixes every object of the set. */
   readonly prefix: string;
   readonly namespace: string;
-  /** ServiceAccount, Role, RoleBinding, NetworkPolicy and PrometheusRule share this name (different kinds). */
+  /** NetworkPolicy and PrometheusRule share this name (different kinds). */
   readonly runner: string;
+  /** One ServiceAccount (and Role, RoleBinding) per operation: `<runner>-backup`, `<runner>-drill`, … */
+  readonly accounts: Readonly<Record<RunnerComponent, string>>;
+  readonly maintenanceCronJob: string;
+  /** Where the maintenance CronJob, its account and its config live. */
+  readonly maintenanceNamespace: string;
   readonly config: string;
   readonly ledger: string;
   readonly backupCronJob: string;
@@ -38,6 +45,15 @@ export function backupSetNames(v: Values): BackupSetNames {
     prefix,
     namespace: v.namespace,
     runner: `${prefix}-safehold`,
+    accounts: {
+      backup: `${prefix}-safehold-backup`,
+      drill: `${prefix}-safehold-drill`,
+      restore: `${prefix}-safehold-restore`,
+      'drop-database': `${prefix}-safehold-drop`,
+      maintenance: `${prefix}-safehold-maintenance`,
+    },
+    maintenanceCronJob: `${prefix}-maintenance`,
+    maintenanceNamespace: v.repository.protection?.maintenance.namespace ?? v.namespace,
     config: `${prefix}-safehold-config`,
     ledger: ledgerConfigMapName(v),
     backupCronJob: `${prefix}-backup`,
@@ -59,6 +75,7 @@ export function nameProblems(v: Values): RuleIssue[] {
     });
   if (n.backupCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.backupCronJob, 'backup CronJob');
   else if (v.drill && n.drillCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.drillCronJob, 'drill CronJob');
+  else if (v.repository.protection && n.maintenanceCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.maintenanceCronJob, 'maintenance CronJob');
   return issues;
 }
 

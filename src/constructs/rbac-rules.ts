@@ -1,7 +1,7 @@
 // The least privilege a backup set needs, as RBAC rules per namespace (pure: values in, rules out).
 import type { Hook } from '../values/hooks.js';
 import type { Values } from '../values/schema.js';
-import { allHooks, drillHooks } from '../values/rules.js';
+import { drillHooks } from '../values/rules.js';
 import { backupSetNames, byCodeUnit, type RunnerComponent } from './names.js';
 
 export interface RbacRule {
@@ -61,36 +61,64 @@ class Grants {
   }
 }
 
+/** The operations that exist for these values, each with its own ServiceAccount and Role. */
+export function operations(v: Values): RunnerComponent[] {
+  const ops: RunnerComponent[] = ['backup'];
+  if (v.drill) ops.push('drill');
+  if (v.restore) ops.push('restore');
+  if (v.dropDatabase) ops.push('drop-database');
+  if (v.repository.protection) ops.push('maintenance');
+  return ops;
+}
+
+/** The hooks an operation runs. */
+function hooksOf(v: Values, op: RunnerComponent): readonly Hook[] {
+  if (op === 'backup') return [...v.hooks.preBackup, ...v.hooks.postBackup];
+  if (op === 'restore') return [...v.hooks.preRestore, ...v.hooks.postRestore];
+  if (op === 'drill') return drillHooks(v);
+  return [];
+}
+
 /**
- * What the runner's service account may do, by namespace; empty when no component needs the API
- * (a values file with only databases gets no Role and no token).
+ * What one operation's service account may do, by namespace; empty when it never calls the API
+ * (a database-only backup gets no Role and no token).
  *
  * Contract with the runner: objects listed by `names` (without a labelSelector) are read with GET
  * by name, never listed; restore creates missing objects with POST and, only with
- * `existing: replace`, changes existing ones with PATCH.
+ * `existing: replace`, changes existing ones with PATCH; a drill validates with a server-side
+ * dry-run create (nothing is stored); exec hooks naming a `pod` get that pod only.
  */
+export function rbacRulesFor(v: Values, op: RunnerComponent): Map<string, RbacRule[]> {
+  const grants = new Grants();
+  addGrants(grants, v, op);
+  return grants.rules();
+}
+
+/** The union of every operation's rules (what a runner test's fake API server enforces for one context). */
 export function rbacRules(v: Values): Map<string, RbacRule[]> {
   const grants = new Grants();
-  const restore = v.restore;
+  for (const op of operations(v)) addGrants(grants, v, op);
+  return grants.rules();
+}
 
-  for (const c of v.components) {
+function addGrants(grants: Grants, v: Values, op: RunnerComponent): void {
+  const restore = op === 'restore' ? v.restore : undefined;
+  const readsObjects = op === 'backup' || op === 'drill' || op === 'restore';
+
+  for (const c of readsObjects ? v.components : []) {
     if (c.type !== 'kubernetes') continue;
     const ns = c.namespace ?? v.namespace;
     const restoring = !!restore && (!restore.components || restore.components.includes(c.name));
+    if (op === 'restore' && !restoring) continue;
     for (const r of c.resources) {
       const group = apiGroupOf(r.apiVersion);
       const resource = r.plural ?? pluralize(r.kind);
       const byName = r.names?.length && !r.labelSelector ? r.names : undefined;
       if (byName) grants.add(ns, group, resource, ['get'], byName);
       else grants.add(ns, group, resource, ['get', 'list']);
-      // A drill validates the objects with a server-side dry-run create (nothing is stored), which needs create.
-      if (restoring || v.drill) {
-        // create cannot be limited by resourceNames: the object does not exist yet.
-        grants.add(ns, group, resource, ['create']);
-      }
-      if (restoring) {
-        if (c.existing === 'replace') grants.add(ns, group, resource, ['patch'], byName);
-      }
+      // create cannot be limited by resourceNames: the object does not exist yet.
+      if (op === 'drill' || restoring) grants.add(ns, group, resource, ['create']);
+      if (restoring && c.existing === 'replace') grants.add(ns, group, resource, ['patch'], byName);
     }
     if (restoring) {
       for (const a of c.requireAbsent) {
@@ -106,40 +134,24 @@ export function rbacRules(v: Values): Map<string, RbacRule[]> {
     for (const resource of ['deployments', 'statefulsets']) grants.add(ns, 'apps', resource, ['get', 'list', 'patch']);
   }
 
-  const hooks = allHooks(v);
-  for (const h of hooks) {
+  for (const h of hooksOf(v, op)) {
     if (h.type !== 'exec') continue;
     const ns = h.namespace ?? v.namespace;
-    grants.add(ns, '', 'pods', ['get', 'list']);
+    const pod = h.pod ? [h.pod] : undefined;
+    grants.add(ns, '', 'pods', pod ? ['get'] : ['get', 'list'], pod);
     // WebSocket exec is a GET before Kubernetes 1.30 and is authorized as create from 1.31 on.
-    grants.add(ns, '', 'pods/exec', ['create', 'get']);
+    grants.add(ns, '', 'pods/exec', ['create', 'get'], pod);
   }
 
-  if (restore || v.dropDatabase) {
+  if (op === 'restore' || op === 'drop-database') {
     // The ledger of finished one-shot requests: the same restore or drop never runs twice.
     const ledger = backupSetNames(v).ledger;
     grants.add(v.namespace, '', 'configmaps', ['create']);
     grants.add(v.namespace, '', 'configmaps', ['get', 'patch', 'update'], [ledger]);
   }
-  return grants.rules();
 }
 
-/**
- * Whether a runner pod needs a service account token. All pods share one account (its Role is
- * the union), but only pods that call the API mount a token: a database-only backup never does,
- * even while a restore request gives the account write access.
- */
-export function needsApiAccess(v: Values, component: RunnerComponent): boolean {
-  const exec = (hooks: readonly Hook[]) => hooks.some((h) => h.type === 'exec');
-  switch (component) {
-    case 'backup':
-      return v.components.some((c) => c.type === 'kubernetes') || exec(v.hooks.preBackup) || exec(v.hooks.postBackup);
-    case 'drill':
-      // kubernetes components are checked by a server-side dry-run create.
-      return v.components.some((c) => c.type === 'kubernetes') || exec(drillHooks(v));
-    case 'restore':
-    case 'drop-database':
-      // The ledger of finished requests lives in a ConfigMap.
-      return true;
-  }
+/** Whether an operation's pods mount a service account token: only when its Role grants something. */
+export function needsApiAccess(v: Values, op: RunnerComponent): boolean {
+  return rbacRulesFor(v, op).size > 0;
 }

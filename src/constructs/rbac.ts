@@ -1,36 +1,48 @@
-// The runner's identity: a ServiceAccount always, a Role and RoleBinding per namespace only when the API is needed.
+// The runner's identities: one ServiceAccount per operation, a Role and RoleBinding per namespace only where it calls the API.
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Values } from '../values/schema.js';
-import { standardLabels, type BackupSetNames } from './names.js';
-import { rbacRules } from './rbac-rules.js';
+import { standardLabels, type BackupSetNames, type RunnerComponent } from './names.js';
+import { operations, rbacRulesFor } from './rbac-rules.js';
 
 export interface RunnerRbacProps {
   readonly values: Values;
   readonly names: BackupSetNames;
 }
 
+/** Where an operation's pods (and so its ServiceAccount) live. */
+export function operationNamespace(names: BackupSetNames, op: RunnerComponent): string {
+  return op === 'maintenance' ? names.maintenanceNamespace : names.namespace;
+}
+
+/**
+ * Separate accounts keep each operation's rights to itself: configuring a drill gives the backup
+ * pods nothing, and a restore request in git never lets a backup pod patch a Deployment.
+ */
 export class RunnerRbac extends Construct {
   constructor(scope: Construct, id: string, props: RunnerRbacProps) {
     super(scope, id);
     const { names } = props;
     const labels = standardLabels(names, 'rbac');
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: names.runner, namespace: names.namespace, labels },
-      // Pods opt in (automountServiceAccountToken on the pod) only when they need the API.
-      automountServiceAccountToken: false,
-    });
-
-    for (const [ns, nsRules] of rbacRules(props.values)) {
-      new k8s.KubeRole(this, `Role-${ns}`, {
-        metadata: { name: names.runner, namespace: ns, labels },
-        rules: nsRules.map((r) => ({ ...r })),
+    for (const op of operations(props.values)) {
+      const account = names.accounts[op];
+      const namespace = operationNamespace(names, op);
+      new k8s.KubeServiceAccount(this, `ServiceAccount-${op}`, {
+        metadata: { name: account, namespace, labels },
+        // Pods opt in (automountServiceAccountToken on the pod) only when they need the API.
+        automountServiceAccountToken: false,
       });
-      new k8s.KubeRoleBinding(this, `RoleBinding-${ns}`, {
-        metadata: { name: names.runner, namespace: ns, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.runner },
-        subjects: [{ kind: 'ServiceAccount', name: names.runner, namespace: names.namespace }],
-      });
+      for (const [ns, nsRules] of rbacRulesFor(props.values, op)) {
+        new k8s.KubeRole(this, `Role-${op}-${ns}`, {
+          metadata: { name: account, namespace: ns, labels },
+          rules: nsRules.map((r) => ({ ...r })),
+        });
+        new k8s.KubeRoleBinding(this, `RoleBinding-${op}-${ns}`, {
+          metadata: { name: account, namespace: ns, labels },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: account },
+          subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
+        });
+      }
     }
   }
 }

@@ -19,5 +19,12 @@ export class RunnerConfig extends Construct {
       metadata: { name: names.config, namespace: names.namespace, labels: standardLabels(names, 'config') },
       data: { [CONFIG_FILE]: runnerConfigJson(props.values) },
     });
+    // The maintenance CronJob may run in another namespace: it gets its own copy there.
+    if (props.values.repository.protection && names.maintenanceNamespace !== names.namespace) {
+      new k8s.KubeConfigMap(this, 'Maintenance', {
+        metadata: { name: names.config, namespace: names.maintenanceNamespace, labels: standardLabels(names, 'config') },
+        data: { [CONFIG_FILE]: runnerConfigJson(props.values) },
+      });
+    }
   }
 }

@@ -47,10 +47,10 @@ export function containerResources(v: Values): k8s.ResourceRequirements {
 }
 
 /** One volume per referenced Secret, holding exactly the keys the runner reads. */
-export function secretVolumes(v: Values): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+export function secretVolumes(v: Values, op: RunnerComponent): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
-  for (const [secretName, keys] of referencedSecrets(v)) {
+  for (const [secretName, keys] of referencedSecrets(v, op)) {
     const name = dnsLabelFrom('secret-', secretName);
     volumes.push({
       name,
@@ -79,9 +79,9 @@ function dataVolumes(v: Values, mode: 'as-declared' | 'writable'): { volumes: k8
 export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   const { values: v, names } = props;
   const sidecars = props.sidecars ?? [];
-  const secrets = secretVolumes(v);
+  const secrets = secretVolumes(v, props.component);
   const data = props.dataVolumes === 'none' ? { volumes: [], mounts: [] } : dataVolumes(v, props.dataVolumes ?? 'as-declared');
-  const repository = v.repository.pvc
+  const repository = v.repository.pvc && props.component !== 'drop-database'
     ? { volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: v.repository.pvc.claimName } }], mounts: [{ name: 'repository', mountPath: PVC_REPO_MOUNT }] }
     : { volumes: [], mounts: [] };
 
@@ -121,7 +121,7 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   return {
     metadata: { labels: standardLabels(names, props.component) },
     spec: {
-      serviceAccountName: names.runner,
+      serviceAccountName: names.accounts[props.component],
       automountServiceAccountToken: props.apiAccess,
       enableServiceLinks: false,
       restartPolicy: 'Never',
@@ -135,6 +135,6 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
 
 /** `<verb> --config /etc/safehold/config.json`: the runner reads everything else from the ConfigMap. */
 /** The runner's arguments; one-shot Jobs name their request so a pod refuses a config that changed under it. */
-export function runnerArgs(verb: 'backup' | 'restore' | 'drop-database' | 'drill', requestId?: string): string[] {
+export function runnerArgs(verb: RunnerComponent, requestId?: string): string[] {
   return [verb, '--config', CONFIG_PATH, ...(requestId ? ['--request', requestId] : [])];
 }

@@ -31,8 +31,12 @@ export function canonicalJson(value: unknown, indent = 2): string {
   return `${JSON.stringify(sortKeysDeep(value), null, indent)}\n`;
 }
 
-/** What the ConfigMap holds and the runner reads with `--config`; never a secret, only references. */
+/**
+ * What the ConfigMap holds and the runner reads with `--config`; never a secret, only references,
+ * and only what the runner reads: emitted-secret definitions (SealedSecret ciphertext,
+ * ExternalSecret mappings) are for the cluster's controllers, not for the runner.
+ */
 export function runnerConfigJson(v: Values): string {
-  const { $schema: _ignored, ...rest } = v;
+  const { $schema: _ignored, secrets: _emitted, ...rest } = v;
   return canonicalJson(rest);
 }

@@ -1,5 +1,5 @@
 // The contract between manifests and runner: where config, secrets and scratch space live in the pod.
-import { allHooks } from '../values/rules.js';
+import { drillHooks } from '../values/rules.js';
 import { byCodeUnit } from './config.js';
 import { join } from 'node:path';
 import type { Values } from '../values/schema.js';
@@ -20,35 +20,45 @@ export function secretFile(secretsDir: string, secretName: string, key: string):
   return join(secretsDir, secretName, key);
 }
 
-/** Every Secret the runner reads, by name, with the keys it needs. Sorted for stable output. */
-export function referencedSecrets(v: Values): Map<string, string[]> {
+/** The runner's operations: each has its own pods, ServiceAccount, Role and Secrets. */
+export type Operation = 'backup' | 'restore' | 'drop-database' | 'drill' | 'maintenance';
+
+/** The S3 keys an operation uses: in a protected repository only maintenance holds the delete-capable ones. */
+export function s3CredentialsFor(r: Values['repository'], op: Operation | undefined) {
+  return op === 'maintenance' && r.protection ? r.protection.maintenance.credentials : r.s3?.credentials;
+}
+
+/**
+ * Every Secret one operation reads, by name, with the keys it needs (sorted for stable output):
+ * the drop pod gets only its database login, maintenance only the repository, each operation only
+ * the Secrets of the hooks it runs.
+ */
+export function referencedSecrets(v: Values, op: Operation): Map<string, string[]> {
   const refs = new Map<string, Set<string>>();
   const add = (name: string, ...keys: string[]) => {
     const s = refs.get(name) ?? new Set<string>();
     keys.forEach((k) => s.add(k));
     refs.set(name, s);
   };
-  add(v.repository.password.secretName, v.repository.password.key);
-  if (v.repository.s3) {
-    const c = v.repository.s3.credentials;
-    add(c.secretName, c.accessKeyIdKey, c.secretAccessKeyKey);
-    if (v.repository.s3.caCert) add(v.repository.s3.caCert.secretName, v.repository.s3.caCert.key);
+  const login = (cr: { secretName: string; usernameKey?: string; passwordKey: string } | undefined) =>
+    cr && add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
+  if (op !== 'drop-database') {
+    add(v.repository.password.secretName, v.repository.password.key);
+    const s3 = s3CredentialsFor(v.repository, op);
+    if (s3) add(s3.secretName, s3.accessKeyIdKey, s3.secretAccessKeyKey);
+    if (v.repository.s3?.caCert) add(v.repository.s3.caCert.secretName, v.repository.s3.caCert.key);
   }
-  for (const c of v.components) {
-    if ('credentials' in c && c.credentials) {
-      const cr = c.credentials as { secretName: string; usernameKey?: string; passwordKey: string };
-      add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
-    }
+  const databases = op === 'maintenance' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
+  for (const c of databases) {
+    if ('credentials' in c) login(c.credentials as Parameters<typeof login>[0]);
   }
-  const hooks = allHooks(v);
+  const phases = { backup: ['preBackup', 'postBackup'], restore: ['preRestore', 'postRestore'] } as const;
+  const hooks = op === 'drill' ? drillHooks(v) : op === 'backup' || op === 'restore' ? phases[op].flatMap((p) => v.hooks[p]) : [];
   for (const h of hooks) {
     if (h.type === 'command') Object.values(h.env).forEach((r) => add(r.secretName, r.key));
     if (h.type === 'http') Object.values(h.headers).forEach((r) => 'secretName' in r && add(r.secretName, r.key));
   }
-  for (const t of Object.values(v.drill?.targets ?? {})) {
-    const cr = t.credentials as { secretName: string; usernameKey?: string; passwordKey: string } | undefined;
-    if (cr) add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
-  }
+  if (op === 'drill') for (const t of Object.values(v.drill?.targets ?? {})) login(t.credentials as Parameters<typeof login>[0]);
   // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
   return new Map([...refs.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([k, s]) => [k, [...s].sort()]));
 }

@@ -1,7 +1,7 @@
 // Everything a runner command needs, built once from flags: values, secrets, repository, logger, scratch.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SCRATCH_DIR, SECRETS_DIR } from '../contract/layout.js';
+import { SCRATCH_DIR, SECRETS_DIR, type Operation } from '../contract/layout.js';
 import { UsageError } from '../errors.js';
 import { loadValuesFile } from '../values/load.js';
 import type { Values } from '../values/schema.js';
@@ -31,6 +31,8 @@ export interface ContextOptions {
   readonly ledger?: string;
   readonly log?: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Which operation runs: picks the repository keys (maintenance holds the delete-capable ones). */
+  readonly operation?: Operation;
 }
 
 export function buildContext(o: ContextOptions): RunContext {
@@ -42,7 +44,20 @@ export function buildContext(o: ContextOptions): RunContext {
   const scratchDir = resolve(o.scratchDir ?? env.SAFEHOLD_SCRATCH_DIR ?? join(env.TMPDIR ?? SCRATCH_DIR, 'safehold'));
   mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
   const log = o.log ?? createLogger(undefined, { app: values.name, namespace: values.namespace, ...(values.instance ? { instance: values.instance } : {}) });
-  const restic = new Restic(repoAccess(values.repository, secrets, scratchDir), log);
   const ledgerFile = o.ledger ?? join(dirname(resolve(file)), '.safehold-ledger', `${values.namespace}.${values.name}${values.instance ? `.${values.instance}` : ''}.json`);
-  return { values, configFile: file, secrets, restic, log, scratchDir, ledgerFile, inCluster: !!env.KUBERNETES_SERVICE_HOST && !o.values, now: () => new Date() };
+  // Opened on first use: the drop pod has no repository Secret mounted and never touches restic.
+  let restic: Restic | undefined;
+  return {
+    values,
+    configFile: file,
+    secrets,
+    get restic() {
+      return (restic ??= new Restic(repoAccess(values.repository, secrets, scratchDir, o.operation), log));
+    },
+    log,
+    scratchDir,
+    ledgerFile,
+    inCluster: !!env.KUBERNETES_SERVICE_HOST && !o.values,
+    now: () => new Date(),
+  };
 }

@@ -4,6 +4,7 @@ import { parseFlags } from '../flags.js';
 import './engines/all.js';
 import { backup, backupExitCode } from './commands/backup.js';
 import { dropDatabase } from './commands/drop-database.js';
+import { maintenance } from './commands/maintenance.js';
 import { prune } from './commands/prune.js';
 import { formatPlan, restore } from './commands/restore.js';
 import { formatSets, listSets } from './commands/snapshots.js';
@@ -33,12 +34,12 @@ const out = (s: string) => process.stdout.write(s);
 /**
  * The Kubernetes plug-ins pull in @kubernetes/client-node: ~65 MB resident and ~1 s to load (bench/README.md).
  * A run loads them only when it may talk to the API: non-stream components, exec hooks, rollout restarts,
- * drills, and in a cluster every command but backup (the restore ledger is a ConfigMap).
+ * drills, and in a cluster every command but backup and maintenance (the restore ledger is a ConfigMap).
  */
 export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boolean {
   return (
     cmd === 'drill' ||
-    (inCluster && cmd !== 'backup') ||
+    (inCluster && cmd !== 'backup' && cmd !== 'maintenance') ||
     !!v.restore?.rolloutRestart ||
     Object.values(v.hooks).some((list) => list.some((h) => h.type === 'exec')) ||
     v.components.some((c) => !streamEngine(c.type))
@@ -47,7 +48,9 @@ export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boo
 
 export async function runnerCommand(cmd: string, args: string[]): Promise<number> {
   const { values: f } = parseFlags(args, COMMON);
-  const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger });
+  // prune deletes too: in a protected repository it needs the maintenance keys.
+  const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill'] as const).find((c) => c === cmd);
+  const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger, operation });
   if (needsKubernetes(cmd, ctx.values, ctx.inCluster)) await import('./kube/register.js');
   switch (cmd) {
     case 'backup': {
@@ -80,6 +83,11 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
     case 'prune':
       await prune(ctx);
       return ExitCode.ok;
+    case 'maintenance': {
+      const r = await maintenance(ctx);
+      if (f.json) out(`${JSON.stringify(r, null, 2)}\n`);
+      return ExitCode.ok;
+    }
     case 'drop-database':
       out(`dropped (request ${await dropDatabase(ctx, { expectRequest: f.request })})\n`);
       return ExitCode.ok;

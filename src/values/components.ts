@@ -75,6 +75,11 @@ export const kubernetesResource = z.strictObject({
   plural: z.string().regex(/^[a-z0-9]+$/).optional(),
   names: z.array(dnsSubdomain).optional(),
   labelSelector: labelSelector.optional(),
+  /**
+   * Secrets selected by label (or all Secrets) mean `list secrets` on the whole namespace: every
+   * Secret's data readable by the pods of this set. Refused unless set true (validate warns).
+   */
+  allowListSecrets: z.boolean().optional(),
   /** Wait for this condition after restoring this entry, before the next. */
   waitFor: waitFor.optional(),
 });

@@ -33,16 +33,16 @@ export const duration = z
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: string[] }> = [
+export const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: string[] }> = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day of month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: MONTHS },
   { name: 'day of week', min: 0, max: 7, names: DAYS },
 ];
-const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+export const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
-function cronValue(text: string, f: (typeof CRON_FIELDS)[number]): number | undefined {
+export function cronValue(text: string, f: (typeof CRON_FIELDS)[number]): number | undefined {
   const named = f.names?.indexOf(text.toLowerCase()) ?? -1;
   if (named >= 0) return named + f.min;
   if (!/^\d+$/.test(text)) return undefined;

@@ -1,6 +1,6 @@
 // Steps before and after backup and restore; their outputs can travel with the backup set.
 import { z } from 'zod';
-import { dnsLabel, duration, labelSelector } from './formats.js';
+import { dnsLabel, dnsSubdomain, duration, labelSelector } from './formats.js';
 import { secretKeyRef } from './secrets.js';
 
 const artifactName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a file name such as backup.timestamp');
@@ -38,7 +38,10 @@ export const httpHook = z.strictObject({
 export const execHook = z.strictObject({
   ...common,
   type: z.literal('exec'),
-  selector: labelSelector,
+  /** The pods to pick from (the first Running one by name); or name one pod with `pod`. */
+  selector: labelSelector.optional(),
+  /** One pod by name (a StatefulSet's `db-0`): the Role then allows exec into that pod only. */
+  pod: dnsSubdomain.optional(),
   container: dnsLabel.optional(),
   namespace: dnsLabel.optional(),
   command: argv,

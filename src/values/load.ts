@@ -7,7 +7,10 @@ import { COMPONENT_TYPES } from './components.js';
 import { HOOK_TYPES } from './hooks.js';
 import { checkRules } from './rules.js';
 import { values as valuesSchema, type Values } from './schema.js';
+import { formatPath } from './paths.js';
 import { findInlineSecrets } from './secrets.js';
+
+export { formatPath };
 
 /** Values files are small; anything larger is a mistake, not a configuration. */
 export const MAX_VALUES_BYTES = 1024 * 1024;
@@ -15,15 +18,6 @@ const MAX_ALIASES = 100;
 
 type Path = readonly PropertyKey[];
 
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (typeof p === 'string' && /^[A-Za-z_$][\w$-]*$/.test(p)) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(String(p))}]`;
-  }
-  return out;
-}
 
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';

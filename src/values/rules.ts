@@ -2,6 +2,7 @@
 import type { Component, DatabaseComponent } from './components.js';
 import type { Hook } from './hooks.js';
 import type { Values } from './schema.js';
+import { protectionIssues, secretListingIssues } from './security-rules.js';
 
 export interface RuleIssue {
   readonly path: (string | number)[];
@@ -16,6 +17,15 @@ export function drillHooks(v: Values): Hook[] {
 /** Every hook a values file declares, in every phase and in drill checks: what RBAC, mounts and egress must cover. */
 export function allHooks(v: Values): Hook[] {
   return [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore, ...drillHooks(v)];
+}
+
+/** Every hook with its values path, for messages. */
+export function allHooksWithPaths(v: Values): Array<[Hook, (string | number)[]]> {
+  const phases = ['preBackup', 'postBackup', 'preRestore', 'postRestore'] as const;
+  return [
+    ...phases.flatMap((ph) => v.hooks[ph].map((h, i): [Hook, (string | number)[]] => [h, ['hooks', ph, i]])),
+    ...(v.drill?.checks ?? []).flatMap((c, i): Array<[Hook, (string | number)[]]> => ('hook' in c ? [[c.hook, ['drill', 'checks', i, 'hook']]] : [])),
+  ];
 }
 
 export function isDatabase(c: Component): c is DatabaseComponent {
@@ -80,6 +90,11 @@ export function checkRules(v: Values): RuleIssue[] {
       issues.push({ path: ['dropDatabase', 'confirm'], message: `must equal the database name "${c.database}", got "${v.dropDatabase.confirm}"` });
     }
   }
+
+  allHooksWithPaths(v).forEach(([h, path]) => {
+    if (h.type === 'exec' && !h.selector === !h.pod) issues.push({ path, message: `an exec hook needs exactly one of selector or pod, got ${h.pod ? 'both' : 'neither'}` });
+  });
+  issues.push(...secretListingIssues(v), ...protectionIssues(v));
 
   if (v.drill) {
     for (const [name, t] of Object.entries(v.drill.targets)) {

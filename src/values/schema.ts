@@ -11,6 +11,28 @@ export const DEFAULT_IMAGE = `ghcr.io/safehold/runner:${VERSION}`;
 
 const repoPrefix = z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a relative path such as team/app');
 
+/**
+ * Protected repository (off unless present; S3 only): backup pods only add, with credentials that
+ * cannot delete; a maintenance CronJob with its own credentials forgets, prunes and checks.
+ * docs/security.md has the S3 policies and the Object Lock setup.
+ */
+export const protection = z
+  .strictObject({
+    maintenance: z.strictObject({
+      schedule: cron,
+      timeZone: timeZone.optional(),
+      /** Run the maintenance CronJob in another namespace (its Secrets live there; the restic password Secret too). */
+      namespace: dnsLabel.optional(),
+      timeout: duration.default('2h'),
+      /** Delete-capable S3 keys, used by the maintenance job only. */
+      credentials: s3CredentialsRef,
+    }),
+    /** The bucket's default Object Lock retention, declared so that validate can check it covers what retention keeps. */
+    objectLock: z.strictObject({ days: z.number().int().min(1).max(36500), mode: z.enum(['GOVERNANCE', 'COMPLIANCE']).default('COMPLIANCE') }).optional(),
+  })
+  .optional();
+export type Protection = NonNullable<z.output<typeof protection>>;
+
 export const repository = z
   .strictObject({
     s3: z
@@ -37,6 +59,7 @@ export const repository = z
       .optional(),
     local: z.strictObject({ path: z.string().regex(/^\/.*/, 'must be an absolute path') }).optional(),
     password: secretKeyRef('password'),
+    protection,
   })
   .superRefine((r, ctx) => {
     const kinds = ['s3', 'pvc', 'local'].filter((k) => r[k as 's3'] !== undefined);

@@ -1,6 +1,8 @@
 // Secret references: values files name Secrets, never hold credentials.
 import { z } from 'zod';
+import { credentialsInArgv, credentialsInText, isCredentialName, SENSITIVE_NAME, type CredentialKind } from './credential-patterns.js';
 import { dnsSubdomain } from './formats.js';
+import { formatSecretHint, secretHintFor } from './secret-hints.js';
 
 const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret data key ([-._a-zA-Z0-9]+)');
 
@@ -47,50 +49,57 @@ export const emittedSecret = z.strictObject({
 
 /** Keys whose scalar value can only be a credential. */
 const CREDENTIAL_KEY = /^(password|passwd|pwd|pass|token|secret|apikey|api[-_]key|accesskey|access[-_]key|access[-_]key[-_]id|accesskeyid|secretaccesskey|secret[-_]access[-_]key|aws[-_]secret[-_]access[-_]key|aws[-_]access[-_]key[-_]id|privatekey|private[-_]key|credentials|auth|authorization|bearer)$/i;
-/** A URL with a password in it: scheme://user:pass@host. */
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i;
-/** Header names and URL query parameters that carry credentials (Authorization, X-Vault-Token, PRIVATE-TOKEN, ?access_token=). */
-const SENSITIVE_NAME = /(auth|token|key|secret|cookie|session|passw|signature)/i;
-
-function urlWithCredentialQuery(v: string): boolean {
-  if (!/^https?:\/\//i.test(v)) return false;
-  try {
-    return [...new URL(v).searchParams].some(([name, value]) => value !== '' && SENSITIVE_NAME.test(name));
-  } catch {
-    return false;
-  }
-}
 
 export interface InlineSecret {
   readonly path: (string | number)[];
+  readonly kind: CredentialKind;
   readonly message: string;
 }
 
-/** Finds credentials written inline anywhere in a parsed values document. */
-export function findInlineSecrets(doc: unknown, path: (string | number)[] = []): InlineSecret[] {
+/** Fields whose text is the user's own data, never a credential: kubeseal ciphertext, ExternalSecret remote keys. */
+function exempt(path: readonly (string | number)[], key: string | number): boolean {
+  return (key === 'encryptedData' && path[path.length - 1] === 'sealedSecret') || (key === 'remoteKey' && path.includes('externalSecret'));
+}
+
+/**
+ * Finds credentials written inline anywhere in a parsed values document: fields named like a
+ * credential, credential-bearing header values, and inside every string (lists included) URLs
+ * with passwords or tokens, NAME=secret assignments, header lines, `-p<password>`, cloud keys.
+ * Each finding says which Secret reference to write instead.
+ */
+export function findInlineSecrets(doc: unknown): InlineSecret[] {
   const out: InlineSecret[] = [];
-  if (Array.isArray(doc)) {
-    doc.forEach((v, i) => out.push(...findInlineSecrets(v, [...path, i])));
-  } else if (doc && typeof doc === 'object') {
-    for (const [k, v] of Object.entries(doc)) {
+  const report = (path: (string | number)[], kind: CredentialKind, what: string) => {
+    const hint = formatSecretHint(secretHintFor(doc, path));
+    out.push({ path, kind, message: `${what} must not be written in a values file (it would reach the ConfigMap, argv and logs); ${hint}` });
+  };
+  const walk = (x: unknown, path: (string | number)[]) => {
+    if (typeof x === 'string') {
+      const found = credentialsInText(x);
+      if (found.length) report(path, found[0].kind, found.map((f) => f.what).join(' and '));
+      return;
+    }
+    if (Array.isArray(x)) {
+      const inArgv = new Map(credentialsInArgv(x).map((f) => [f.index, f]));
+      x.forEach((v, i) => {
+        const f = inArgv.get(i);
+        if (f && !credentialsInText(String(v)).length) report([...path, i], f.kind, f.what);
+        else walk(v, [...path, i]);
+      });
+      return;
+    }
+    if (!x || typeof x !== 'object') return;
+    for (const [k, v] of Object.entries(x)) {
       const here = [...path, k];
-      // kubeseal output: keys are Secret keys (often "password"), values are ciphertext.
-      if (k === 'encryptedData' && path[path.length - 1] === 'sealedSecret') continue;
+      if (exempt(path, k)) continue;
       const scalar = typeof v === 'string' || typeof v === 'number';
       // headers: { Name: "literal" } or { Name: { value: "literal" } } for a credential-bearing header name.
       const headerName = path[path.length - 1] === 'headers' ? k : path[path.length - 2] === 'headers' && k === 'value' ? String(path[path.length - 1]) : undefined;
-      const isHeaderValue = headerName !== undefined && SENSITIVE_NAME.test(headerName) && typeof v === 'string';
-      if ((scalar && CREDENTIAL_KEY.test(k)) || isHeaderValue) {
-        out.push({
-          path: here,
-          message: `a credential must not be written in a values file; reference a Secret instead, e.g. ${k}: { secretName: my-secret, key: ${k} }`,
-        });
-      } else if (typeof v === 'string' && (URL_WITH_PASSWORD.test(v) || urlWithCredentialQuery(v))) {
-        out.push({ path: here, message: 'a URL must not carry a password or token; put the credential in a Secret and reference it (http hooks: headers from secrets)' });
-      } else {
-        out.push(...findInlineSecrets(v, here));
-      }
+      if (headerName !== undefined && SENSITIVE_NAME.test(headerName) && typeof v === 'string') report(here, 'header', `the "${headerName}" header value`);
+      else if (scalar && (CREDENTIAL_KEY.test(k) || (path[path.length - 1] === 'env' && isCredentialName(k)))) report(here, 'credential-field', `a credential ("${k}")`);
+      else walk(v, here);
     }
-  }
+  };
+  walk(doc, []);
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiGroupOf, pluralize, rbacRules } from '../../src/constructs/rbac-rules.js';
+import { apiGroupOf, pluralize, rbacRules, rbacRulesFor } from '../../src/constructs/rbac-rules.js';
 import { makeValues, objectsOf, one, podTemplates, synth, type Obj } from './_fixtures.js';
 
 const k8sComponent = (extra: Obj = {}) => ({
@@ -27,15 +27,15 @@ describe('RBAC', () => {
   it('grants a kubernetes component exactly read access to its kinds, by name where names are given', () => {
     const objects = synth(makeValues({ components: [k8sComponent()] }));
     const [role] = roles(objects);
-    expect(role.metadata).toMatchObject({ name: 'shop-safehold', namespace: 'team' });
+    expect(role.metadata).toMatchObject({ name: 'shop-safehold-backup', namespace: 'team' });
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['shop-ca'], verbs: ['get'] },
       { apiGroups: ['example.com'], resources: ['shops'], verbs: ['get', 'list'] },
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list'] },
     ]);
     const binding = one(objects, 'RoleBinding');
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'shop-safehold' });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold', namespace: 'team' }]);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'shop-safehold-backup' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold-backup', namespace: 'team' }]);
     expect(one(objects, 'CronJob').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(true);
   });
 
@@ -83,17 +83,40 @@ describe('RBAC', () => {
       hooks: { preBackup: [{ name: 'flush', type: 'exec', selector: 'app=shop', namespace: 'shop-app', command: ['sync'] }] },
       restore: { rolloutRestart: { selector: 'app.kubernetes.io/part-of=shop', namespace: 'shop-app' } },
     });
-    const rules = rbacRules(v);
-    expect([...rules.keys()]).toEqual(['shop-app', 'team']);
-    expect(rules.get('shop-app')).toEqual([
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-      { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+    // The backup's exec hook is the backup account's; the rollout restart and the ledger the restore account's.
+    expect([...rbacRulesFor(v, 'backup').entries()]).toEqual([
+      [
+        'shop-app',
+        [
+          { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+          { apiGroups: [''], resources: ['pods/exec'], verbs: ['get', 'create'] },
+        ],
+      ],
+    ]);
+    const restore = rbacRulesFor(v, 'restore');
+    expect([...restore.keys()]).toEqual(['shop-app', 'team']);
+    expect(restore.get('shop-app')).toEqual([
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'patch'] },
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'patch'] },
     ]);
     const objects = synth(v);
-    expect(roles(objects).map((r) => r.metadata.namespace)).toEqual(['shop-app', 'team']);
-    for (const b of objectsOf(objects, 'RoleBinding')) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold', namespace: 'team' }]);
+    expect(roles(objects).map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['shop-app/shop-safehold-backup', 'shop-app/shop-safehold-restore', 'team/shop-safehold-restore']);
+    for (const b of objectsOf(objects, 'RoleBinding')) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: b.roleRef.name, namespace: 'team' }]);
+  });
+
+  it('limits exec to the named pod (resourceNames) when the hook names one', () => {
+    const v = makeValues({ hooks: { preBackup: [{ name: 'flush', type: 'exec', pod: 'db-0', command: ['sync'] }] } });
+    expect(rbacRulesFor(v, 'backup').get('team')).toEqual([
+      { apiGroups: [''], resources: ['pods'], resourceNames: ['db-0'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/exec'], resourceNames: ['db-0'], verbs: ['get', 'create'] },
+    ]);
+  });
+
+  it('an exec hook gives exactly one of selector or pod', () => {
+    const hook = (extra: Obj) => ({ hooks: { preBackup: [{ name: 'x', type: 'exec', command: ['sync'], ...extra }] } });
+    for (const [extra, got] of [[{}, 'neither'], [{ selector: 'app=shop', pod: 'db-0' }, 'both']] as const) {
+      expect(() => makeValues(hook(extra))).toThrow(new RegExp(`hooks\\.preBackup\\[0\\]: an exec hook needs exactly one of selector or pod, got ${got}`));
+    }
   });
 
   it('puts a Role in the namespace of a kubernetes component that lives elsewhere', () => {

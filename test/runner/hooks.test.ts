@@ -8,6 +8,7 @@ import { restore } from '../../src/runner/commands/restore.js';
 import { runHooks } from '../../src/runner/hooks/run.js';
 import { hook as hookSchema } from '../../src/values/hooks.js';
 import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
+import { rbacRulesFor } from '../../src/constructs/rbac-rules.js';
 import { tmpDir } from '../support/env.js';
 import { makeApp, writeSecrets } from './fixture.js';
 
@@ -96,6 +97,21 @@ describe('exec hooks (through the fake API)', () => {
     fake.onExec('atlasdb', (r) => ({ stdout: `${r.pod}/${r.container}:${r.command.slice(1).join(' ')}` }));
     const out = await runHooks('preBackup', [h({ name: 'ts', type: 'exec', selector: 'app=atlas', container: 'atlas', command: ['atlasdb', 'timestamp', 'fetch', '{{setId}}'], artifact: 'backup.timestamp' })], ctx, { artifactsDir, setId: 's9' });
     expect(out).toEqual({ 'backup.timestamp': 'atlas-1/atlas:timestamp fetch s9' });
+  });
+
+  it('a hook naming its pod execs there, with a Role limited to that pod (resourceNames): no listing, no other pod', async () => {
+    const { app, artifactsDir } = await env();
+    app.update({ hooks: { preBackup: [{ name: 'ts', type: 'exec', pod: 'atlas-1', container: 'atlas', command: ['atlasdb', 'now'], artifact: 'ts' }] } });
+    const ctx = app.ctx();
+    fake.onExec('atlasdb', (r) => ({ stdout: `${r.pod}/${r.container}` }));
+    fake.enforceRbac(rbacRulesFor(ctx.values, 'backup'));
+    try {
+      expect(await runHooks('preBackup', ctx.values.hooks.preBackup, ctx, { artifactsDir, setId: 's1' })).toEqual({ ts: 'atlas-1/atlas' });
+      await expect(runHooks('preBackup', [h({ name: 'other', type: 'exec', pod: 'atlas-0', command: ['atlasdb'] })], ctx, { artifactsDir })).rejects.toThrow(/forbidden|403/i);
+      await expect(runHooks('preBackup', [h({ name: 'any', type: 'exec', selector: 'app=atlas', command: ['atlasdb'] })], ctx, { artifactsDir })).rejects.toThrow(/forbidden|403/i);
+    } finally {
+      fake.enforceRbac(undefined);
+    }
   });
 
   it('a non-zero exit fails with the exit code and stderr; no pod fails clearly; a timeout stops waiting', async () => {

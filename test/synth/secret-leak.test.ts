@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { renderManifest, synthesizeObjects } from '../../src/app.js';
 import { makeValues } from '../constructs/_fixtures.js';
-import { CHARTS, DIST, ROOT, helmRender, parseManifest, tree } from './_dist.js';
+import { CHARTS, DIST, ROOT, distObjects, helmRender, parseManifest, tree } from './_dist.js';
 
 /** Shapes of credentials that must never appear in a manifest. */
 const CREDENTIAL_PATTERNS: Array<[string, RegExp]> = [
@@ -59,6 +59,23 @@ describe('no secret leaves the cluster', () => {
     expect(leaks(text, 'fixture')).toEqual([]);
     expect(text).toContain('canary-secret');
     expect(text).not.toMatch(/API_TOKEN.*value/);
+  });
+
+  it('no ConfigMap of dist/ carries an emitted-secret definition (ciphertext, ExternalSecret mappings): the runner never reads them', () => {
+    const objects = distObjects();
+    const emitted = objects.filter(({ obj }) => obj.kind === 'SealedSecret' || obj.kind === 'ExternalSecret');
+    // The examples emit both kinds, so this test has something to find.
+    expect(new Set(emitted.map(({ obj }) => obj.kind))).toEqual(new Set(['SealedSecret', 'ExternalSecret']));
+    const telltales = emitted.flatMap(({ file, obj }) => [
+      ...Object.values((obj.spec.encryptedData ?? {}) as Record<string, string>).map((c) => ({ file, text: c })),
+      ...((obj.spec.data ?? []) as Array<{ remoteRef: { key: string } }>).map((d) => ({ file, text: d.remoteRef.key })),
+    ]);
+    expect(telltales.length).toBeGreaterThan(0);
+    for (const { file, obj } of objects.filter(({ obj }) => obj.kind === 'ConfigMap')) {
+      const text = JSON.stringify(obj.data);
+      for (const t of telltales.filter((x) => x.file === file)) expect(text, `${file} ConfigMap ${obj.metadata.name}`).not.toContain(t.text);
+      for (const config of Object.values(obj.data as Record<string, string>)) expect(JSON.parse(config), `${file} ConfigMap ${obj.metadata.name}`).not.toHaveProperty('secrets');
+    }
   });
 
   it('the leak check finds what it looks for', () => {

@@ -8,6 +8,7 @@ import { ValuesError } from '../../src/errors.js';
 import { valuesJsonSchema } from '../../src/values/json-schema.js';
 import { parseValues } from '../../src/values/load.js';
 import { values as schema } from '../../src/values/schema.js';
+import { findInlineSecrets } from '../../src/values/secrets.js';
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces from its case number. */
 function rng(seed: number) {
@@ -93,6 +94,25 @@ function makeCase(n: number): string {
   return text;
 }
 
+
+/** Every way of writing a credential inline, by the kind the loader must report. */
+const INJECTIONS: ReadonlyArray<{ kind: string; argv: (secret: string) => string[] }> = [
+  { kind: 'assignment', argv: (s) => [`--password=${s}`] },
+  { kind: 'assignment', argv: (s) => [`PGPASSWORD=${s}`] },
+  { kind: 'assignment', argv: (s) => [`host=db user=app password=${s}`] },
+  { kind: 'password-flag', argv: (s) => ['--password', s] },
+  { kind: 'password-flag', argv: (s) => ['--token', s] },
+  { kind: 'mysql-short-password', argv: (s) => ['mysqldump', `-p${s}`] },
+  { kind: 'url-userinfo', argv: (s) => [`postgres://app:${s}@db:5432/shop`] },
+  { kind: 'url-userinfo', argv: (s) => [`redis://:${s}@cache:6379`] },
+  { kind: 'url-query', argv: (s) => [`https://api.example.com/v1?access_token=${s}`] },
+  { kind: 'authorization', argv: (s) => ['-H', `Authorization: Bearer ${s}9`] },
+  { kind: 'authorization', argv: (s) => [`X-Vault-Token: ${s}`] },
+  { kind: 'basic-auth-user', argv: (s) => ['-u', `admin:${s}`] },
+  { kind: 'cloud-key', argv: () => ['AKIAIOSFODNN7EXAMPLE'] },
+  { kind: 'cloud-key', argv: () => ['-----BEGIN PRIVATE KEY-----'] },
+];
+
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormatsModule.default(ajv);
 const validate = ajv.compile(valuesJsonSchema());
@@ -140,5 +160,37 @@ describe('values loader fuzz', () => {
       else expect(z.success, `case ${n}: zod accepts, ajv refuses: ${ajv.errorsText(validate.errors)}`).toBe(false);
     }
     expect(compared).toBeGreaterThan(800);
+  });
+  it('refuses every injected inline credential, per kind, at the path where it was written', () => {
+    const perKind = new Map<string, number>();
+    for (let n = 0; n < 600; n++) {
+      const r = rng(100_000 + n);
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
+      const inj = INJECTIONS[n % INJECTIONS.length];
+      const secret = `s${Math.floor(r() * 1e9).toString(36)}Q`;
+      const doc = structuredClone(BASE) as any;
+      const hookType = pick(['command', 'exec']);
+      const hook = hookType === 'command' ? { name: 'h', type: 'command', command: ['tool'] } : { name: 'h', type: 'exec', selector: 'app=x', command: ['tool'] };
+      const before = Array.from({ length: Math.floor(r() * 3) }, () => pick(['-v', 'shop', '--host=db', '-P', '3306']));
+      const injected = inj.argv(secret);
+      hook.command = [...hook.command, ...before, ...injected, ...(r() < 0.5 ? ['--', 'tail'] : [])];
+      const phase = pick(['preBackup', 'postBackup', 'preRestore', 'postRestore']);
+      doc.hooks = { [phase]: [hook] };
+      // The credential is the last injected element (a flag's value, or the element itself).
+      const path = `hooks.${phase}[0].command[${1 + before.length + injected.length - 1}]`;
+      let problems: readonly { path: string; message: string }[] = [];
+      try {
+        parseValues(stringify(doc), `inject-${n}.yaml`);
+      } catch (e) {
+        if (!(e instanceof ValuesError)) throw e;
+        problems = e.problems;
+      }
+      const here = problems.find((p) => p.path === path);
+      expect(here, `case ${n} (${inj.kind}: ${injected.join(' ')}): ${JSON.stringify(problems)}`).toBeDefined();
+      expect(here!.message, `case ${n}`).not.toContain(secret);
+      expect(findInlineSecrets(doc).map((f) => f.kind), `case ${n}`).toContain(inj.kind);
+      perKind.set(inj.kind, (perKind.get(inj.kind) ?? 0) + 1);
+    }
+    expect([...perKind.keys()].sort()).toEqual([...new Set(INJECTIONS.map((i) => i.kind))].sort());
   });
 });

@@ -50,7 +50,7 @@ describe('values loader', () => {
   it('refuses a plaintext credential and says how to reference a Secret', () => {
     const p = problems(valid.replace('credentials: { secretName: shop-db }', 'password: hunter2'));
     expect(p).toHaveLength(2);
-    expect(p.find((x) => x.path === 'components[0].password')?.message).toMatch(/reference a Secret instead/);
+    expect(p.find((x) => x.path === 'components[0].password')?.message).toMatch(/write components\[0\]\.credentials: \{ secretName: my-secret, usernameKey: username, passwordKey: password \} instead/);
     expect(p.find((x) => x.path === 'components[0].credentials')?.message).toMatch(/required/);
   });
 

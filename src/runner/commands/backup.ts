@@ -105,7 +105,8 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
       filename: MANIFEST_FILE,
     });
     if (suspicious.length) ctx.log.warn('backup set stored but SUSPICIOUS: not counted by retention', { set: setId, problems: suspicious });
-    const forgotten = status === 'good' ? await retentionOrWarn(ctx) : [];
+    // A protected repository's backup only adds: retention and prune are the maintenance job's.
+    const forgotten = status === 'good' && !v.repository.protection ? await retentionOrWarn(ctx) : [];
     const seconds = (ctx.now().getTime() - started.getTime()) / 1000;
     await pushMetrics(v, 'backup', successSamples(ctx, records, previous, status, seconds), ctx.log);
     ctx.log.info('backup finished', { set: setId, status, seconds, bytes: records.reduce((n, r) => n + r.bytes, 0) });
@@ -163,6 +164,10 @@ function successSamples(ctx: RunContext, records: readonly ComponentRecord[], pr
 
 /** Removes every snapshot of a failed set (best effort: a leftover is still never "complete"). */
 async function forgetSet(ctx: RunContext, setId: string): Promise<void> {
+  if (ctx.values.repository.protection) {
+    ctx.log.info('partial set left for the maintenance job (this pod cannot delete in a protected repository)', { set: setId });
+    return;
+  }
   try {
     const snaps = await ctx.restic.snapshots({ ...baseFilter(ctx.values), tags: [...baseFilter(ctx.values).tags, setTag(setId)] });
     await ctx.restic.forgetIds(snaps.map((s) => s.id));

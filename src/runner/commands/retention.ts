@@ -3,6 +3,7 @@ import { forgetPolicyDryRunArgs } from '../restic/args.js';
 import type { Snapshot } from '../restic/client.js';
 import type { RunContext } from '../context.js';
 import { baseFilter, groupSets, STATUS_GOOD, TAG_MANIFEST, tagValue, type BackupSet } from '../sets.js';
+import { findDoubtedSets } from './forged-times.js';
 
 interface ForgetGroup {
   readonly keep: Snapshot[] | null;
@@ -33,7 +34,14 @@ export async function applyRetention(ctx: RunContext): Promise<string[]> {
   const sets = groupSets(snapshots);
   const verdict = JSON.parse(dryRun || '[]') as ForgetGroup[];
   const removeGood = new Set((verdict ?? []).flatMap((g) => g.remove ?? []).map((s) => tagValue(s, 'set')).filter((x): x is string => !!x));
-  const remove = setsToRemove(sets, removeGood);
+  // A forged time would shift restic's buckets (future sets fill keep-last, backdated ones take a day's
+  // slot): while any set is doubted, no good set is removed, and the doubted ones stay as evidence.
+  const doubted = await findDoubtedSets(ctx, sets);
+  if (doubted.size) {
+    ctx.log.error('retention HELD: sets with forged times found; no good set is removed until they are investigated', { doubted: Object.fromEntries(doubted) });
+    removeGood.clear();
+  }
+  const remove = setsToRemove(sets, removeGood).filter((s) => !doubted.has(s.id));
   const ids = remove.flatMap((s) => s.snapshots.map((x) => x.id));
   if (ids.length) {
     await ctx.restic.forgetIds(ids);

@@ -60,8 +60,9 @@ function exitCodeOf(s: V1Status): string | undefined {
 export async function runExecHook(h: ExecHook, ctx: RunContext, args: string[], timeoutMs: number): Promise<string> {
   const client = kubeClient();
   const ns = h.namespace ?? ctx.values.namespace;
-  const pod = pickPod((await client.list('v1', 'Pod', ns, h.selector)) as PodLike[]);
-  if (!pod) throw new SafeholdError(`no Running pod matches ${h.selector} in namespace ${ns}`);
+  const candidates = h.pod ? [await client.get({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: h.pod })].filter((p) => !!p) : await client.list('v1', 'Pod', ns, h.selector);
+  const pod = pickPod(candidates as PodLike[]);
+  if (!pod) throw new SafeholdError(h.pod ? `pod ${ns}/${h.pod} is not Running` : `no Running pod matches ${h.selector} in namespace ${ns}`);
   const podName = pod.metadata!.name!;
   const container = h.container ?? pod.spec?.containers?.[0]?.name;
   if (!container) throw new SafeholdError(`pod ${ns}/${podName} has no container`);

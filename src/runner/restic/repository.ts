@@ -1,6 +1,6 @@
 // Where the repository is and how restic reaches it: URL, options and environment from values + mounted secrets.
 import { join } from 'node:path';
-import { PVC_REPO_MOUNT } from '../../contract/layout.js';
+import { PVC_REPO_MOUNT, s3CredentialsFor, type Operation } from '../../contract/layout.js';
 import type { Repository } from '../../values/schema.js';
 import type { SecretStore } from '../secrets.js';
 
@@ -11,7 +11,8 @@ export interface RepoAccess {
   readonly env: Readonly<Record<string, string>>;
 }
 
-export function repoAccess(r: Repository, secrets: SecretStore, scratchDir: string): RepoAccess {
+/** `op: 'maintenance'` uses the protected repository's delete-capable keys; every other operation the append-only ones. */
+export function repoAccess(r: Repository, secrets: SecretStore, scratchDir: string, op?: Operation): RepoAccess {
   const env: Record<string, string> = {
     RESTIC_PASSWORD_FILE: secrets.path(r.password.secretName, r.password.key),
     RESTIC_CACHE_DIR: join(scratchDir, '.cache', 'restic'),
@@ -22,8 +23,9 @@ export function repoAccess(r: Repository, secrets: SecretStore, scratchDir: stri
   if (r.s3) {
     const s3 = r.s3;
     location = `s3:${s3.endpoint}/${s3.bucket}${s3.prefix ? `/${s3.prefix}` : ''}`;
-    env.AWS_ACCESS_KEY_ID = secrets.read(s3.credentials.secretName, s3.credentials.accessKeyIdKey);
-    env.AWS_SECRET_ACCESS_KEY = secrets.read(s3.credentials.secretName, s3.credentials.secretAccessKeyKey);
+    const keys = s3CredentialsFor(r, op)!;
+    env.AWS_ACCESS_KEY_ID = secrets.read(keys.secretName, keys.accessKeyIdKey);
+    env.AWS_SECRET_ACCESS_KEY = secrets.read(keys.secretName, keys.secretAccessKeyKey);
     env.AWS_DEFAULT_REGION = s3.region;
     args.push('-o', 's3.bucket-lookup=path', '-o', `s3.region=${s3.region}`);
     if (s3.insecure) args.push('--insecure-tls');
