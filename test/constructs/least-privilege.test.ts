@@ -14,7 +14,7 @@ function variants(): Array<{ name: string; values: Values }> {
     const all: Values = {
       ...values,
       drill: values.drill ?? { schedule: '0 5 * * 0', timeout: '2h', targets: {}, checks: [] },
-      restore: values.restore ?? { snapshot: 'latest', dropExisting: false, timeout: '2h' },
+      restore: values.restore ?? { snapshot: 'latest', dropExisting: false, owners: 'keep', timeout: '2h' },
       dropDatabase: values.dropDatabase ?? (db ? { component: db.name, confirm: db.database } : undefined),
     };
     return [
