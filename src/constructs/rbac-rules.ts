@@ -115,13 +115,22 @@ export function rbacRules(v: Values): Map<string, RbacRule[]> {
     grants.add(ns, '', 'pods/exec', ['create', 'get']);
   }
 
-  if (restore || v.dropDatabase) {
-    // The ledger of finished one-shot requests: the same restore or drop never runs twice.
-    const ledger = backupSetNames(v).ledger;
-    grants.add(v.namespace, '', 'configmaps', ['create']);
-    grants.add(v.namespace, '', 'configmaps', ['get', 'patch', 'update'], [ledger]);
-  }
+  // The ledger and the claim of one-shot requests are in requestRbacRules: a Role of their own that outlives the request.
   return grants.rules();
+}
+
+/**
+ * What every one-shot request needs: create the ledger and the claim (create cannot be limited by name),
+ * read, patch and delete them by name. The names are fixed per set, so the same rules serve every later
+ * request; they live in their own Role (request-rbac.ts) that controllers never prune.
+ */
+export function requestRbacRules(v: Values): RbacRule[] {
+  if (!v.restore && !v.dropDatabase) return [];
+  const n = backupSetNames(v);
+  const grants = new Grants();
+  grants.add(v.namespace, '', 'configmaps', ['create']);
+  grants.add(v.namespace, '', 'configmaps', ['get', 'patch', 'update', 'delete'], [n.claim, n.ledger]);
+  return grants.rules().get(v.namespace) ?? [];
 }
 
 /**

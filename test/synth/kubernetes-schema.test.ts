@@ -49,7 +49,7 @@ const CRD_SCHEMAS: Record<string, object> = {
       },
     },
   },
-  'external-secrets.io/v1beta1 ExternalSecret': {
+  'external-secrets.io/v1 ExternalSecret': {
     type: 'object',
     required: ['metadata', 'spec'],
     properties: {
