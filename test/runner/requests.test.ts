@@ -164,8 +164,11 @@ describe('no backup beside a restore of the same application', () => {
     await disaster(db);
     const running = restore(app.ctx());
     await new Promise((r) => setTimeout(r, 3500)); // the restore has claimed and is in its slow hook
+    const stored = () => app.logs.filter((l) => l.includes('"component stored"')).length;
+    const storedBefore = stored();
     await expect(backup(app.ctx())).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/backup refused, nothing was stored: request restore-\w+ .* in progress/) });
     expect(app.logs.join('')).toMatch(/backup REFUSED: a restore of this application is in progress/);
+    expect(stored(), 'refused at its start: nothing dumped').toBe(storedBefore);
     expect((await pushedMetrics(name, 'backup')).safehold_backup_refused).toBe('1');
     await running;
     expect(await rows(db)).toBe(before);
