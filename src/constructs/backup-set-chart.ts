@@ -14,6 +14,7 @@ import { RunnerNetworkPolicy } from './network-policy.js';
 import { needsApiAccess } from './rbac-rules.js';
 import { RunnerRbac } from './rbac.js';
 import { RepositoryPvc } from './repository-pvc.js';
+import { RequestRbac } from './request-rbac.js';
 import { RestoreJob } from './restore-job.js';
 import { RunnerConfig } from './runner-config.js';
 
@@ -37,6 +38,7 @@ export class BackupSetChart extends Chart {
     const names = backupSetNames(v);
     new EmittedSecrets(this, 'Secrets', { values: v, names });
     new RunnerRbac(this, 'Rbac', { values: v, names });
+    new RequestRbac(this, 'RequestRbac', { values: v, names });
     new RunnerConfig(this, 'Config', { values: v, names });
     if (v.repository.pvc?.size) new RepositoryPvc(this, 'RepositoryPvc', { values: v, names });
     if (v.networkPolicy) new RunnerNetworkPolicy(this, 'NetworkPolicy', { values: v, names });

@@ -5,7 +5,7 @@ import { dropRequestId } from '../contract/requests.js';
 import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { standardLabels, type BackupSetNames } from './names.js';
-import { oneShotJobAnnotations, REQUEST_ANNOTATION, SYNC_WAVE } from './gitops-annotations.js';
+import { oneShotJobAnnotations, REQUEST_ANNOTATION } from './gitops-annotations.js';
 import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
 export interface DropDatabaseJobProps {
@@ -15,9 +15,9 @@ export interface DropDatabaseJobProps {
 }
 
 /**
- * Ordering: under Argo CD the sync wave creates the restore Job only after this Job succeeded;
- * Flux and Helm create both at once, so the runner's restore waits for (or refuses without) the
- * drop request's ledger entry when `dropDatabase` is in its config.
+ * The first step of the restore request (same id, renamed; same claim). No ordering by the
+ * controller: whichever Job claims the request first decides — the drop hands over to the restore,
+ * or the restore drops by itself and this Job refuses (runner/requests/claim.ts).
  */
 export class DropDatabaseJob extends Construct {
   constructor(scope: Construct, id: string, props: DropDatabaseJobProps) {
@@ -31,7 +31,7 @@ export class DropDatabaseJob extends Construct {
         name: names.dropJob,
         namespace: names.namespace,
         labels: standardLabels(names, 'drop-database'),
-        annotations: { ...oneShotJobAnnotations(SYNC_WAVE.drop), [REQUEST_ANNOTATION]: requestId },
+        annotations: { ...oneShotJobAnnotations(), [REQUEST_ANNOTATION]: requestId },
       },
       spec: {
         backoffLimit: 0,

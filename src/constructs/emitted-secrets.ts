@@ -48,10 +48,10 @@ export class EmittedSecrets extends Construct {
     }
   }
 
-  // https://external-secrets.io/latest/api/externalsecret/
+  // https://external-secrets.io/latest/api/externalsecret/ — v1 since ESO 0.16; 0.17 stopped serving v1beta1.
   private externalSecret(s: EmittedSecret, es: NonNullable<EmittedSecret['externalSecret']>, metadata: Record<string, unknown>): void {
     new ApiObject(this, s.name, {
-      apiVersion: 'external-secrets.io/v1beta1',
+      apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata,
       spec: {

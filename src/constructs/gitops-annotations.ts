@@ -18,9 +18,12 @@
 //   argocd.argoproj.io/sync-options: Prune=false          same reason as Flux prune: disabled;
 //   argocd.argoproj.io/compare-options: IgnoreExtraneous  the kept Job no longer in git does not make the
 //                                                         Application OutOfSync;
-//   argocd.argoproj.io/sync-wave: drop (1) before restore (2), after everything else (0): Argo waits for
-//   a wave to be healthy, so a restore Job is only created once the drop Job has succeeded
-//   (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/).
+//   deliberately no argocd.argoproj.io/sync-wave: Argo CD creates a later wave only once every object of the
+//   earlier waves is Healthy (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/), and since
+//   Argo CD 3.2 a CronJob whose last run failed is Degraded (a repository PVC of a WaitForFirstConsumer
+//   class stays Progressing): in a disaster the backup fails, so a restore in a later wave would never be
+//   created. In one wave everything is applied together and nothing waits on anyone's health; the runner
+//   orders drop and restore itself (one request, one claim: runner/requests/claim.ts).
 //   Deliberately no argocd.argoproj.io/hook: a hook without hook-delete-policy defaults to
 //   BeforeHookCreation, i.e. deleted and re-created (re-run) on every sync
 //   (https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/#hook-deletion-policies);
@@ -37,19 +40,15 @@
 // Job template fails `helm upgrade` while the request is still in the values.
 //
 // No ttlSecondsAfterFinished: a controller re-creates a Job deleted by its TTL and it runs again
-// (FIELD-NOTES 9). The runner's ledger (contract/requests.ts) is the second line of defence.
+// (FIELD-NOTES 9). The runner's records in the repository (runner/requests/) are the second line of defence.
 
 /** Annotation carrying the request id the runner records in its ledger (for kubectl and humans). */
 export const REQUEST_ANNOTATION = 'safehold.dev/request';
 
-/** Sync waves: everything else 0, then the drop Job, then the restore Job. */
-export const SYNC_WAVE = { drop: '1', restore: '2' } as const;
-
-export function oneShotJobAnnotations(wave: string): Record<string, string> {
+export function oneShotJobAnnotations(): Record<string, string> {
   return {
     'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
     'argocd.argoproj.io/sync-options': 'Prune=false',
-    'argocd.argoproj.io/sync-wave': wave,
     'helm.sh/resource-policy': 'keep',
     'kustomize.toolkit.fluxcd.io/prune': 'disabled',
     'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent',
@@ -64,6 +63,19 @@ export function keepAnnotations(): Record<string, string> {
   return {
     'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
     'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+    'helm.sh/resource-policy': 'keep',
+    'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+  };
+}
+
+/**
+ * What a one-shot Job needs while it runs (the request Role): never pruned when the request leaves git,
+ * so the final record and the claim's release never meet a 403; still updated like any object.
+ */
+export function outlivesRequestAnnotations(): Record<string, string> {
+  return {
+    'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
+    'argocd.argoproj.io/sync-options': 'Prune=false',
     'helm.sh/resource-policy': 'keep',
     'kustomize.toolkit.fluxcd.io/prune': 'disabled',
   };

@@ -1,7 +1,7 @@
 // Object names and labels of one backup set, decided in one place so every construct agrees.
 import { createHash } from 'node:crypto';
 import type { Operation } from '../contract/layout.js';
-import { dropRequestId, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
+import { claimConfigMapName, dropRequestId, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
 
@@ -26,6 +26,10 @@ export interface BackupSetNames {
   readonly maintenanceNamespace: string;
   readonly config: string;
   readonly ledger: string;
+  /** The create-only ConfigMap a running one-shot request holds. */
+  readonly claim: string;
+  /** Role and RoleBinding of the ledger and the claim: kept after the request leaves git. */
+  readonly requestRole: string;
   readonly backupCronJob: string;
   readonly drillCronJob: string;
   readonly restoreJob?: string;
@@ -56,6 +60,8 @@ export function backupSetNames(v: Values): BackupSetNames {
     maintenanceNamespace: v.repository.protection?.maintenance.namespace ?? v.namespace,
     config: `${prefix}-safehold-config`,
     ledger: ledgerConfigMapName(v),
+    claim: claimConfigMapName(v),
+    requestRole: `${prefix}-safehold-requests`,
     backupCronJob: `${prefix}-backup`,
     drillCronJob: `${prefix}-drill`,
     // The hash of the request is never trimmed: it is what makes a new request a new Job.

@@ -3,7 +3,7 @@ import { allHooks } from '../values/rules.js';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Values } from '../values/schema.js';
-import { rbacRules } from './rbac-rules.js';
+import { rbacRules, requestRbacRules } from './rbac-rules.js';
 import { selectorLabels, standardLabels, type BackupSetNames } from './names.js';
 
 /** The API server as pods reach it: the Service port and the usual endpoint port. */
@@ -27,7 +27,7 @@ export function egressTcpPorts(v: Values): number[] | undefined {
   if (v.repository.s3) ports.add(urlPort(v.repository.s3.endpoint));
   if (v.monitoring.enabled && v.monitoring.pushgateway) ports.add(urlPort(v.monitoring.pushgateway));
   for (const h of hooks) if (h.type === 'http') ports.add(urlPort(h.url));
-  if (rbacRules(v).size > 0) API_SERVER_PORTS.forEach((p) => ports.add(p));
+  if (rbacRules(v).size > 0 || requestRbacRules(v).length > 0) API_SERVER_PORTS.forEach((p) => ports.add(p));
   return [...ports].sort((a, b) => a - b);
 }
 

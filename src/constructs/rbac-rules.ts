@@ -143,15 +143,28 @@ function addGrants(grants: Grants, v: Values, op: RunnerComponent): void {
     grants.add(ns, '', 'pods/exec', ['create', 'get'], pod);
   }
 
-  if (op === 'restore' || op === 'drop-database') {
-    // The ledger of finished one-shot requests: the same restore or drop never runs twice.
-    const ledger = backupSetNames(v).ledger;
-    grants.add(v.namespace, '', 'configmaps', ['create']);
-    grants.add(v.namespace, '', 'configmaps', ['get', 'patch', 'update'], [ledger]);
-  }
+  // The ledger and the claim of one-shot requests are in requestRbacRules: a Role of their own that outlives the request.
 }
 
-/** Whether an operation's pods mount a service account token: only when its Role grants something. */
+/**
+ * What every one-shot request needs: create the ledger and the claim (create cannot be limited by name),
+ * read, patch and delete them by name. The names are fixed per set, so the same rules serve every later
+ * request; they live in their own Role (request-rbac.ts), bound to the restore and drop accounts, that
+ * controllers never prune.
+ */
+export function requestRbacRules(v: Values): RbacRule[] {
+  if (!v.restore && !v.dropDatabase) return [];
+  const n = backupSetNames(v);
+  const grants = new Grants();
+  grants.add(v.namespace, '', 'configmaps', ['create']);
+  grants.add(v.namespace, '', 'configmaps', ['get', 'patch', 'update', 'delete'], [n.claim, n.ledger]);
+  return grants.rules().get(v.namespace) ?? [];
+}
+
+/** The operations bound to the request Role: they claim and record one-shot requests. */
+export const REQUEST_OPERATIONS: readonly RunnerComponent[] = ['restore', 'drop-database'];
+
+/** Whether an operation's pods mount a service account token: only when a Role grants it something. */
 export function needsApiAccess(v: Values, op: RunnerComponent): boolean {
-  return rbacRulesFor(v, op).size > 0;
+  return rbacRulesFor(v, op).size > 0 || (REQUEST_OPERATIONS.includes(op) && requestRbacRules(v).length > 0);
 }

@@ -5,7 +5,7 @@ import { restoreRequestId } from '../contract/requests.js';
 import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { standardLabels, type BackupSetNames } from './names.js';
-import { oneShotJobAnnotations, REQUEST_ANNOTATION, SYNC_WAVE } from './gitops-annotations.js';
+import { oneShotJobAnnotations, REQUEST_ANNOTATION } from './gitops-annotations.js';
 import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
 export interface RestoreJobProps {
@@ -28,7 +28,7 @@ export class RestoreJob extends Construct {
         name: names.restoreJob,
         namespace: names.namespace,
         labels: standardLabels(names, 'restore'),
-        annotations: { ...oneShotJobAnnotations(SYNC_WAVE.restore), [REQUEST_ANNOTATION]: requestId },
+        annotations: { ...oneShotJobAnnotations(), [REQUEST_ANNOTATION]: requestId },
       },
       spec: {
         // A restore that failed half-way is not retried behind anyone's back: change the

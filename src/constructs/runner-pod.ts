@@ -81,7 +81,7 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   const sidecars = props.sidecars ?? [];
   const secrets = secretVolumes(v, props.component);
   const data = props.dataVolumes === 'none' ? { volumes: [], mounts: [] } : dataVolumes(v, props.dataVolumes ?? 'as-declared');
-  const repository = v.repository.pvc && props.component !== 'drop-database'
+  const repository = v.repository.pvc
     ? { volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: v.repository.pvc.claimName } }], mounts: [{ name: 'repository', mountPath: PVC_REPO_MOUNT }] }
     : { volumes: [], mounts: [] };
 

@@ -42,12 +42,12 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   };
   const login = (cr: { secretName: string; usernameKey?: string; passwordKey: string } | undefined) =>
     cr && add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
-  if (op !== 'drop-database') {
-    add(v.repository.password.secretName, v.repository.password.key);
-    const s3 = s3CredentialsFor(v.repository, op);
-    if (s3) add(s3.secretName, s3.accessKeyIdKey, s3.secretAccessKeyKey);
-    if (v.repository.s3?.caCert) add(v.repository.s3.caCert.secretName, v.repository.s3.caCert.key);
-  }
+  // Every operation reads the repository; the drop too: the durable request records there decide whether
+  // it may drop (a cluster rebuilt from git has no ledger ConfigMap), and it records that it dropped.
+  add(v.repository.password.secretName, v.repository.password.key);
+  const s3 = s3CredentialsFor(v.repository, op);
+  if (s3) add(s3.secretName, s3.accessKeyIdKey, s3.secretAccessKeyKey);
+  if (v.repository.s3?.caCert) add(v.repository.s3.caCert.secretName, v.repository.s3.caCert.key);
   const databases = op === 'maintenance' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
   for (const c of databases) {
     if ('credentials' in c) login(c.credentials as Parameters<typeof login>[0]);

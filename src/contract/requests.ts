@@ -1,4 +1,4 @@
-// Identities of one-shot requests: the Job name suffix and the runner's ledger key are the same hash.
+// Identities of one-shot requests: the Job name suffix, the runner's ledger key and the repository record are the same hash.
 import { createHash } from 'node:crypto';
 import type { Values } from '../values/schema.js';
 import { canonicalJson } from './config.js';
@@ -7,18 +7,53 @@ function shortHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value, 0)).digest('hex').slice(0, 10);
 }
 
-/** Same restore request → same id (same Job, refused twice); any change → a new id. */
+const app = (v: Values) => [v.namespace, v.name, v.instance ?? ''];
+
+/**
+ * What a restore request changes, and nothing else: which set, which components, what is dropped
+ * first, and the user's requestIds. Never tuning (timeout, rolloutRestart, confirm) and never a
+ * schema default: every fallback is written here, so a release that adds or changes a default
+ * cannot turn a finished request into a new one. test/contract/requests.test.ts pins the ids.
+ */
+export function restoreOutcome(v: Values): Record<string, unknown> | undefined {
+  const r = v.restore;
+  if (!r) return undefined;
+  const parts: Record<string, unknown> = {
+    app: app(v),
+    set: r.snapshot ?? 'latest',
+    components: r.components?.length ? [...new Set(r.components)].sort() : '*',
+    // The drop is a step of the restore request (one id, one claim): dropExisting, or dropDatabase's component.
+    drop: r.dropExisting === true ? '*' : (v.dropDatabase?.component ?? ''),
+  };
+  const ids = [r.requestId, v.dropDatabase?.requestId].filter((x): x is string => !!x);
+  if (ids.length) parts.requestId = ids;
+  return parts;
+}
+
+/** Same restore request → same id (same Job, refused twice); a change of what it restores → a new id. */
 export function restoreRequestId(v: Values): string | undefined {
-  if (!v.restore) return undefined;
-  return `restore-${shortHash({ app: [v.namespace, v.name, v.instance ?? ''], restore: v.restore })}`;
+  const outcome = restoreOutcome(v);
+  return outcome ? `restore-${shortHash(outcome)}` : undefined;
 }
 
+/** The drop-database Job is the first step of its restore request: its id is the restore's, renamed. */
 export function dropRequestId(v: Values): string | undefined {
-  if (!v.dropDatabase) return undefined;
-  return `drop-${shortHash({ app: [v.namespace, v.name, v.instance ?? ''], drop: v.dropDatabase })}`;
+  const restore = restoreRequestId(v);
+  return v.dropDatabase && restore ? `drop-${restore.slice('restore-'.length)}` : undefined;
 }
 
-/** Name of the ConfigMap that records finished one-shot requests in the target namespace. */
+/** The restore id of earlier releases (hashed after defaults): still looked up in the ledger so an upgrade re-runs nothing recorded there. */
+export function legacyRestoreRequestId(v: Values): string | undefined {
+  if (!v.restore) return undefined;
+  return `restore-${shortHash({ app: app(v), restore: v.restore })}`;
+}
+
+/** Name of the ConfigMap that caches finished one-shot requests in the target namespace. */
 export function ledgerConfigMapName(v: Values): string {
   return `${v.name}${v.instance ? `-${v.instance}` : ''}-safehold-ledger`.slice(0, 253);
+}
+
+/** Name of the create-only ConfigMap that claims the set for one request while it runs (409 for a second pod). */
+export function claimConfigMapName(v: Values): string {
+  return `${v.name}${v.instance ? `-${v.instance}` : ''}-safehold-claim`.slice(0, 253);
 }

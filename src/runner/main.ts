@@ -7,7 +7,8 @@ import { dropDatabase } from './commands/drop-database.js';
 import { maintenance } from './commands/maintenance.js';
 import { prune } from './commands/prune.js';
 import { formatPlan, restore } from './commands/restore.js';
-import { formatSets, listSets } from './commands/snapshots.js';
+import { releaseRequest } from './commands/release.js';
+import { formatRequests, formatSets, listRequests, listSets } from './commands/snapshots.js';
 import { verify } from './commands/verify.js';
 import { buildContext } from './context.js';
 import { streamEngine } from './engines/index.js';
@@ -27,6 +28,7 @@ const COMMON = {
   'drop-wait': { type: 'string' },
   undo: { type: 'boolean' },
   'discard-previous': { type: 'boolean' },
+  requests: { type: 'boolean' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
@@ -71,8 +73,17 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
       return ExitCode.ok;
     }
     case 'snapshots': {
+      if (f.requests && f.json) {
+        out(`${JSON.stringify(await listRequests(ctx), null, 2)}\n`);
+        return ExitCode.ok;
+      }
       const sets = await listSets(ctx);
-      out(f.json ? `${JSON.stringify(sets, null, 2)}\n` : formatSets(sets));
+      out(f.json ? `${JSON.stringify(sets, null, 2)}\n` : formatSets(sets) + formatRequests(await listRequests(ctx)));
+      return ExitCode.ok;
+    }
+    case 'release': {
+      const r = await releaseRequest(ctx, f.request);
+      out(`${r.wasFinished ? 'request already finished; ' : 'released '}${r.request}${r.lockRemoved ? ' (claim lock removed)' : ''}\n`);
       return ExitCode.ok;
     }
     case 'verify': {

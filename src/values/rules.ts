@@ -89,6 +89,11 @@ export function checkRules(v: Values): RuleIssue[] {
     } else if (v.dropDatabase.confirm !== c.database) {
       issues.push({ path: ['dropDatabase', 'confirm'], message: `must equal the database name "${c.database}", got "${v.dropDatabase.confirm}"` });
     }
+    // The drop is the first step of its restore request: a drop with no restore after it is refused here already.
+    if (!v.restore) issues.push({ path: ['dropDatabase'], message: 'needs a restore: section; the drop is the first step of a restore request and never runs alone' });
+    else if (v.restore.components && !v.restore.components.includes(v.dropDatabase.component)) {
+      issues.push({ path: ['dropDatabase', 'component'], message: `must be restored by the same request: add "${v.dropDatabase.component}" to restore.components` });
+    }
   }
 
   allHooksWithPaths(v).forEach(([h, path]) => {

@@ -17,7 +17,9 @@ describe('DropDatabaseJob', () => {
     expect(objectsOf(synth(makeValues()), 'Job')).toHaveLength(0);
     expect(() => makeValues({ dropDatabase: { component: 'db', confirm: 'shop2' } })).toThrow(ValuesError);
     expect(() => makeValues({ dropDatabase: { component: 'db' } })).toThrow(ValuesError);
-    expect(objectsOf(synth(makeValues({ dropDatabase: { component: 'db', confirm: 'shop' } })), 'Job')).toHaveLength(1);
+    // The drop is the first step of a restore request: never alone.
+    expect(() => makeValues({ dropDatabase: { component: 'db', confirm: 'shop' } })).toThrow(/needs a restore: section/);
+    expect(() => makeValues({ dropDatabase: { component: 'db', confirm: 'shop' }, restore: { components: [] } })).toThrow(/must be restored by the same request/);
   });
 
   it('is named after its request and runs `drop-database --config` once', () => {
@@ -25,14 +27,15 @@ describe('DropDatabaseJob', () => {
     expect(drop.spec.backoffLimit).toBe(0);
     expect(drop.spec.ttlSecondsAfterFinished).toBeUndefined();
     expect(drop.spec.template.spec.containers[0].args).toEqual(['drop-database', '--config', '/etc/safehold/config.json', '--request', expect.stringMatching(/^drop-[0-9a-f]{10}$/)]);
-    const again = makeValues({ dropDatabase: { component: 'db', confirm: 'shop', requestId: 'second' } });
+    const again = makeValues({ dropDatabase: { component: 'db', confirm: 'shop', requestId: 'second' }, restore: {} });
     expect(dropRequestId(again)).not.toBe(dropRequestId(values));
+    expect(drop.metadata.name.slice(-10)).toBe(objectsOf(objects, 'Job').find((j) => j !== drop)!.metadata.name.slice(-10));
   });
 
-  it('syncs before the restore Job and is created once', () => {
+  it('syncs with the restore Job (the runner orders them) and is created once', () => {
     const restore = objectsOf(objects, 'Job').find((j) => j.metadata.labels['app.kubernetes.io/component'] === 'restore')!;
-    const wave = (o: typeof drop) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
-    expect(wave(drop)).toBeLessThan(wave(restore));
+    expect(drop.metadata.annotations['argocd.argoproj.io/sync-wave']).toBeUndefined();
+    expect(restore.metadata.annotations['argocd.argoproj.io/sync-wave']).toBeUndefined();
     expect(objects.indexOf(drop)).toBeLessThan(objects.indexOf(restore));
     expect(drop.metadata.annotations).toMatchObject({ 'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent', 'argocd.argoproj.io/sync-options': 'Prune=false' });
   });
@@ -44,8 +47,9 @@ describe('DropDatabaseJob', () => {
         { name: 'files', type: 'files', paths: ['/data'], volumes: [{ claimName: 'data', mountPath: '/data' }] },
       ],
       dropDatabase: { component: 'db', confirm: 'shop' },
+      restore: { components: ['db'] },
     });
-    const job = one(synth(v), 'Job');
+    const job = synth(v).find((o) => o.kind === 'Job' && o.metadata.labels['app.kubernetes.io/component'] === 'drop-database')!;
     expect(job.spec.template.spec.volumes.some((x: { persistentVolumeClaim?: unknown }) => x.persistentVolumeClaim)).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ describe('EmittedSecrets', () => {
 
   it('writes an ExternalSecret that creates the referenced Secret', () => {
     const es = one(objects, 'ExternalSecret');
-    expect(es.apiVersion).toBe('external-secrets.io/v1beta1');
+    expect(es.apiVersion).toBe('external-secrets.io/v1');
     expect(es.metadata).toMatchObject({ name: 'backup-s3', namespace: 'team' });
     expect(es.spec).toEqual({
       refreshInterval: '1h',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiGroupOf, pluralize, rbacRules, rbacRulesFor } from '../../src/constructs/rbac-rules.js';
+import { apiGroupOf, pluralize, rbacRules, rbacRulesFor, requestRbacRules } from '../../src/constructs/rbac-rules.js';
 import { makeValues, objectsOf, one, podTemplates, synth, type Obj } from './_fixtures.js';
 
 const k8sComponent = (extra: Obj = {}) => ({
@@ -39,14 +39,12 @@ describe('RBAC', () => {
     expect(one(objects, 'CronJob').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(true);
   });
 
-  it('adds what a restore needs: create, patch only to replace, the absent check, the ledger', () => {
+  it('adds what a restore needs: create, patch only to replace, the absent check', () => {
     const v = makeValues({
       components: [k8sComponent({ existing: 'replace', requireAbsent: [{ apiVersion: 'apps.3scale.net/v1alpha1', kind: 'APIManager' }] })],
       restore: {},
     });
     expect(rbacRules(v).get('team')).toEqual([
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-safehold-ledger'], verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['shop-ca'], verbs: ['get', 'patch'] },
       { apiGroups: ['apps.3scale.net'], resources: ['apimanagers'], verbs: ['get', 'list'] },
@@ -75,7 +73,7 @@ describe('RBAC', () => {
       restore: { components: ['db'] },
     });
     const rules = rbacRules(v).get('team')!;
-    expect(rules.filter((r) => r.verbs.includes('create')).map((r) => r.resources[0])).toEqual(['configmaps']);
+    expect(rules.filter((r) => r.verbs.includes('create')).map((r) => r.resources[0])).toEqual([]);
   });
 
   it('grants rollout restart, pods/exec and the ledger only when asked, in the namespaces asked', () => {
@@ -100,8 +98,12 @@ describe('RBAC', () => {
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'patch'] },
     ]);
     const objects = synth(v);
-    expect(roles(objects).map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['shop-app/shop-safehold-backup', 'shop-app/shop-safehold-restore', 'team/shop-safehold-restore']);
-    for (const b of objectsOf(objects, 'RoleBinding')) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: b.roleRef.name, namespace: 'team' }]);
+    expect(roles(objects).map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['shop-app/shop-safehold-backup', 'shop-app/shop-safehold-restore', 'team/shop-safehold-requests']);
+    // Each operation's binding names its own account; the request Role (ledger and claim) is bound to the restore account.
+    for (const b of objectsOf(objects, 'RoleBinding')) {
+      const account = b.roleRef.name === 'shop-safehold-requests' ? 'shop-safehold-restore' : b.roleRef.name;
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: account, namespace: 'team' }]);
+    }
   });
 
   it('limits exec to the named pod (resourceNames) when the hook names one', () => {
@@ -132,6 +134,20 @@ describe('RBAC', () => {
     expect(apiGroupOf('apps/v1')).toBe('apps');
     const v = makeValues({ components: [{ name: 'o', type: 'kubernetes', resources: [{ apiVersion: 'x.io/v1', kind: 'Person', plural: 'people' }] }] });
     expect(rbacRules(v).get('team')![0].resources).toEqual(['people']);
+  });
+
+  it('gives the ledger and the claim a Role of their own that controllers never prune (it outlives the request)', () => {
+    const v = makeValues({ restore: {} });
+    expect(requestRbacRules(v)).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-safehold-claim', 'shop-safehold-ledger'], verbs: ['get', 'update', 'patch', 'delete'] },
+    ]);
+    const role = one(synth(v), 'Role', 'shop-safehold-requests');
+    expect(role.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'helm.sh/resource-policy': 'keep' });
+    expect(one(synth(v), 'RoleBinding', 'shop-safehold-requests').subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold', namespace: 'team' }]);
+    // The same rules for any later request: names are fixed per set, not per request.
+    expect(requestRbacRules(makeValues({ restore: { requestId: 'two', snapshot: '20261201-220000-abcdef' } }))).toEqual(requestRbacRules(v));
+    expect(requestRbacRules(makeValues({}))).toEqual([]);
   });
 
   it('orders rules deterministically', () => {

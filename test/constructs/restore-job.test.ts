@@ -28,13 +28,14 @@ describe('RestoreJob', () => {
     // Unchanged request (defaults spelled out, other values changed): same Job.
     expect(name({ snapshot: 'latest', dropExisting: false, timeout: '2h' })).toBe(base);
     expect(name({ snapshot: 'latest' }, { schedule: '0 4 * * *', timeout: '3h' })).toBe(base);
+    // Tuning is not the request: a changed restore timeout or rollout selector keeps the Job.
+    expect(name({ snapshot: 'latest', timeout: '30m', rolloutRestart: { selector: 'app=shop' } })).toBe(base);
     // A changed request: a new Job.
     const changed = [
       name({ snapshot: 'a1b2c3d4e5' }),
       name({ snapshot: 'latest', requestId: 'again-1' }),
       name({ snapshot: 'latest', components: ['db'] }),
       name({ snapshot: 'latest', dropExisting: true, confirm: 'shop' }),
-      name({ snapshot: 'latest', rolloutRestart: { selector: 'app=shop' } }),
     ];
     expect(new Set([base, ...changed]).size).toBe(changed.length + 1);
     // Another application with the same request: another Job.
@@ -55,11 +56,12 @@ describe('RestoreJob', () => {
       'kustomize.toolkit.fluxcd.io/prune': 'disabled',
       'argocd.argoproj.io/sync-options': 'Prune=false',
       'argocd.argoproj.io/compare-options': 'IgnoreExtraneous',
-      'argocd.argoproj.io/sync-wave': '2',
       'helm.sh/resource-policy': 'keep',
       'safehold.dev/request': restoreRequestId(values),
     });
     expect(a['kustomize.toolkit.fluxcd.io/force']).toBeUndefined();
+    // No sync wave: a later wave would wait on the backup CronJob's health (Degraded after a failed run in Argo CD 3.2+).
+    expect(a['argocd.argoproj.io/sync-wave']).toBeUndefined();
     expect(Object.keys(a).filter((k) => k.startsWith('argocd.argoproj.io/hook') || k.startsWith('helm.sh/hook'))).toEqual([]);
     expect(a['argocd.argoproj.io/sync-options']).not.toMatch(/Replace=true|Force=true/);
     expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();

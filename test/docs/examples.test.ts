@@ -24,6 +24,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }
 const schema = (name: string) => ajv.compile(JSON.parse(readFileSync(join(SCHEMAS, `${name}.schema.json`), 'utf8')));
 const BY_KIND: Record<string, ReturnType<typeof schema>> = {
   'argoproj.io/v1alpha1 Application': schema('argocd-application'),
+  'argoproj.io/v1alpha1 ApplicationSet': schema('argocd-applicationset'),
   'source.toolkit.fluxcd.io/v1 GitRepository': schema('flux-gitrepository'),
   'kustomize.toolkit.fluxcd.io/v1 Kustomization': schema('flux-kustomization'),
   'helm.toolkit.fluxcd.io/v2 HelmRelease': schema('flux-helmrelease'),
@@ -46,7 +47,7 @@ const ofKind = (kind: string) => all.filter((x) => x.doc.kind === kind);
 describe('examples/', () => {
   it('holds the ArgoCD, Flux and CI examples the docs point at', () => {
     const rel = exampleFiles.map((f) => relative(ROOT, f));
-    for (const f of ['examples/argocd/application-dist.yaml', 'examples/argocd/application-chart.yaml', 'examples/flux/kustomization-dist.yaml', 'examples/flux/helmrelease-chart.yaml', 'examples/ci/check-dist.yml']) {
+    for (const f of ['examples/argocd/applicationset-dist.yaml', 'examples/argocd/application-chart.yaml', 'examples/flux/kustomizations-per-set.yaml', 'examples/flux/helmrelease-chart.yaml', 'examples/ci/check-dist.yml']) {
       expect(rel).toContain(f);
     }
     expect(files(EXAMPLES).filter((f) => !/\.ya?ml$/.test(f)).map((f) => relative(ROOT, f))).toEqual([]);
@@ -77,40 +78,67 @@ describe('examples/', () => {
     for (const m of script.matchAll(/npm run ([\w:-]+)/g)) expect(scripts, `npm run ${m[1]}`).toHaveProperty(m[1]);
   });
 
-  it('Argo CD Applications point at dist/*.k8s.yaml or at a chart that exists, and keep one-shot Jobs safe', () => {
-    const apps = ofKind('Application');
-    expect(apps.length).toBe(2);
-    for (const { file, doc } of apps) {
-      const src = doc.spec.source;
-      expect(existsSync(join(ROOT, src.path)), `${file}: ${src.path}`).toBe(true);
-      if (src.directory) {
-        expect(src.path).toBe('dist');
-        const include = new RegExp(`^${String(src.directory.include).replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`);
-        const dist = readdirSync(join(ROOT, 'dist'));
-        expect(dist.length).toBeGreaterThan(0);
-        expect(dist.filter((f) => !include.test(f)), 'every file in dist/ is included').toEqual([]);
-      } else {
-        expect(existsSync(join(ROOT, src.path, 'Chart.yaml')), `${file}: ${src.path}/Chart.yaml`).toBe(true);
+  /** What the ApplicationSet's template makes for one values file (the git files generator's path.filename). */
+  const render = (template: Doc, file: string): Doc =>
+    JSON.parse(JSON.stringify(template).replace(/\{\{ trimSuffix \\".yaml\\" \.path\.filename \}\}/g, file.replace(/\.yaml$/, '')));
+  const sets = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml') && !f.startsWith('_'));
+  const distTree = (dir: string) => (existsSync(join(ROOT, dir)) ? readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.k8s.yaml')) : []);
+
+  it('Argo CD: one Application per set from dist/, another for its custom resources; every file of dist/ is owned once', () => {
+    const sets_ = ofKind('ApplicationSet');
+    expect(sets_.map((x) => x.doc.spec.template.spec.source.path).sort()).toEqual(['dist', 'dist/custom-resources']);
+    const owned = new Map<string, string>();
+    for (const { file, doc } of sets_) {
+      expect(doc.spec.generators[0].git.files[0].path).toBe('values/*.yaml');
+      for (const v of sets) {
+        const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { ...render(doc.spec.template, v).metadata, namespace: 'argocd' }, spec: render(doc.spec.template, v).spec };
+        const validate = BY_KIND['argoproj.io/v1alpha1 Application'];
+        expect(validate(app) ? [] : validate.errors, `${file}: Application for ${v}`).toEqual([]);
+        const src = app.spec.source;
+        expect(src.directory.recurse).toBe(false);
+        expect(src.directory.include).toBe(v.replace(/\.yaml$/, '.k8s.yaml'));
+        const target = `${src.path}/${src.directory.include}`;
+        if (existsSync(join(ROOT, target))) owned.set(target, app.metadata.name);
+        expect(app.spec.syncPolicy.syncOptions.some((o: string) => /^(Replace|Force)=true$/.test(o)), 'Replace/Force re-run Jobs').toBe(false);
+        if (src.path === 'dist') {
+          expect(app.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
+          expect(app.spec.ignoreDifferences).toContainEqual({ group: 'batch', kind: 'Job', jsonPointers: ['/spec'] });
+        }
       }
+    }
+    const all = [...distTree('dist').map((f) => `dist/${f}`), ...distTree('dist/custom-resources').map((f) => `dist/custom-resources/${f}`)];
+    expect(all.length).toBeGreaterThan(sets.length);
+    expect([...owned.keys()].sort()).toEqual(all.sort());
+  });
+
+  it('Argo CD chart Application points at a chart that exists and keeps one-shot Jobs safe', () => {
+    for (const { file, doc } of ofKind('Application')) {
+      expect(existsSync(join(ROOT, doc.spec.source.path, 'Chart.yaml')), `${file}: ${doc.spec.source.path}/Chart.yaml`).toBe(true);
       expect(doc.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
       expect(doc.spec.ignoreDifferences).toContainEqual({ group: 'batch', kind: 'Job', jsonPointers: ['/spec'] });
-      expect(doc.spec.syncPolicy.syncOptions.some((o: string) => /^(Replace|Force)=true$/.test(o)), 'Replace/Force re-run Jobs').toBe(false);
     }
   });
 
-  it('Flux objects reference each other and paths that exist; nothing forces re-creation', () => {
-    const repos = ofKind('GitRepository');
-    const names = new Set(repos.map((r) => `${r.doc.metadata.namespace}/${r.doc.metadata.name}`));
-    // the same GitRepository in both files: identical, so applying both is harmless
-    expect(new Set(repos.map((r) => JSON.stringify(r.doc))).size).toBe(1);
+  it('Flux: each Kustomization applies exactly one file of dist/ (its source keeps only that file); nothing forces re-creation', () => {
+    const repos = new Map(ofKind('GitRepository').map((r) => [`${r.doc.metadata.namespace}/${r.doc.metadata.name}`, r.doc]));
+    const applied: string[] = [];
     for (const { file, doc } of ofKind('Kustomization')) {
-      expect(names, file).toContain(`${doc.spec.sourceRef.namespace ?? doc.metadata.namespace}/${doc.spec.sourceRef.name}`);
+      const repo = repos.get(`${doc.spec.sourceRef.namespace ?? doc.metadata.namespace}/${doc.spec.sourceRef.name}`);
+      expect(repo, file).toBeDefined();
       expect(existsSync(join(ROOT, doc.spec.path))).toBe(true);
       expect(doc.spec.force).not.toBe(true);
+      // The files of the path (recursively) that the source's ignore rules keep: exactly one manifest.
+      const dir = doc.spec.path.replace(/^\.\//, '');
+      const kept = [...distTree(dir).map((f) => `${dir}/${f}`), ...distTree(`${dir}/custom-resources`).map((f) => `${dir}/custom-resources/${f}`)].filter((f) =>
+        String(repo!.spec.ignore).split('\n').includes(`!/${f}`),
+      );
+      expect(kept, `${file}: ${doc.metadata.name}`).toHaveLength(1);
+      applied.push(kept[0]);
     }
+    expect(applied.sort()).toEqual(['dist/custom-resources/monoskope-eventstore.k8s.yaml', 'dist/monoskope-eventstore.k8s.yaml']);
     for (const { file, doc } of ofKind('HelmRelease')) {
       const chart = doc.spec.chart.spec;
-      expect(names, file).toContain(`${chart.sourceRef.namespace ?? doc.metadata.namespace}/${chart.sourceRef.name}`);
+      expect(repos.has(`${chart.sourceRef.namespace ?? doc.metadata.namespace}/${chart.sourceRef.name}`), file).toBe(true);
       expect(existsSync(join(ROOT, chart.chart, 'Chart.yaml')), chart.chart).toBe(true);
       expect(chart.reconcileStrategy).toBe('Revision');
       expect(doc.spec.install.disableWaitForJobs && doc.spec.upgrade.disableWaitForJobs).toBe(true);

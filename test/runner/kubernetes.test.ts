@@ -2,7 +2,7 @@
 // existing objects, requireAbsent, the ConfigMap ledger, rollout restart and the constructs' RBAC.
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { rbacRules } from '../../src/constructs/rbac-rules.js';
+import { rbacRules, requestRbacRules } from '../../src/constructs/rbac-rules.js';
 import { backup } from '../../src/runner/commands/backup.js';
 import { cleanObject } from '../../src/runner/kube/clean.js';
 import { pickPod } from '../../src/runner/kube/exec.js';
@@ -63,6 +63,14 @@ const component = (extra: Record<string, unknown> = {}, waitTimeout = '20s') => 
   ...extra,
 });
 
+/** The synthesized RBAC: the set's Roles and the request Role (ledger and claim), by namespace. */
+function allRules(v: RunContext['values']) {
+  const m = rbacRules(v);
+  const req = requestRbacRules(v);
+  if (req.length) m.set(v.namespace, [...(m.get(v.namespace) ?? []), ...req]);
+  return m;
+}
+
 /** A context as in the restore Job: --config, in a cluster (ledger in a ConfigMap). */
 function clusterCtx(app: App, logs: string[]): RunContext {
   return buildContext({
@@ -122,7 +130,7 @@ describe('kubernetes component', () => {
     const app = await makeApp({ values: { components: [component()], restore: { snapshot: 'latest' } } });
     const logs: string[] = [];
     const ctx = clusterCtx(app, logs);
-    fake.enforceRbac(rbacRules(ctx.values));
+    fake.enforceRbac(allRules(ctx.values));
 
     const report = await backup(ctx);
     expect(report.status).toBe('good');
@@ -155,10 +163,11 @@ describe('kubernetes component', () => {
     expect(fake.object('ingress.astarte-platform.org/v1alpha1', 'AstarteDefaultIngress', 'test', 'adi')!.spec).toEqual({ astarte: 'astarte', api: { exposeHousekeeping: true } });
     expect(logs.join('')).not.toContain(CA_KEY);
 
-    // The restore is recorded in a ConfigMap of the namespace; the same request refuses to run again.
+    // The restore is recorded in the repository and cached in a ConfigMap of the namespace; the same request refuses to run again.
     const ledger = fake.object('v1', 'ConfigMap', 'test', `${ctx.values.name}-safehold-ledger`)!;
     expect(Object.keys(ledger.data)).toEqual([expect.stringMatching(/^restore-[0-9a-f]{10}$/)]);
-    await expect(restore(clusterCtx(app, logs))).rejects.toThrow(/already ran .*ConfigMap test\//);
+    await expect(restore(clusterCtx(app, logs))).rejects.toThrow(/already ran: repository record/);
+    expect(fake.object('v1', 'ConfigMap', 'test', `${ctx.values.name}-safehold-claim`)).toBeUndefined();
   });
 
   it('leaves existing objects alone (existing: skip) or puts the stored state back with a guarded merge patch (replace)', async () => {
@@ -204,7 +213,7 @@ describe('kubernetes component', () => {
       const app = await makeApp({
         values: { components: [{ name: 'secrets', type: 'kubernetes', resources: [{ apiVersion: 'v1', kind: 'Secret', names: ['system-redis'] }], requireAbsent: [{ apiVersion: APIMANAGER, kind: 'APIManager' }] }], restore: { snapshot: 'latest' } },
       });
-      f2.enforceRbac(rbacRules(app.ctx().values));
+      f2.enforceRbac(allRules(app.ctx().values));
       await backup(app.ctx());
       f2.remove('v1', 'Secret', 'test', 'system-redis');
       await expect(restore(app.ctx())).rejects.toThrow(/restore refused, nothing was changed:\n.*APIManager test\/apimanager-sample exists/);
@@ -267,7 +276,7 @@ describe('kubernetes component', () => {
     seedAstarte();
     const app = await makeApp({ values: { components: [component()], restore: { snapshot: 'latest', rolloutRestart: { selector: 'app.kubernetes.io/part-of=monoskope' } } } });
     const logs: string[] = [];
-    fake.enforceRbac(rbacRules(app.ctx().values));
+    fake.enforceRbac(allRules(app.ctx().values));
     await backup(clusterCtx(app, logs));
     await restore(clusterCtx(app, logs));
     const restarted = (kind: string, name: string) => fake.object('apps/v1', kind, 'test', name)!.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];

@@ -131,4 +131,24 @@ describe('fake Kubernetes API', () => {
       fake.enforceRbac(undefined);
     }
   });
+
+  it("a Job's pod template is immutable (422 Invalid) while its metadata may change", async () => {
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'restore-1', namespace: 'default' }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'runner:1' }] } } } };
+    expect((await call('POST', '/apis/batch/v1/namespaces/default/jobs', job)).code).toBe(201);
+    const img = await call('PATCH', '/apis/batch/v1/namespaces/default/jobs/restore-1', { spec: { template: { spec: { containers: [{ name: 'c', image: 'runner:2' }] } } } }, 'application/merge-patch+json');
+    expect(img).toMatchObject({ code: 422, body: { reason: 'Invalid', message: expect.stringMatching(/spec.template: .*field is immutable/) } });
+    const label = await call('PATCH', '/apis/batch/v1/namespaces/default/jobs/restore-1', { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
+    expect(label.code).toBe(200);
+  });
+
+  it('DELETE with a stale resourceVersion or uid precondition is a 409 Conflict and deletes nothing', async () => {
+    const cm = (await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'claim' }, data: { a: '1' } })).body;
+    await call('PATCH', '/api/v1/namespaces/default/configmaps/claim', { data: { a: '2' } }, 'application/merge-patch+json');
+    const stale = await call('DELETE', '/api/v1/namespaces/default/configmaps/claim', { preconditions: { resourceVersion: cm.metadata.resourceVersion } });
+    expect(stale).toMatchObject({ code: 409, body: { reason: 'Conflict' } });
+    expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/claim', { preconditions: { uid: 'not-the-uid' } })).code).toBe(409);
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps/claim')).code).toBe(200);
+    expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/claim', { preconditions: { uid: cm.metadata.uid } })).code).toBe(200);
+    expect((await call('GET', '/api/v1/namespaces/default/configmaps/claim')).code).toBe(404);
+  });
 });

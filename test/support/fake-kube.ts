@@ -7,7 +7,9 @@
 //              409 AlreadyExists; 404 when the namespace is missing; dryRun=All validates and stores
 //              nothing), PUT (409 Conflict on a stale resourceVersion), PATCH merge-patch and
 //              strategic-merge (415 for custom resources, like the real server), DELETE (finalizers
-//              hold the object with a deletionTimestamp); 404 NotFound Status bodies; server-set
+//              hold the object with a deletionTimestamp; DeleteOptions preconditions uid/resourceVersion
+//              → 409 Conflict); a Job's spec.template is immutable (422 Invalid on PUT/PATCH);
+//              404 NotFound Status bodies; server-set
 //              uid, resourceVersion, creationTimestamp, generation, managedFields, status;
 //              built-in list items without apiVersion/kind, custom resource items with them
 //   exec       GET .../pods/<pod>/exec upgraded to a WebSocket (v4.channel.k8s.io): a registered
@@ -43,6 +45,7 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
   { group: '', version: 'v1', kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', namespaced: true },
   { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   { group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
+  { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true },
 ];
 
 export interface ExecRequest {
@@ -384,6 +387,12 @@ export class FakeKube {
       case 'DELETE': {
         this.authorize(t, ns, 'delete', name);
         if (!current) throw this.notFound(t, name);
+        const pre = (raw ? (body().preconditions as Obj | undefined) : undefined) ?? {};
+        for (const f of ['uid', 'resourceVersion'] as const) {
+          if (pre[f] !== undefined && pre[f] !== current.metadata[f]) {
+            throw new HttpError(status(409, 'Conflict', `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${name}": the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in the precondition (${pre[f]}) does not match the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in record (${current.metadata[f]}). The object might have been modified`, { name, kind: t.plural }));
+          }
+        }
         if (current.metadata.finalizers?.length) {
           current.metadata.deletionTimestamp ??= now();
           current.metadata.deletionGracePeriodSeconds = 0;
@@ -454,6 +463,9 @@ export class FakeKube {
   private update(t: ResourceType, k: string, current: Obj, next: Obj, dryRun: boolean, verb: string): Obj {
     if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
       throw new HttpError(status(409, 'Conflict', `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: current.metadata.name, kind: t.plural }));
+    }
+    if (t.kind === 'Job' && t.group === 'batch' && JSON.stringify(current.spec?.template) !== JSON.stringify(next.spec?.template)) {
+      throw new HttpError(status(422, 'Invalid', `Job.batch "${current.metadata.name}" is invalid: spec.template: Invalid value: field is immutable`, { name: current.metadata.name, group: 'batch', kind: 'Job' }));
     }
     const obj = clone(next);
     obj.apiVersion = current.apiVersion;

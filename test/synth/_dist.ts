@@ -1,5 +1,5 @@
 // The committed outputs of `npm run synth`, parsed: what GitOps controllers would apply.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Obj } from '../constructs/_fixtures.js';
@@ -15,13 +15,20 @@ export function parseManifest(text: string, where: string): Obj[] {
   });
 }
 
+/** The core manifests, dist/<name>.k8s.yaml. */
 export function distFiles(): string[] {
   return readdirSync(DIST).filter((f) => f.endsWith('.k8s.yaml')).sort();
 }
 
+/** The custom-resource manifests, as paths relative to dist/ (custom-resources/<name>.k8s.yaml). */
+export function customResourceFiles(): string[] {
+  const dir = join(DIST, 'custom-resources');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).sort().map((f) => `custom-resources/${f}`) : [];
+}
+
 /** Every object of every dist file, with the file it came from. */
 export function distObjects(): Array<{ file: string; obj: Obj }> {
-  return distFiles().flatMap((file) => parseManifest(readFileSync(join(DIST, file), 'utf8'), file).map((obj) => ({ file, obj })));
+  return [...distFiles(), ...customResourceFiles()].flatMap((file) => parseManifest(readFileSync(join(DIST, file), 'utf8'), file).map((obj) => ({ file, obj })));
 }
 
 /** Every file under a directory, relative paths, sorted. */
@@ -31,7 +38,8 @@ export function tree(dir: string, prefix = ''): string[] {
     .sort();
 }
 
-/** What Helm renders from a template that has no templating besides escaped braces. */
+/** What Helm renders from a template that has no templating besides escaped braces (and CRD guards). */
 export function helmRender(template: string): string {
-  return template.replace(/\{\{ "\{\{" \}\}|\{\{ "\}\}" \}\}/g, (m) => (m.includes('"{{"') ? '{{' : '}}'));
+  // Custom-resource templates guard each object with .Capabilities.APIVersions.Has: rendered as if every CRD is installed.
+  return template.replace(/^\{\{- (if \.Capabilities\.APIVersions\.Has "[^"]+"|end) \}\}\n/gm, '').replace(/\{\{ "\{\{" \}\}|\{\{ "\}\}" \}\}/g, (m) => (m.includes('"{{"') ? '{{' : '}}'));
 }

@@ -38,9 +38,12 @@ describe('synthesizeAll', () => {
   it('writes dist/<name>.k8s.yaml, charts/<name>/ and the schema for every values file', async () => {
     const r = await synthInto(join(ROOT, 'values'));
     const names = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
-    expect(readdirSync(r.outDir).sort()).toEqual(names.map((n) => `${n}.k8s.yaml`));
+    expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', ...names.map((n) => `${n}.k8s.yaml`)].sort());
     expect(readdirSync(r.chartsDir).sort()).toEqual(names);
-    for (const n of names) expect(tree(join(r.chartsDir, n))).toEqual(['Chart.yaml', 'README.md', `templates/${n}.k8s.yaml`]);
+    const custom = readdirSync(join(r.outDir, 'custom-resources')).map((f) => f.replace('.k8s.yaml', ''));
+    for (const n of names) expect(tree(join(r.chartsDir, n))).toEqual(['Chart.yaml', 'README.md', ...(custom.includes(n) ? [`templates/${n}.custom-resources.k8s.yaml`] : []), `templates/${n}.k8s.yaml`]);
+    // Operator kinds live apart from the core objects, so a missing CRD never fails the core apply.
+    for (const n of names) expect(readFileSync(join(r.outDir, `${n}.k8s.yaml`), 'utf8')).not.toMatch(/^kind: (PrometheusRule|ExternalSecret|SealedSecret)$/m);
     expect(JSON.parse(readFileSync(r.schemaFile, 'utf8')).$schema).toContain('2020-12');
     expect(r.result.files).toHaveLength(names.length);
     expect(readdirSync(r.base).filter((f) => f.startsWith('.'))).toEqual([]); // no staging left behind
@@ -91,7 +94,8 @@ describe('synthesizeAll', () => {
     writeFileSync(join(r.chartsDir, 'hand-made', 'Chart.yaml'), 'name: hand-made\n');
     rmSync(join(values, 'two.yaml'));
     await synthInto(values, r.base);
-    expect(readdirSync(r.outDir).sort()).toEqual(['kustomization.yaml', 'one.k8s.yaml']);
+    expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', 'kustomization.yaml', 'one.k8s.yaml']);
+    expect(readdirSync(join(r.outDir, 'custom-resources'))).toEqual(['one.k8s.yaml']);
     expect(readdirSync(r.chartsDir).sort()).toEqual(['hand-made', 'one']);
   });
 

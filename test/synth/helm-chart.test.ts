@@ -1,11 +1,11 @@
 // charts/<name>/: the layout of `cdk8s synth --format helm`, rendering to exactly the objects of dist/.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { helmEscape } from '../../src/app.js';
 import { VERSION } from '../../src/version.js';
-import { CHARTS, DIST, distFiles, helmRender, tree } from './_dist.js';
+import { CHARTS, customResourceFiles, DIST, distFiles, helmRender, parseManifest, tree } from './_dist.js';
 
 describe('Helm charts', () => {
   it('one chart per dist file', () => {
@@ -13,7 +13,8 @@ describe('Helm charts', () => {
   });
 
   it.each(readdirSync(CHARTS).sort())('%s: Chart.yaml v2, versioned, and templates equal to dist/', (name) => {
-    expect(tree(join(CHARTS, name))).toEqual(['Chart.yaml', 'README.md', `templates/${name}.k8s.yaml`]);
+    const custom = existsSync(join(DIST, 'custom-resources', `${name}.k8s.yaml`));
+    expect(tree(join(CHARTS, name))).toEqual(['Chart.yaml', 'README.md', ...(custom ? [`templates/${name}.custom-resources.k8s.yaml`] : []), `templates/${name}.k8s.yaml`]);
     const chart = parse(readFileSync(join(CHARTS, name, 'Chart.yaml'), 'utf8'));
     expect(chart).toMatchObject({ apiVersion: 'v2', name, version: VERSION, appVersion: VERSION, type: 'application' });
     const template = readFileSync(join(CHARTS, name, 'templates', `${name}.k8s.yaml`), 'utf8');
@@ -21,6 +22,17 @@ describe('Helm charts', () => {
     expect(helmRender(template)).toBe(dist);
     // Nothing for Helm to interpret but the escaped braces.
     expect(template.replace(/\{\{ "\{\{" \}\}|\{\{ "\}\}" \}\}/g, '')).not.toMatch(/\{\{|\}\}/);
+  });
+
+  it.each(customResourceFiles())('%s: in the chart, each object guarded by the cluster serving its kind', (file) => {
+    const name = file.replace(/^custom-resources\//, '').replace('.k8s.yaml', '');
+    const template = readFileSync(join(CHARTS, name, 'templates', `${name}.custom-resources.k8s.yaml`), 'utf8');
+    const objects = parseManifest(readFileSync(join(DIST, file), 'utf8'), file);
+    const guards = [...template.matchAll(/\{\{- if \.Capabilities\.APIVersions\.Has "([^"]+)" \}\}/g)].map((m) => m[1]);
+    expect(guards).toEqual(objects.map((o) => `${o.apiVersion}/${o.kind}`));
+    // With every CRD present, Helm renders exactly the objects of dist/custom-resources/.
+    const rendered = helmRender(template);
+    expect(parseManifest(rendered, file).filter(Boolean)).toEqual(objects);
   });
 
   it('escapes template braces so Helm prints them literally', () => {

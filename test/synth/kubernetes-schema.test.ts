@@ -49,7 +49,7 @@ const CRD_SCHEMAS: Record<string, object> = {
       },
     },
   },
-  'external-secrets.io/v1beta1 ExternalSecret': {
+  'external-secrets.io/v1 ExternalSecret': {
     type: 'object',
     required: ['metadata', 'spec'],
     properties: {
@@ -99,6 +99,13 @@ describe('every synthesized object is valid Kubernetes 1.27', () => {
     expect(objects.length).toBeGreaterThan(30);
     const kinds = new Set(objects.map((o) => o.obj.kind));
     for (const k of ['CronJob', 'Job', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'PrometheusRule', 'ExternalSecret', 'SealedSecret', 'PersistentVolumeClaim', 'NetworkPolicy']) expect(kinds).toContain(k);
+  });
+
+  it('custom resources (CRD kinds) are only in dist/custom-resources/, core kinds never there; no external-secrets.io/v1beta1', () => {
+    const crd = (o: Record<string, unknown>) => ['PrometheusRule', 'ExternalSecret', 'SealedSecret'].includes(String(o.kind));
+    for (const { file, obj } of objects) expect(crd(obj), `${file}: ${obj.kind}`).toBe(file.startsWith('custom-resources/'));
+    expect(objects.filter((o) => String(o.obj.apiVersion).startsWith('external-secrets.io/')).map((o) => o.obj.apiVersion)).toEqual(expect.arrayContaining(['external-secrets.io/v1']));
+    expect(objects.some((o) => o.obj.apiVersion === 'external-secrets.io/v1beta1')).toBe(false);
   });
 
   it.each(objects.map(({ file, obj }) => [`${file}: ${obj.kind} ${obj.metadata?.name}`, obj] as const))('%s', async (_label, obj) => {

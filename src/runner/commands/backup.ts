@@ -11,6 +11,7 @@ import { pruneArgs } from '../restic/args.js';
 import type { RunContext } from '../context.js';
 import { runHooks } from '../hooks/run.js';
 import { pushMetrics, type Sample } from '../metrics/push.js';
+import { refuseDuringRequests, RequestInProgressError } from '../requests/busy.js';
 import {
   baseFilter,
   groupSets,
@@ -68,7 +69,9 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
   ctx.log.info('backup started', { set: setId, repository: ctx.restic.access.location, components: v.components.map((c) => c.name) });
   try {
     await ctx.restic.open({ create: true });
-    const sets = groupSets(await ctx.restic.snapshots(base));
+    const listing = await ctx.restic.snapshots(base);
+    await refuseDuringRequests(ctx, 'backup', listing);
+    const sets = groupSets(listing);
     const previousGood = [...sets].reverse().find((s) => s.status === 'good');
     const previous = previousGood?.manifestSnapshot ? { setId: previousGood.id, bytes: sizesFromTags(previousGood.manifestSnapshot) } : undefined;
 
@@ -85,6 +88,8 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
       const problem = await handlerFor(c).checkStored?.(c, ctx, records.find((r) => r.name === c.name)!);
       if (problem) suspicious.push(`${c.name}: ${problem}`);
     }
+    // Again at the end: a restore claimed while the dumps ran may have changed what they read.
+    await refuseDuringRequests(ctx, 'backup');
     const status = suspicious.length ? 'suspicious' : 'good';
     const manifest: Manifest = {
       format: 'safehold.backup-set/v1',
@@ -122,6 +127,7 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
       [
         { name: METRICS.backupLastAttempt, value: now },
         { name: METRICS.backupLastStatus, value: 0 },
+        { name: METRICS.backupRefused, value: e instanceof RequestInProgressError ? 1 : 0 },
       ],
       ctx.log,
     );

@@ -2,8 +2,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS } from '../../contract/metrics.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { dropRequestId, restoreRequestId } from '../../contract/requests.js';
+import { restoreRequestId } from '../../contract/requests.js';
 import { RefusedError, SafeholdError, UsageError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import { isDatabase } from '../../values/rules.js';
@@ -14,9 +13,9 @@ import type { Staged } from '../components/pg-swap.js';
 import type { Prepared, RestoreTarget } from '../components/types.js';
 import type { RunContext } from '../context.js';
 import { materializeArtifacts, runHooks } from '../hooks/run.js';
-import { ledgerFor, type Ledger } from '../ledger.js';
 import { needsSafetyCopy, putBack, takeSafetyCopy } from './safety.js';
 import { pushMetrics } from '../metrics/push.js';
+import { claimRequest, type Claim } from '../requests/claim.js';
 import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
 import { startCleanup, withinDeadline } from './deadline.js';
 import { readManifest } from './manifest.js';
@@ -43,7 +42,7 @@ export interface RestoreOptions {
   readonly inspect?: (c: Component, p: Prepared) => Promise<void>;
   /** The request id the Job was created for; refuse if the config now describes another request. */
   readonly expectRequest?: string;
-  /** How long to wait for a pending drop-database request of a restored component. @default 900 */
+  /** How long to wait for the drop step of the same request running in another pod. @default 900 */
   readonly dropWaitSeconds?: number;
 }
 
@@ -82,7 +81,10 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
       return { c, rec };
     });
   // PostgreSQL is never dropped: it is built beside the live database and swapped in (components/pg-swap.ts).
-  const drop = r.dropExisting ? components.filter(({ c }) => isDatabase(c) && !swapsIn(c)).map(({ c }) => c.name) : [];
+  // dropDatabase is the first step of this request: if its Job has not dropped yet (or lost the race), the restore does.
+  const drop = components
+    .filter(({ c }) => isDatabase(c) && !swapsIn(c) && (r.dropExisting || (!o.drill && v.dropDatabase?.component === c.name)))
+    .map(({ c }) => c.name);
   const componentSteps = await Promise.all(components.map(async ({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill })));
   const steps = [
     `verify: fetch every component and check its sha256 against the manifest before changing anything`,
@@ -109,10 +111,16 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
 }
 
 export async function restore(ctx: RunContext, o: RestoreOptions = {}): Promise<RestorePlan> {
-  return withinDeadline(request(ctx, o).timeout, () => restoreSet(ctx, o));
+  const held: { claim?: Claim } = {};
+  try {
+    return await withinDeadline(request(ctx, o).timeout, () => restoreSet(ctx, o, held));
+  } catch (e) {
+    await held.claim?.abandon(e);
+    throw e;
+  }
 }
 
-async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePlan> {
+async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Claim }): Promise<RestorePlan> {
   const v = ctx.values;
   const r = request(ctx, o);
   const started = Date.now();
@@ -123,12 +131,8 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
   if (o.expectRequest && o.expectRequest !== plan.requestId) {
     throw new RefusedError(`this Job was created for restore request ${o.expectRequest}, but the config now describes ${plan.requestId ?? 'no restore'}; nothing was changed`);
   }
-  const ledger = plan.requestId ? ledgerFor(ctx) : undefined;
-  const done = plan.requestId ? await ledger!.get(plan.requestId) : undefined;
-  if (done) throw new RefusedError(`restore request ${plan.requestId} already ran (finished ${done.finishedAt}, recorded in ${ledger!.where}); change restore.requestId or the request to restore again`);
-  if (ledger && v.dropDatabase && plan.components.includes(v.dropDatabase.component)) {
-    await waitForDrop(ctx, ledger, dropRequestId(v)!, o.dropWaitSeconds ?? 900);
-  }
+  // Claimed before anything destructive: refused when the repository (or the ledger cache) says it ran, or another pod holds it.
+  const claim = plan.requestId ? (held.claim = await claimRequest(ctx, plan.requestId, 'restore', { dropWaitSeconds: o.dropWaitSeconds })) : undefined;
   if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
 
   if (o.drill) {
@@ -189,7 +193,10 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions): Promise<RestorePl
     await commitStaged(ctx, staged);
     // Recorded as soon as the data is back: once applications restart and write, running this request
     // again (a re-created Job) would drop their new data. Later steps that fail say so and are redone by hand.
-    if (plan.requestId) await ledger!.record({ id: plan.requestId, finishedAt: ctx.now().toISOString(), detail: `set ${manifest.setId}` });
+    if (claim) {
+      await claim.finish(`set ${manifest.setId}`);
+      held.claim = undefined;
+    }
     if (!o.drill) {
       try {
         await runHooks('postRestore', v.hooks.postRestore, ctx, hookEnv);
@@ -236,17 +243,6 @@ async function commitStaged(ctx: RunContext, staged: readonly Staged[]): Promise
 
 /** Components restored beside the live target and swapped in (all or nothing), instead of dropped first. */
 const swapsIn = (c: Component) => c.type === 'postgres';
-
-/** GitOps controllers create the drop and restore Jobs together: the restore waits until the drop is recorded. */
-async function waitForDrop(ctx: RunContext, ledger: Ledger, dropId: string, seconds: number): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  for (let logged = false; ; logged = true) {
-    if (await ledger.get(dropId)) return;
-    if (Date.now() >= until) throw new RefusedError(`drop-database request ${dropId} has not run within ${seconds} s; the restore does not start before it, so that the drop cannot follow the restore. Nothing was changed`);
-    if (!logged) ctx.log.info('waiting for the drop-database Job to finish first', { request: dropId });
-    await sleep(Math.min(5000, Math.max(100, until - Date.now())));
-  }
-}
 
 export function formatPlan(p: RestorePlan): string {
   return [

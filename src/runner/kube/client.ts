@@ -156,6 +156,16 @@ export class KubeClient {
   }
 }
 
+/** DELETE, optionally only if the object is still the version read (409 Conflict otherwise). */
+export async function deleteObject(client: KubeClient, r: ObjectRef, preconditions: { resourceVersion?: string } = {}): Promise<void> {
+  try {
+    await client.api.delete(asK8s({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } }), undefined, undefined, undefined, undefined, undefined, { preconditions });
+  } catch (e) {
+    if (e instanceof ApiException && e.code === 404) return;
+    throw kubeError(e, `delete ${describeRef(r)}`);
+  }
+}
+
 let cached: { key: string; client: KubeClient } | undefined;
 
 /** One client per process and KUBECONFIG (discovery results are cached inside it). */

@@ -2,22 +2,10 @@
 import { ledgerConfigMapName } from '../../contract/requests.js';
 import type { RunContext } from '../context.js';
 import type { Ledger, LedgerEntry } from '../ledger.js';
+import { NamedConfigMap } from './configmap-ref.js';
 import { kubeClient, KubeError } from './client.js';
 
-export class ConfigMapLedger implements Ledger {
-  readonly where: string;
-
-  constructor(
-    readonly namespace: string,
-    readonly name: string,
-  ) {
-    this.where = `ConfigMap ${namespace}/${name}`;
-  }
-
-  private ref() {
-    return { apiVersion: 'v1', kind: 'ConfigMap', namespace: this.namespace, name: this.name };
-  }
-
+export class ConfigMapLedger extends NamedConfigMap implements Ledger {
   async get(id: string): Promise<LedgerEntry | undefined> {
     const cm = await kubeClient().get(this.ref());
     const text = (cm?.data as Record<string, string> | undefined)?.[id];

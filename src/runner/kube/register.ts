@@ -8,6 +8,8 @@ import { setExecHookRunner } from '../hooks/run.js';
 import { setClusterLedger } from '../ledger.js';
 import { runExecHook } from './exec.js';
 import { configMapLedger } from './ledger.js';
+import { setClusterClaimLock } from '../requests/lock.js';
+import { configMapClaimLock } from './claim-lock.js';
 import { clusterOps } from './rollout.js';
 
 registerHandler('kubernetes', kubernetesHandler as ComponentHandler);
@@ -15,3 +17,4 @@ registerHandler('files', filesHandler as ComponentHandler);
 setExecHookRunner(runExecHook);
 setClusterOps(clusterOps);
 setClusterLedger(configMapLedger);
+setClusterClaimLock(configMapClaimLock);

@@ -1,0 +1,99 @@
+// One-shot requests in a cluster (the Kubernetes fake + real PostgreSQL, restic on S3): the claim ConfigMap answers a
+// second pod with 409, a rebuilt namespace does not make a finished request run again, and the request Role that
+// controllers keep lets a restore record and release even after `restore:` left git while its Job ran.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
+import { pgExec, pgQuery, servers, tmpDir } from '../support/env.js';
+import { expectExit, runner, s3Here, setSection, synth, valuesFile, type Synthesized } from './harness.js';
+
+let fake: FakeKube;
+let kubeconfig: string;
+beforeAll(async () => {
+  fake = await startFakeKube({ dir: await tmpDir('kube'), namespaces: ['demo'] });
+  kubeconfig = process.env.KUBECONFIG!;
+});
+afterAll(() => fake.stop());
+
+const rows = (db: string) => pgQuery('SELECT id, body FROM t ORDER BY id', db);
+
+async function setUp(db: string, restore: Record<string, unknown>) {
+  await pgExec(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await pgExec(`CREATE DATABASE ${db}`);
+  await pgExec(`CREATE TABLE t (id int primary key, body text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 2000) g;`, db);
+  // confirm spells the values' database; the test server's database is another one (confirm is not part of the id)
+  const s = await synth(valuesFile('minimal.yaml'), setSection('restore', { ...restore, dropExisting: true, confirm: 'app' }));
+  const pg = servers().postgres;
+  s3Here(s.config, `requests-${db}`);
+  Object.assign(s.config.components[0], { host: pg.host, port: pg.port, database: db });
+  s.config.restore.confirm = db;
+  const job = await runner(s.config, kubeconfig, { 'app-db-owner': { username: pg.user, password: 'unused' } });
+  return { s, job };
+}
+
+/** The Roles of a synthesized set, merged by namespace (what the RBAC authorizer would see). */
+const rbacOf = (...sets: Array<{ objects: Synthesized['objects'] }>) => {
+  const m = new Map<string, any[]>();
+  for (const o of sets.flatMap((x) => x.objects).filter((o) => o.kind === 'Role')) m.set(o.metadata.namespace, [...(m.get(o.metadata.namespace) ?? []), ...o.rules]);
+  return m;
+};
+
+describe('one-shot requests in a cluster', () => {
+  it('two pods of one request: the claim ConfigMap lets one restore; a rebuilt namespace still refuses the finished request', async () => {
+    const db = `rqc${process.pid}a`;
+    const { s, job } = await setUp(db, {});
+    fake.enforceRbac(s.rbac);
+    try {
+      expectExit(await job.job(s.args('backup')), 0);
+      const before = await rows(db);
+      await pgExec("UPDATE t SET body = 'damaged'", db);
+      const [a, b] = await Promise.all([job.job(s.args('restore')), job.job(s.args('restore'))]);
+      expect([a.code, b.code].sort()).toEqual([0, 3]);
+      const loser = a.code === 3 ? a : b;
+      expect(loser.stderr).toMatch(/holds ConfigMap demo\/minimal-safehold-claim|claimed by another run/);
+      expect(loser.stderr).not.toMatch(/dropping and recreating/);
+      expect(await rows(db)).toBe(before);
+      // finished: the claim is gone, the ledger cache has the request
+      expect(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-claim')).toBeUndefined();
+      expect(Object.keys(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-ledger')!.data)).toEqual([expect.stringMatching(/^restore-/)]);
+
+      // The namespace rebuilt from git: no ledger, no claim. The repository still says finished.
+      fake.remove('v1', 'ConfigMap', 'demo', 'minimal-safehold-ledger');
+      await pgExec("UPDATE t SET body = 'new data written after the restore' WHERE id = 1", db);
+      const after = await rows(db);
+      const again = await job.job(s.args('restore'));
+      expectExit(again, 3);
+      expect(again.stderr).toMatch(/already ran: repository record \w+ \(finished restore/);
+      expect(await rows(db)).toBe(after);
+    } finally {
+      fake.enforceRbac(undefined);
+    }
+  });
+
+  it('restore: removed from git while its Job runs: the kept request Role still lets it record and release', async () => {
+    const db = `rqc${process.pid}b`;
+    const { s, job } = await setUp(db, { requestId: 'outlives' });
+    const cleanedUp = await synth(valuesFile('minimal.yaml'));
+    // What the cluster holds after the clean-up pull request: the set's Roles from git, and the request Role
+    // that controllers do not prune (Prune=false, prune: disabled, resource-policy: keep).
+    const kept = { objects: s.objects.filter((o) => o.kind === 'Role' && o.metadata.name === 'minimal-safehold-requests') };
+    expect(kept.objects).toHaveLength(1);
+    expectExit(await job.job(s.args('backup')), 0);
+    const before = await rows(db);
+    await pgExec("UPDATE t SET body = 'damaged'", db);
+    fake.enforceRbac(rbacOf(cleanedUp));
+    try {
+      // Without the kept Role the claim itself is forbidden: refused before anything changed.
+      const denied = await job.job(s.args('restore'));
+      expect(denied.code).not.toBe(0);
+      expect(denied.stderr).toMatch(/configmaps.* is forbidden/);
+      expect(await rows(db)).not.toBe(before);
+      fake.enforceRbac(rbacOf(cleanedUp, kept));
+      expectExit(await job.job(s.args('restore')), 0);
+      expect(await rows(db)).toBe(before);
+      expect(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-claim')).toBeUndefined();
+      expect(Object.keys(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-ledger')!.data)).toContainEqual(expect.stringMatching(/^restore-/));
+    } finally {
+      fake.enforceRbac(undefined);
+    }
+  });
+});
