@@ -3,7 +3,8 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Values } from '../values/schema.js';
 import { standardLabels, type BackupSetNames, type RunnerComponent } from './names.js';
-import { operations, rbacRulesFor } from './rbac-rules.js';
+import { outlivesRequestAnnotations } from './gitops-annotations.js';
+import { operations, rbacRulesFor, REQUEST_OPERATIONS } from './rbac-rules.js';
 
 export interface RunnerRbacProps {
   readonly values: Values;
@@ -27,18 +28,20 @@ export class RunnerRbac extends Construct {
     for (const op of operations(props.values)) {
       const account = names.accounts[op];
       const namespace = operationNamespace(names, op);
+      // A request Job's account, Role and binding stay when the request leaves git while its Job still runs.
+      const keep = REQUEST_OPERATIONS.includes(op) ? { annotations: outlivesRequestAnnotations() } : {};
       new k8s.KubeServiceAccount(this, `ServiceAccount-${op}`, {
-        metadata: { name: account, namespace, labels },
+        metadata: { name: account, namespace, labels, ...keep },
         // Pods opt in (automountServiceAccountToken on the pod) only when they need the API.
         automountServiceAccountToken: false,
       });
       for (const [ns, nsRules] of rbacRulesFor(props.values, op)) {
         new k8s.KubeRole(this, `Role-${op}-${ns}`, {
-          metadata: { name: account, namespace: ns, labels },
+          metadata: { name: account, namespace: ns, labels, ...keep },
           rules: nsRules.map((r) => ({ ...r })),
         });
         new k8s.KubeRoleBinding(this, `RoleBinding-${op}-${ns}`, {
-          metadata: { name: account, namespace: ns, labels },
+          metadata: { name: account, namespace: ns, labels, ...keep },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: account },
           subjects: [{ kind: 'ServiceAccount', name: account, namespace }],
         });

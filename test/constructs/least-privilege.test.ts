@@ -58,7 +58,9 @@ function expectedRights(v: Values, op: Op): string[] {
   if (op === 'restore' && v.restore?.rolloutRestart) for (const r of ['deployments', 'statefulsets']) add(v.restore.rolloutRestart.namespace ?? v.namespace, 'apps', r, ['get', 'list', 'patch']);
   if (op === 'restore' || op === 'drop-database') {
     add(v.namespace, '', 'configmaps', ['create']);
-    add(v.namespace, '', 'configmaps', ['get', 'update', 'patch'], [`${v.name}${v.instance ? `-${v.instance}` : ''}-safehold-ledger`]);
+    // The request Role (ledger and claim), bound to the restore and drop accounts.
+    const prefix = `${v.name}${v.instance ? `-${v.instance}` : ''}`;
+    add(v.namespace, '', 'configmaps', ['get', 'update', 'patch', 'delete'], [`${prefix}-safehold-claim`, `${prefix}-safehold-ledger`]);
   }
   // A by-name right is implied by the same verb on every object.
   return [...out].filter((r) => !r.endsWith(' *') ? !out.has(r.replace(/ [^ ]+$/, ' *')) : true).sort();

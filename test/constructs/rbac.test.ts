@@ -92,7 +92,8 @@ describe('RBAC', () => {
       ],
     ]);
     const restore = rbacRulesFor(v, 'restore');
-    expect([...restore.keys()]).toEqual(['shop-app', 'team']);
+    // The ledger and the claim are the request Role's (below), not the restore Role's.
+    expect([...restore.keys()]).toEqual(['shop-app']);
     expect(restore.get('shop-app')).toEqual([
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'patch'] },
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'patch'] },
@@ -144,7 +145,7 @@ describe('RBAC', () => {
     ]);
     const role = one(synth(v), 'Role', 'shop-safehold-requests');
     expect(role.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'helm.sh/resource-policy': 'keep' });
-    expect(one(synth(v), 'RoleBinding', 'shop-safehold-requests').subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold', namespace: 'team' }]);
+    expect(one(synth(v), 'RoleBinding', 'shop-safehold-requests').subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold-restore', namespace: 'team' }]);
     // The same rules for any later request: names are fixed per set, not per request.
     expect(requestRbacRules(makeValues({ restore: { requestId: 'two', snapshot: '20261201-220000-abcdef' } }))).toEqual(requestRbacRules(v));
     expect(requestRbacRules(makeValues({}))).toEqual([]);
