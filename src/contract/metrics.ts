@@ -15,6 +15,8 @@ export const METRICS = {
   backupPreviousSize: 'safehold_backup_previous_size_bytes',
   /** 1 when the last set was stored but flagged (not counted by retention). */
   backupSuspicious: 'safehold_backup_suspicious',
+  /** 1 when the last retention (forget, and prune when on) succeeded, 0 when it failed; pushed by backups that ran it. */
+  retentionLastStatus: 'safehold_retention_last_status',
   drillLastSuccess: 'safehold_drill_last_success_timestamp_seconds',
   drillLastAttempt: 'safehold_drill_last_attempt_timestamp_seconds',
   drillLastStatus: 'safehold_drill_last_status',
