@@ -6,6 +6,7 @@ import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { clusterAlertRules, neverSucceeded } from './cluster-alert-rules.js';
 import { standardLabels, type BackupSetNames } from './names.js';
+import { verifyAlertRules } from './verify-alert-rules.js';
 
 export interface AlertRule {
   readonly alert: string;
@@ -32,7 +33,7 @@ function pushSelector(v: Values, extra: string[] = []): string {
 }
 
 /** Rule groups for one backup set: the spec of its PrometheusRule, and what promtool checks. */
-export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGroup[] {
+export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: boolean } = {}): AlertRuleGroup[] {
   const a = v.monitoring.alerts;
   const maxAge = durationSeconds(a.maxAge)!;
   const drillMaxAge = durationSeconds(a.drillMaxAge)!;
@@ -128,6 +129,8 @@ export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGrou
     }
   }
 
+  // Only the values file that runs the repository's verify CronJob alerts on it.
+  if (o.verify ?? v.verify.enabled) groups.push({ name: `safehold/${set}/verify`, rules: verifyAlertRules(v, names, sel) });
   const ksm = clusterAlertRules(v, names, !!pushgateway);
   groups.push({ name: `safehold/${set}/kube-state-metrics`, rules: ksm });
   return groups;
@@ -136,6 +139,11 @@ export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGrou
 export interface BackupAlertsProps {
   readonly values: Values;
   readonly names: BackupSetNames;
+  /**
+   * Alert on the verify CronJob (this set runs it for its repository).
+   * @default values.verify.enabled
+   */
+  readonly verify?: boolean;
 }
 
 /** A prometheus-operator PrometheusRule (monitoring.coreos.com/v1); its spec is a Prometheus rule file. */
@@ -147,7 +155,7 @@ export class BackupAlerts extends Construct {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: { name: names.runner, namespace: names.namespace, labels: { ...props.values.monitoring.ruleLabels, ...standardLabels(names, 'alerts') } },
-      spec: { groups: alertRuleGroups(props.values, names) },
+      spec: { groups: alertRuleGroups(props.values, names, { verify: props.verify }) },
     });
   }
 }

@@ -15,6 +15,7 @@ import { RunnerRbac } from './rbac.js';
 import { RepositoryPvc } from './repository-pvc.js';
 import { RestoreJob } from './restore-job.js';
 import { RunnerConfig } from './runner-config.js';
+import { VerifyCronJob } from './verify-cron-job.js';
 
 /** Kubernetes-level problems of valid values (the third validation layer, after zod and the rules). */
 export function manifestProblems(v: Values): RuleIssue[] {
@@ -24,6 +25,12 @@ export function manifestProblems(v: Values): RuleIssue[] {
 export interface BackupSetChartProps {
   /** Validated values (schema and cross-field rules already applied). */
   readonly values: Values;
+  /**
+   * Emit the verify CronJob. Several values files may share one repository and only one should
+   * check it: `synth` passes false to all but one (verifyOwners).
+   * @default values.verify.enabled
+   */
+  readonly verify?: boolean;
 }
 
 export class BackupSetChart extends Chart {
@@ -42,9 +49,10 @@ export class BackupSetChart extends Chart {
     const api = (component: RunnerComponent) => needsApiAccess(v, component);
     new BackupCronJob(this, 'Backup', { values: v, names, apiAccess: api('backup') });
     if (v.drill) new DrillCronJob(this, 'Drill', { values: v, names, apiAccess: api('drill') });
+    if (props.verify ?? v.verify.enabled) new VerifyCronJob(this, 'Verify', { values: v, names });
     // Rules already refused an unconfirmed drop; the Job exists only for an explicit request.
     if (v.dropDatabase) new DropDatabaseJob(this, 'DropDatabase', { values: v, names, apiAccess: api('drop-database') });
     if (v.restore) new RestoreJob(this, 'Restore', { values: v, names, apiAccess: api('restore') });
-    if (v.monitoring.enabled) new BackupAlerts(this, 'Alerts', { values: v, names });
+    if (v.monitoring.enabled) new BackupAlerts(this, 'Alerts', { values: v, names, verify: props.verify ?? v.verify.enabled });
   }
 }

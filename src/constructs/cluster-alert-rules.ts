@@ -28,7 +28,7 @@ function lastRunFailed(cronJob: string, namespace: string, deadlineSeconds: numb
   );
 }
 
-interface CronJobWatch {
+export interface CronJobWatch {
   readonly what: string;
   readonly alertPrefix: string;
   readonly cronJob: string;
@@ -36,7 +36,7 @@ interface CronJobWatch {
   readonly timeout: string;
 }
 
-function cronJobRules(v: Values, w: CronJobWatch, jobs: string, set: string): AlertRule[] {
+export function cronJobRules(v: Values, w: CronJobWatch, jobs: string, set: string): AlertRule[] {
   const a = v.monitoring.alerts;
   const severe = { severity: a.severity };
   const s = sel({ namespace: v.namespace, cronjob: w.cronJob });

@@ -9,7 +9,7 @@ export const MAX_CRON_JOB_NAME = 52;
 /** A Job name becomes a label value on its pods: at most 63 characters. */
 export const MAX_JOB_NAME = 63;
 
-export type RunnerComponent = 'backup' | 'restore' | 'drop-database' | 'drill';
+export type RunnerComponent = 'backup' | 'restore' | 'drop-database' | 'drill' | 'verify';
 
 export interface BackupSetNames {
   /** `name`, or `name-instance`: prefixes every object of the set. */
@@ -21,6 +21,7 @@ export interface BackupSetNames {
   readonly ledger: string;
   readonly backupCronJob: string;
   readonly drillCronJob: string;
+  readonly verifyCronJob: string;
   readonly restoreJob?: string;
   readonly dropJob?: string;
 }
@@ -42,6 +43,7 @@ export function backupSetNames(v: Values): BackupSetNames {
     ledger: ledgerConfigMapName(v),
     backupCronJob: `${prefix}-backup`,
     drillCronJob: `${prefix}-drill`,
+    verifyCronJob: `${prefix}-verify`,
     // The hash of the request is never trimmed: it is what makes a new request a new Job.
     restoreJob: restore ? trimmedJobName(prefix, restore) : undefined,
     dropJob: drop ? trimmedJobName(prefix, drop) : undefined,
@@ -59,6 +61,7 @@ export function nameProblems(v: Values): RuleIssue[] {
     });
   if (n.backupCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.backupCronJob, 'backup CronJob');
   else if (v.drill && n.drillCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.drillCronJob, 'drill CronJob');
+  else if (v.verify.enabled && n.verifyCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.verifyCronJob, 'verify CronJob');
   return issues;
 }
 

@@ -137,6 +137,9 @@ export function needsApiAccess(v: Values, component: RunnerComponent): boolean {
     case 'drill':
       // kubernetes components are checked by a server-side dry-run create.
       return v.components.some((c) => c.type === 'kubernetes') || exec(drillHooks(v));
+    case 'verify':
+      // restic and the repository only.
+      return false;
     case 'restore':
     case 'drop-database':
       // The ledger of finished requests lives in a ConfigMap.

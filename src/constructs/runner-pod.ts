@@ -135,6 +135,6 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
 
 /** `<verb> --config /etc/safehold/config.json`: the runner reads everything else from the ConfigMap. */
 /** The runner's arguments; one-shot Jobs name their request so a pod refuses a config that changed under it. */
-export function runnerArgs(verb: 'backup' | 'restore' | 'drop-database' | 'drill', requestId?: string): string[] {
+export function runnerArgs(verb: 'backup' | 'restore' | 'drop-database' | 'drill' | 'verify', requestId?: string): string[] {
   return [verb, '--config', CONFIG_PATH, ...(requestId ? ['--request', requestId] : [])];
 }

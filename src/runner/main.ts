@@ -24,6 +24,7 @@ const COMMON = {
   'read-data': { type: 'string' },
   request: { type: 'string' },
   'drop-wait': { type: 'string' },
+  pushgateway: { type: 'string' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
@@ -45,7 +46,16 @@ export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boo
 
 export async function runnerCommand(cmd: string, args: string[]): Promise<number> {
   const { values: f } = parseFlags(args, COMMON);
-  const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger });
+  const contextOptions = { config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger };
+  // status reads many values files (a directory) and never writes: its own contexts.
+  if (cmd === 'status') {
+    const { collectStatus, statusContexts, statusExitCode, statusReport } = await import('./commands/status.js');
+    const { formatAppStatus } = await import('./status/format.js');
+    const report = statusReport(await collectStatus(statusContexts(contextOptions), { pushgateway: f.pushgateway }));
+    out(f.json ? `${JSON.stringify(report, null, 2)}\n` : report.apps.map(formatAppStatus).join('\n'));
+    return statusExitCode(report);
+  }
+  const ctx = buildContext(contextOptions);
   if (needsKubernetes(cmd, ctx.values, ctx.inCluster)) await import('./kube/register.js');
   switch (cmd) {
     case 'backup': {

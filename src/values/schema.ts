@@ -117,6 +117,21 @@ export const drill = z.strictObject({
 });
 export type Drill = z.output<typeof drill>;
 
+/** The scheduled integrity check of the repository (one per repository: see docs/verify.md). */
+export const verify = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    schedule: cron.default('30 4 * * *'),
+    timeZone: timeZone.optional(),
+    /** restic check --read-data-subset n/N with n rotating by day: all data is read back every N days. */
+    readDataSubsets: z.number().int().min(1).max(1000).default(7),
+    timeout: duration.default('6h'),
+    /** Alert when no check has passed for this long. */
+    maxAge: duration.default('3d'),
+  })
+  .default({ enabled: true, schedule: '30 4 * * *', readDataSubsets: 7, timeout: '6h', maxAge: '3d' });
+export type Verify = z.output<typeof verify>;
+
 export const restore = z.strictObject({
   snapshot: z.string().regex(/^(latest|[a-z0-9][a-z0-9-]{5,63})$/, 'must be "latest" or a backup set id').default('latest'),
   /** Restore only these components (default: all, in order). */
@@ -155,6 +170,7 @@ export const values = z.strictObject({
   hooks,
   monitoring,
   drill: drill.optional(),
+  verify,
   restore: restore.optional(),
   dropDatabase: dropDatabase.optional(),
   secrets: z.array(emittedSecret).default([]),

@@ -38,6 +38,7 @@ const common = {
   monitoring: { alerts: { maxAge: '2h', for: '10m', drillMaxAge: '4h' } },
   drill: { schedule: '0 5 * * 0', timeout: '20m', targets: { db: { database: 'shop_drill' } } },
   restore: { snapshot: 'latest', timeout: '30m' },
+  verify: { maxAge: '3h', timeout: '20m' },
   dropDatabase: { component: 'db', confirm: 'shop' },
 };
 const withPushgateway = makeValues({ ...common, name: 'eventstore', monitoring: { ...common.monitoring, pushgateway: 'http://pushgateway.monitoring:9091' } });
@@ -51,6 +52,8 @@ function labelsFor(v: Values) {
     n,
     backup: push('backup'),
     drill: push('drill'),
+    verify: push('verify'),
+    verifyCron: ksm({ cronjob: n.verifyCronJob }),
     backupCron: ksm({ cronjob: n.backupCronJob }),
     drillCron: ksm({ cronjob: n.drillCronJob }),
     job: (name: string, extra: Labels = {}) => ksm({ job_name: name, ...extra }),
@@ -90,6 +93,12 @@ function pushCases(v: Values): Case[] {
     { alert: 'SafeholdDrillFailed', why: 'status 1', series: [s(METRICS.drillLastStatus, L.drill, flat(1))], at: '15m' },
     { alert: 'SafeholdDrillMetricsAbsent', why: 'drill CronJob 4h old, nothing pushed', series: [s('kube_cronjob_created', L.drillCron, flat(0))], at: '4h1m', fires: L.drillCron },
     { alert: 'SafeholdDrillMetricsAbsent', why: 'a drill passed once', series: [s('kube_cronjob_created', L.drillCron, flat(0)), s(METRICS.drillLastSuccess, L.drill, flat(0))], at: '4h1m' },
+    { alert: 'SafeholdVerifyFailed', why: 'restic check failed', series: [s(METRICS.verifyLastStatus, L.verify, flat(0))], at: '5m', fires: L.verify },
+    { alert: 'SafeholdVerifyFailed', why: 'restic check passed', series: [s(METRICS.verifyLastStatus, L.verify, flat(1))], at: '5m' },
+    { alert: 'SafeholdVerifyTooOld', why: 'at exactly maxAge + for: still pending', series: [s(METRICS.verifyLastSuccess, L.verify, flat(0))], at: '3h10m' },
+    { alert: 'SafeholdVerifyTooOld', why: 'one evaluation after maxAge + for', series: [s(METRICS.verifyLastSuccess, L.verify, flat(0))], at: '3h11m', fires: L.verify },
+    { alert: 'SafeholdVerifyMetricsAbsent', why: 'verify CronJob maxAge old, nothing pushed', series: [s('kube_cronjob_created', L.verifyCron, flat(0))], at: '3h1m', fires: L.verifyCron },
+    { alert: 'SafeholdVerifyMetricsAbsent', why: 'a check passed once', series: [s('kube_cronjob_created', L.verifyCron, flat(0)), s(METRICS.verifyLastSuccess, L.verify, flat(0))], at: '3h1m' },
   ];
 }
 
@@ -132,6 +141,7 @@ function clusterCases(v: Values, pushgateway: boolean): Case[] {
     cases.push(
       ...cronJobCases(v, 'SafeholdBackupCronJob', L.backupCron, '2h1m', 600),
       ...cronJobCases(v, 'SafeholdDrillCronJob', L.drillCron, '4h1m', 1200),
+      ...cronJobCases(v, 'SafeholdVerifyCronJob', L.verifyCron, '3h1m', 1200),
       // The drill alert at exactly its threshold: drillMaxAge 4h and for 10m, not 4h + 4h.
       { alert: 'SafeholdDrillCronJobNoRecentSuccess', why: 'at exactly drillMaxAge + for: still pending', series: [s('kube_cronjob_status_last_successful_time', L.drillCron, flat(0))], at: '4h10m' },
       { alert: 'SafeholdDrillCronJobNoRecentSuccess', why: 'one evaluation after drillMaxAge + for', series: [s('kube_cronjob_status_last_successful_time', L.drillCron, flat(0))], at: '4h11m', fires: L.drillCron },

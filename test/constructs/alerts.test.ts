@@ -62,6 +62,7 @@ describe('alerts (PrometheusRule)', () => {
     expect(names).toEqual([
       'SafeholdBackupTooOld', 'SafeholdBackupFailed', 'SafeholdBackupMetricsAbsent', 'SafeholdBackupSizeDropped', 'SafeholdBackupSuspicious', 'SafeholdPushgatewayStale', 'SafeholdRetentionFailed',
       'SafeholdDrillTooOld', 'SafeholdDrillFailed', 'SafeholdDrillMetricsAbsent',
+      'SafeholdVerifyFailed', 'SafeholdVerifyTooOld', 'SafeholdVerifyMetricsAbsent',
       'SafeholdBackupCronJobNoRecentSuccess', 'SafeholdBackupCronJobSuspended',
     ]);
     expect(rule(groupsOf(monitored), 'SafeholdBackupMetricsAbsent').expr).toBe(
@@ -73,6 +74,7 @@ describe('alerts (PrometheusRule)', () => {
   it('without a Pushgateway relies on kube-state-metrics only, including its absence', () => {
     const names = groupsOf(makeValues({ drill: { schedule: '0 5 * * 0', targets: { db: { database: 'd' } } } })).flatMap((g) => g.rules.map((r) => r.alert));
     expect(names).toEqual([
+      'SafeholdVerifyCronJobNeverSucceeded', 'SafeholdVerifyCronJobLastRunFailed',
       'SafeholdBackupCronJobNoRecentSuccess', 'SafeholdBackupCronJobSuspended', 'SafeholdBackupCronJobNeverSucceeded', 'SafeholdBackupCronJobLastRunFailed',
       'SafeholdDrillCronJobNoRecentSuccess', 'SafeholdDrillCronJobNeverSucceeded', 'SafeholdDrillCronJobLastRunFailed',
     ]);
