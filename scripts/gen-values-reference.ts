@@ -197,6 +197,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   'monitoring.enabled': 'Emit the PrometheusRule and push metrics. `false` emits no PrometheusRule (use it when the cluster has no prometheus-operator CRDs).',
   'monitoring.pushgateway': 'The Prometheus Pushgateway the runner pushes to after every backup, drill and restore. Without it only the kube-state-metrics alerts are emitted. Prometheus must scrape the Pushgateway with `honor_labels: true`.',
   'monitoring.alerts': 'Thresholds of the PrometheusRule.',
+  'monitoring.dashboard': 'Emit a ConfigMap `<prefix>-safehold-dashboard` holding this set\'s Grafana dashboard, labelled `grafana_dashboard: "1"` for the Grafana sidecar. `safeholdDashboard()` (src/constructs/dashboard.ts) builds the generic one (every set) for import by hand.',
   'monitoring.alerts.maxAge': 'Alert when the newest good backup is older than this (the schedule\'s interval plus the time a backup may take).',
   'monitoring.alerts.for': 'The `for:` of the age and staleness alerts.',
   'monitoring.alerts.severity': 'The `severity` label of the alerts that mean "no usable backup"; size-drop, suspicious and stale-push alerts are always `warning`.',

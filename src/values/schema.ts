@@ -77,6 +77,8 @@ export const monitoring = z
         z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most)').max(63),
       )
       .default({}),
+    /** A ConfigMap holding this set's Grafana dashboard, labelled for the Grafana sidecar (grafana_dashboard: "1"). */
+    dashboard: z.boolean().default(false),
     alerts: z
       .strictObject({
         maxAge: duration.default('26h'),
@@ -88,7 +90,7 @@ export const monitoring = z
       })
       .default({ maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' }),
   })
-  .default({ enabled: true, ruleLabels: {}, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
+  .default({ enabled: true, ruleLabels: {}, dashboard: false, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
 
 export const drillTarget = z.strictObject({
   host: z.string().min(1).optional(),
