@@ -208,11 +208,21 @@ export const DESCRIPTIONS: Record<string, string> = {
   'monitoring.enabled': 'Emit the PrometheusRule and push metrics. `false` emits no PrometheusRule (use it when the cluster has no prometheus-operator CRDs).',
   'monitoring.pushgateway': 'The Prometheus Pushgateway the runner pushes to after every backup, drill and restore. Without it only the kube-state-metrics alerts are emitted. Prometheus must scrape the Pushgateway with `honor_labels: true`.',
   'monitoring.alerts': 'Thresholds of the PrometheusRule.',
+  'monitoring.dashboard': 'Emit a ConfigMap `<prefix>-safehold-dashboard` holding this set\'s Grafana dashboard, labelled `grafana_dashboard: "1"` for the Grafana sidecar. `safeholdDashboard()` (src/constructs/dashboard.ts) builds the generic one (every set) for import by hand.',
   'monitoring.alerts.maxAge': 'Alert when the newest good backup is older than this (the schedule\'s interval plus the time a backup may take).',
   'monitoring.alerts.for': 'The `for:` of the age and staleness alerts.',
   'monitoring.alerts.severity': 'The `severity` label of the alerts that mean "no usable backup"; size-drop, suspicious and stale-push alerts are always `warning`.',
   'monitoring.alerts.sizeDropRatio': 'A component smaller than this share of the previous good set marks the new set suspicious (not counted by retention, exit code 5) and fires SafeholdBackupSizeDropped.',
   'monitoring.alerts.drillMaxAge': 'Alert when the newest successful drill is older than this.',
+
+  // verify
+  verify: 'The scheduled integrity check of the repository: a CronJob runs `restic check --read-data-subset n/N` (n rotating by day) and reads every set\'s manifest, and pushes the result. One per repository: when several values files share one, `synth` emits it for the first by namespace/name/instance only (docs/verify.md).',
+  'verify.enabled': 'Emit the verify CronJob (and its alerts) for this repository.',
+  'verify.schedule': 'When the verify CronJob runs; keep it daily so that N runs read all the data.',
+  'verify.timeZone': 'The zone `verify.schedule` is read in (default: `timeZone`).',
+  'verify.readDataSubsets': 'N of `--read-data-subset n/N`: each run reads back 1/N of the data (n = UTC day number mod N, plus 1), so all of it is read every N days; 1 reads everything every run.',
+  'verify.timeout': 'The verify Job\'s `activeDeadlineSeconds`.',
+  'verify.maxAge': 'Alert when no check has passed for this long.',
 
   // drill
   drill: 'A scheduled restore test: a second CronJob restores the newest good set into scratch targets, runs checks, always cleans up, and pushes the result. Absent: no drill CronJob.',

@@ -6,6 +6,7 @@ import { App, Yaml } from 'cdk8s';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { BackupSetChart, manifestProblems } from './constructs/backup-set-chart.js';
 import { backupSetNames } from './constructs/names.js';
+import { verifyOwners } from './constructs/verify-cron-job.js';
 import { UsageError, ValuesError, type ValuesProblem } from './errors.js';
 import { VERSION } from './version.js';
 import { DNS1123_LABEL } from './values/formats.js';
@@ -73,9 +74,9 @@ function canonicalObject(obj: Record<string, unknown>): Record<string, unknown> 
  * Synthesizes one backup set in its own cdk8s App, which is then dropped: one App holding every
  * chart re-validates the whole App per chart and grows quadratically (TESTBED).
  */
-export function synthesizeObjects(values: Values, name = values.name): Array<Record<string, unknown>> {
+export function synthesizeObjects(values: Values, name = values.name, o: { verify?: boolean } = {}): Array<Record<string, unknown>> {
   const app = new App();
-  const chart = new BackupSetChart(app, name, { values });
+  const chart = new BackupSetChart(app, name, { values, verify: o.verify });
   return (chart.toJson() as Array<Record<string, unknown>>).map(canonicalObject);
 }
 
@@ -165,6 +166,7 @@ export function synthesizeSets(valuesDir: string): SynthesizedSet[] {
   const sets: SynthesizedSet[] = [];
   const sourceDir = basename(resolve(valuesDir));
   const byName = new Map<string, string>();
+  const loaded: Array<{ name: string; file: string; values: Values }> = [];
   for (const file of files) {
     const name = basename(file).replace(/\.ya?ml$/, '');
     if (!DNS1123_LABEL.test(name) || name.length > 53) {
@@ -184,8 +186,13 @@ export function synthesizeSets(valuesDir: string): SynthesizedSet[] {
       problems.push(...e.problems);
       continue;
     }
+    loaded.push({ name, file, values });
+  }
+  // One verify CronJob per repository, however many values files share it.
+  const verifiers = verifyOwners(loaded.map((l) => l.values));
+  for (const { name, file, values } of loaded) {
     const source = `${sourceDir}/${basename(file)}`;
-    const objects = synthesizeObjects(values, name);
+    const objects = synthesizeObjects(values, name, { verify: verifiers.has(values) });
     const custom = objects.filter(isCustomResource);
     sets.push({
       name,

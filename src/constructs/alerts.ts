@@ -4,7 +4,9 @@ import { Construct } from 'constructs';
 import { METRICS, PUSH_JOB } from '../contract/metrics.js';
 import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
+import { clusterAlertRules, neverSucceeded } from './cluster-alert-rules.js';
 import { standardLabels, type BackupSetNames } from './names.js';
+import { verifyAlertRules } from './verify-alert-rules.js';
 
 export interface AlertRule {
   readonly alert: string;
@@ -31,7 +33,7 @@ function pushSelector(v: Values, extra: string[] = []): string {
 }
 
 /** Rule groups for one backup set: the spec of its PrometheusRule, and what promtool checks. */
-export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGroup[] {
+export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: boolean } = {}): AlertRuleGroup[] {
   const a = v.monitoring.alerts;
   const maxAge = durationSeconds(a.maxAge)!;
   const drillMaxAge = durationSeconds(a.drillMaxAge)!;
@@ -42,6 +44,7 @@ export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGrou
   const jobs = `kubectl -n ${v.namespace} get jobs -l app.kubernetes.io/instance=${names.prefix}`;
   const groups: AlertRuleGroup[] = [];
   const pushgateway = v.monitoring.pushgateway;
+  const cronJobCreated = (cronJob: string) => `kube_cronjob_created{namespace="${v.namespace}",cronjob="${cronJob}"}`;
 
   if (pushgateway) {
     groups.push({
@@ -63,12 +66,11 @@ export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGrou
           annotations: { summary: `The last backup of ${set} failed`, description: `The last run of CronJob ${v.namespace}/${names.backupCronJob} failed; its logs say why: ${jobs}` },
         },
         {
-          // A metric that was never pushed (or was deleted) fires no threshold alert: catch its absence.
+          // Restart-safe: no absent() with a long for: (a Prometheus restart resets pending alerts); the CronJob's age is the clock.
           alert: 'SafeholdBackupMetricsAbsent',
-          expr: `absent(${METRICS.backupLastSuccess}${sel})`,
-          for: a.maxAge,
+          expr: neverSucceeded(cronJobCreated(names.backupCronJob), maxAge, `${METRICS.backupLastSuccess}${sel}`, ''),
           labels: severe,
-          annotations: { summary: `No backup metrics for ${set} in ${a.maxAge}`, description: `No successful backup of ${set} has been pushed to ${pushgateway} (or Prometheus does not scrape it with honor_labels: true).` },
+          annotations: { summary: `No successful backup of ${set} pushed in the ${a.maxAge} since its CronJob was created`, description: `No successful backup of ${set} has been pushed to ${pushgateway} (or Prometheus does not scrape it with honor_labels: true). ${jobs}` },
         },
         {
           alert: 'SafeholdBackupSizeDropped',
@@ -88,6 +90,13 @@ export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGrou
           for: a.for,
           labels: warning,
           annotations: { summary: `The backup runner of ${set} has not pushed metrics for ${a.maxAge}`, description: `No push (success or failure) from ${set} reached ${pushgateway}: the CronJob is not running, or cannot reach the Pushgateway.` },
+        },
+        {
+          alert: 'SafeholdRetentionFailed',
+          expr: `${METRICS.retentionLastStatus}${sel} == 0`,
+          for: a.for,
+          labels: warning,
+          annotations: { summary: `Retention of ${set} failed`, description: `The last backup of ${set} was stored, but forgetting old sets (or pruning) failed: the repository grows. The runner logs say why ("retention FAILED"). ${jobs}` },
         },
       ],
     });
@@ -111,47 +120,18 @@ export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGrou
           },
           {
             alert: 'SafeholdDrillMetricsAbsent',
-            expr: `absent(${METRICS.drillLastSuccess}${sel})`,
-            for: a.drillMaxAge,
+            expr: neverSucceeded(cronJobCreated(names.drillCronJob), drillMaxAge, `${METRICS.drillLastSuccess}${sel}`, ''),
             labels: severe,
-            annotations: { summary: `No restore drill metrics for ${set} in ${a.drillMaxAge}`, description: `No successful drill of ${set} has been pushed to ${pushgateway}.` },
+            annotations: { summary: `No passing restore drill of ${set} pushed in the ${a.drillMaxAge} since its CronJob was created`, description: `No successful drill of ${set} has been pushed to ${pushgateway}. ${jobs}` },
           },
         ],
       });
     }
   }
 
-  // kube-state-metrics: works without a Pushgateway. The series is absent until the first success
-  // and ignores manual runs, so its absence alone is only an alert when nothing else watches.
-  const cronJobAge = (cronJob: string, seconds: number) => `time() - kube_cronjob_status_last_successful_time{namespace="${v.namespace}",cronjob="${cronJob}"} > ${seconds}`;
-  const cronJobAbsent = (cronJob: string) => `absent(kube_cronjob_status_last_successful_time{namespace="${v.namespace}",cronjob="${cronJob}"})`;
-  const ksm: AlertRule[] = [
-    {
-      alert: 'SafeholdBackupCronJobNoRecentSuccess',
-      expr: cronJobAge(names.backupCronJob, maxAge),
-      for: a.for,
-      labels: severe,
-      annotations: { summary: `CronJob ${v.namespace}/${names.backupCronJob} has not succeeded for ${a.maxAge}`, description: `kube-state-metrics reports no successful backup Job of ${set} in ${a.maxAge}. ${jobs}` },
-    },
-  ];
-  if (!pushgateway) {
-    ksm.push({
-      alert: 'SafeholdBackupCronJobNeverSucceeded',
-      expr: cronJobAbsent(names.backupCronJob),
-      for: a.maxAge,
-      labels: severe,
-      annotations: { summary: `CronJob ${v.namespace}/${names.backupCronJob} has no successful run`, description: `kube-state-metrics has reported no successful backup Job of ${set} for ${a.maxAge}. ${jobs}` },
-    });
-    if (v.drill) {
-      ksm.push({
-        alert: 'SafeholdDrillCronJobNoRecentSuccess',
-        expr: `${cronJobAge(names.drillCronJob, drillMaxAge)} or ${cronJobAbsent(names.drillCronJob)}`,
-        for: a.drillMaxAge,
-        labels: severe,
-        annotations: { summary: `CronJob ${v.namespace}/${names.drillCronJob} has not succeeded for ${a.drillMaxAge}`, description: `No successful restore drill of ${set} in ${a.drillMaxAge}. ${jobs}` },
-      });
-    }
-  }
+  // Only the values file that runs the repository's verify CronJob alerts on it.
+  if (o.verify ?? v.verify.enabled) groups.push({ name: `safehold/${set}/verify`, rules: verifyAlertRules(v, names, sel) });
+  const ksm = clusterAlertRules(v, names, !!pushgateway);
   groups.push({ name: `safehold/${set}/kube-state-metrics`, rules: ksm });
   return groups;
 }
@@ -159,6 +139,11 @@ export function alertRuleGroups(v: Values, names: BackupSetNames): AlertRuleGrou
 export interface BackupAlertsProps {
   readonly values: Values;
   readonly names: BackupSetNames;
+  /**
+   * Alert on the verify CronJob (this set runs it for its repository).
+   * @default values.verify.enabled
+   */
+  readonly verify?: boolean;
 }
 
 /** A prometheus-operator PrometheusRule (monitoring.coreos.com/v1); its spec is a Prometheus rule file. */
@@ -170,7 +155,7 @@ export class BackupAlerts extends Construct {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: { name: names.runner, namespace: names.namespace, labels: { ...props.values.monitoring.ruleLabels, ...standardLabels(names, 'alerts') } },
-      spec: { groups: alertRuleGroups(props.values, names) },
+      spec: { groups: alertRuleGroups(props.values, names, { verify: props.verify }) },
     });
   }
 }

@@ -5,6 +5,7 @@ import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
 import { BackupAlerts } from './alerts.js';
 import { BackupCronJob } from './backup-cron-job.js';
+import { DashboardConfigMap } from './dashboard-config-map.js';
 import { drillProblems, DrillCronJob } from './drill-cron-job.js';
 import { DropDatabaseJob } from './drop-database-job.js';
 import { MaintenanceCronJob } from './maintenance-cron-job.js';
@@ -17,6 +18,7 @@ import { RepositoryPvc } from './repository-pvc.js';
 import { RequestRbac } from './request-rbac.js';
 import { RestoreJob } from './restore-job.js';
 import { RunnerConfig } from './runner-config.js';
+import { VerifyCronJob } from './verify-cron-job.js';
 
 /** Kubernetes-level problems of valid values (the third validation layer, after zod and the rules). */
 export function manifestProblems(v: Values): RuleIssue[] {
@@ -26,6 +28,12 @@ export function manifestProblems(v: Values): RuleIssue[] {
 export interface BackupSetChartProps {
   /** Validated values (schema and cross-field rules already applied). */
   readonly values: Values;
+  /**
+   * Emit the verify CronJob. Several values files may share one repository and only one should
+   * check it: `synth` passes false to all but one (verifyOwners).
+   * @default values.verify.enabled
+   */
+  readonly verify?: boolean;
 }
 
 export class BackupSetChart extends Chart {
@@ -45,10 +53,12 @@ export class BackupSetChart extends Chart {
     const api = (component: RunnerComponent) => needsApiAccess(v, component);
     new BackupCronJob(this, 'Backup', { values: v, names, apiAccess: api('backup') });
     if (v.drill) new DrillCronJob(this, 'Drill', { values: v, names, apiAccess: api('drill') });
+    if (props.verify ?? v.verify.enabled) new VerifyCronJob(this, 'Verify', { values: v, names });
     // Rules already refused an unconfirmed drop; the Job exists only for an explicit request.
     if (v.dropDatabase) new DropDatabaseJob(this, 'DropDatabase', { values: v, names, apiAccess: api('drop-database') });
     if (v.restore) new RestoreJob(this, 'Restore', { values: v, names, apiAccess: api('restore') });
     if (v.repository.protection) new MaintenanceCronJob(this, 'Maintenance', { values: v, names });
-    if (v.monitoring.enabled) new BackupAlerts(this, 'Alerts', { values: v, names });
+    if (v.monitoring.enabled && v.monitoring.dashboard) new DashboardConfigMap(this, 'Dashboard', { values: v, names });
+    if (v.monitoring.enabled) new BackupAlerts(this, 'Alerts', { values: v, names, verify: props.verify ?? v.verify.enabled });
   }
 }

@@ -32,6 +32,7 @@ export interface BackupSetNames {
   readonly requestRole: string;
   readonly backupCronJob: string;
   readonly drillCronJob: string;
+  readonly verifyCronJob: string;
   readonly restoreJob?: string;
   readonly dropJob?: string;
 }
@@ -55,6 +56,7 @@ export function backupSetNames(v: Values): BackupSetNames {
       restore: `${prefix}-safehold-restore`,
       'drop-database': `${prefix}-safehold-drop`,
       maintenance: `${prefix}-safehold-maintenance`,
+      verify: `${prefix}-safehold-verify`,
     },
     maintenanceCronJob: `${prefix}-maintenance`,
     maintenanceNamespace: v.repository.protection?.maintenance.namespace ?? v.namespace,
@@ -64,6 +66,7 @@ export function backupSetNames(v: Values): BackupSetNames {
     requestRole: `${prefix}-safehold-requests`,
     backupCronJob: `${prefix}-backup`,
     drillCronJob: `${prefix}-drill`,
+    verifyCronJob: `${prefix}-verify`,
     // The hash of the request is never trimmed: it is what makes a new request a new Job.
     restoreJob: restore ? trimmedJobName(prefix, restore) : undefined,
     dropJob: drop ? trimmedJobName(prefix, drop) : undefined,
@@ -82,6 +85,7 @@ export function nameProblems(v: Values): RuleIssue[] {
   if (n.backupCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.backupCronJob, 'backup CronJob');
   else if (v.drill && n.drillCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.drillCronJob, 'drill CronJob');
   else if (v.repository.protection && n.maintenanceCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.maintenanceCronJob, 'maintenance CronJob');
+  else if (v.verify.enabled && n.verifyCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.verifyCronJob, 'verify CronJob');
   return issues;
 }
 

@@ -68,6 +68,7 @@ export function operations(v: Values): RunnerComponent[] {
   if (v.restore) ops.push('restore');
   if (v.dropDatabase) ops.push('drop-database');
   if (v.repository.protection) ops.push('maintenance');
+  if (v.verify.enabled) ops.push('verify');
   return ops;
 }
 

@@ -21,7 +21,7 @@ export function secretFile(secretsDir: string, secretName: string, key: string):
 }
 
 /** The runner's operations: each has its own pods, ServiceAccount, Role and Secrets. */
-export type Operation = 'backup' | 'restore' | 'drop-database' | 'drill' | 'maintenance';
+export type Operation = 'backup' | 'restore' | 'drop-database' | 'drill' | 'maintenance' | 'verify';
 
 /** The S3 keys an operation uses: in a protected repository only maintenance holds the delete-capable ones. */
 export function s3CredentialsFor(r: Values['repository'], op: Operation | undefined) {
@@ -48,7 +48,7 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   const s3 = s3CredentialsFor(v.repository, op);
   if (s3) add(s3.secretName, s3.accessKeyIdKey, s3.secretAccessKeyKey);
   if (v.repository.s3?.caCert) add(v.repository.s3.caCert.secretName, v.repository.s3.caCert.key);
-  const databases = op === 'maintenance' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
+  const databases = op === 'maintenance' || op === 'verify' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
   for (const c of databases) {
     if ('credentials' in c) login(c.credentials as Parameters<typeof login>[0]);
   }

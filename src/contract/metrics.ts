@@ -17,17 +17,33 @@ export const METRICS = {
   backupSuspicious: 'safehold_backup_suspicious',
   /** 1 when the last backup was refused because a restore of the application was in progress. */
   backupRefused: 'safehold_backup_refused',
+  /** 1 when the last retention (forget, and prune when on) succeeded, 0 when it failed; pushed by backups that ran it. */
+  retentionLastStatus: 'safehold_retention_last_status',
   drillLastSuccess: 'safehold_drill_last_success_timestamp_seconds',
   drillLastAttempt: 'safehold_drill_last_attempt_timestamp_seconds',
   drillLastStatus: 'safehold_drill_last_status',
   drillDuration: 'safehold_drill_duration_seconds',
   drillRestoreBytesPerSecond: 'safehold_drill_restore_bytes_per_second',
+  /** Seconds the drill took to fetch, verify and apply every component: the measured RTO. */
+  drillRestoreDuration: 'safehold_drill_restore_duration_seconds',
+  /** Age of the restored set when the drill restored it: the RPO a restore at that moment would have had. */
+  drillRestoredSetAge: 'safehold_drill_restored_set_age_seconds',
+  /** The scheduled repository check (one per repository, pushed under its owner's grouping key). */
+  verifyLastSuccess: 'safehold_verify_last_success_timestamp_seconds',
+  verifyLastAttempt: 'safehold_verify_last_attempt_timestamp_seconds',
+  /** 1 when restic check (and every manifest) passed, 0 when it found a problem or could not run. */
+  verifyLastStatus: 'safehold_verify_last_status',
+  verifyDuration: 'safehold_verify_duration_seconds',
+  /** Which n of --read-data-subset n/N the last check read back. */
+  verifyReadDataSubset: 'safehold_verify_read_data_subset',
   restoreLastSuccess: 'safehold_restore_last_success_timestamp_seconds',
   restoreLastStatus: 'safehold_restore_last_status',
 } as const;
 
 /** Pushgateway grouping key: keeps apps (and instances) apart so pushes never overwrite each other. */
-export function groupingKey(v: Values, operation: 'backup' | 'drill' | 'restore'): Array<[string, string]> {
+export type PushOperation = 'backup' | 'drill' | 'restore' | 'verify';
+
+export function groupingKey(v: Values, operation: PushOperation): Array<[string, string]> {
   return [
     ['namespace', v.namespace],
     ['app', v.name],

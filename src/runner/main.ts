@@ -29,6 +29,7 @@ const COMMON = {
   undo: { type: 'boolean' },
   'discard-previous': { type: 'boolean' },
   requests: { type: 'boolean' },
+  pushgateway: { type: 'string' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
@@ -50,9 +51,18 @@ export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boo
 
 export async function runnerCommand(cmd: string, args: string[]): Promise<number> {
   const { values: f } = parseFlags(args, COMMON);
+  const contextOptions = { config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger };
+  // status reads many values files (a directory) and never writes: its own contexts.
+  if (cmd === 'status') {
+    const { collectStatus, statusContexts, statusExitCode, statusReport } = await import('./commands/status.js');
+    const { formatAppStatus } = await import('./status/format.js');
+    const report = statusReport(await collectStatus(statusContexts(contextOptions), { pushgateway: f.pushgateway }));
+    out(f.json ? `${JSON.stringify(report, null, 2)}\n` : report.apps.map(formatAppStatus).join('\n'));
+    return statusExitCode(report);
+  }
   // prune deletes too: in a protected repository it needs the maintenance keys.
-  const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill'] as const).find((c) => c === cmd);
-  const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger, operation });
+  const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill', 'verify'] as const).find((c) => c === cmd);
+  const ctx = buildContext({ ...contextOptions, operation });
   if (needsKubernetes(cmd, ctx.values, ctx.inCluster)) await import('./kube/register.js');
   switch (cmd) {
     case 'backup': {

@@ -100,6 +100,8 @@ export const monitoring = z
         z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most)').max(63),
       )
       .default({}),
+    /** A ConfigMap holding this set's Grafana dashboard, labelled for the Grafana sidecar (grafana_dashboard: "1"). */
+    dashboard: z.boolean().default(false),
     alerts: z
       .strictObject({
         maxAge: duration.default('26h'),
@@ -111,7 +113,7 @@ export const monitoring = z
       })
       .default({ maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' }),
   })
-  .default({ enabled: true, ruleLabels: {}, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
+  .default({ enabled: true, ruleLabels: {}, dashboard: false, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
 
 export const drillTarget = z.strictObject({
   host: z.string().min(1).optional(),
@@ -139,6 +141,21 @@ export const drill = z.strictObject({
   checks: z.array(drillCheck).default([]),
 });
 export type Drill = z.output<typeof drill>;
+
+/** The scheduled integrity check of the repository (one per repository: see docs/verify.md). */
+export const verify = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    schedule: cron.default('30 4 * * *'),
+    timeZone: timeZone.optional(),
+    /** restic check --read-data-subset n/N with n rotating by day: all data is read back every N days. */
+    readDataSubsets: z.number().int().min(1).max(1000).default(7),
+    timeout: duration.default('6h'),
+    /** Alert when no check has passed for this long. */
+    maxAge: duration.default('3d'),
+  })
+  .default({ enabled: true, schedule: '30 4 * * *', readDataSubsets: 7, timeout: '6h', maxAge: '3d' });
+export type Verify = z.output<typeof verify>;
 
 export const restore = z.strictObject({
   snapshot: z.string().regex(/^(latest|[a-z0-9][a-z0-9-]{5,63})$/, 'must be "latest" or a backup set id').default('latest'),
@@ -183,6 +200,7 @@ export const values = z.strictObject({
   hooks,
   monitoring,
   drill: drill.optional(),
+  verify,
   restore: restore.optional(),
   dropDatabase: dropDatabase.optional(),
   secrets: z.array(emittedSecret).default([]),

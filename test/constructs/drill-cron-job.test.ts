@@ -29,7 +29,7 @@ describe('DrillCronJob', () => {
   });
 
   it('exists only with a drill', () => {
-    expect(objectsOf(synth(makeValues()), 'CronJob').map((c) => c.metadata.name)).toEqual(['shop-backup']);
+    expect(objectsOf(synth(makeValues()), 'CronJob').map((c) => c.metadata.name)).toEqual(['shop-backup', 'shop-verify']);
   });
 
   it('runs `drill --config` on its own schedule and timeout, once, never overlapping', () => {

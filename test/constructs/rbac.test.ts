@@ -36,7 +36,7 @@ describe('RBAC', () => {
     const binding = one(objects, 'RoleBinding');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'shop-safehold-backup' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold-backup', namespace: 'team' }]);
-    expect(one(objects, 'CronJob').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(true);
+    expect(one(objects, 'CronJob', 'shop-backup').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(true);
   });
 
   it('adds what a restore needs: create, patch only to replace, the absent check', () => {

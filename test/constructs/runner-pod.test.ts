@@ -33,7 +33,7 @@ describe('runner pod template', () => {
   });
 
   it('runs as the image user with a read-only root and scratch space only in /tmp', () => {
-    const t = one(synth(makeValues()), 'CronJob').spec.jobTemplate.spec.template;
+    const t = one(synth(makeValues()), 'CronJob', 'shop-backup').spec.jobTemplate.spec.template;
     expect(t.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: RUNNER_UID, runAsGroup: RUNNER_UID, fsGroup: RUNNER_UID, seccompProfile: { type: 'RuntimeDefault' } });
     const c = runner(t);
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
@@ -46,7 +46,7 @@ describe('runner pod template', () => {
   });
 
   it('mounts one read-only volume per referenced Secret with exactly the keys needed, mode 0400', () => {
-    const t = one(synth(makeValues()), 'CronJob').spec.jobTemplate.spec.template;
+    const t = one(synth(makeValues()), 'CronJob', 'shop-backup').spec.jobTemplate.spec.template;
     const secretVolumes = t.spec.volumes.filter((v: Obj) => v.secret);
     expect(secretVolumes.map((v: Obj) => [v.secret.secretName, v.secret.items.map((i: Obj) => i.key), v.secret.defaultMode])).toEqual([
       ['backup-s3', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'], 0o400],
@@ -76,15 +76,15 @@ describe('runner pod template', () => {
 
   it('mounts a token only in pods that call the API', () => {
     const plain = synth(makeValues());
-    expect(one(plain, 'CronJob').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect(one(plain, 'CronJob', 'shop-backup').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(false);
     const restoring = synth(makeValues({ restore: {} }));
-    expect(one(restoring, 'CronJob').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect(one(restoring, 'CronJob', 'shop-backup').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(one(restoring, 'Job').spec.template.spec.automountServiceAccountToken).toBe(true);
   });
 
   it('mounts a PVC repository at the contract path', () => {
     const objects = synth(makeValues({ repository: { pvc: { claimName: 'shop-repo' }, password: { secretName: 'shop-restic' } } }));
-    const t = one(objects, 'CronJob').spec.jobTemplate.spec.template;
+    const t = one(objects, 'CronJob', 'shop-backup').spec.jobTemplate.spec.template;
     expect(t.spec.volumes).toContainEqual({ name: 'repository', persistentVolumeClaim: { claimName: 'shop-repo' } });
     expect(runner(t).volumeMounts).toContainEqual({ name: 'repository', mountPath: PVC_REPO_MOUNT });
   });

@@ -158,6 +158,10 @@ describe('restore drill', () => {
     expect(m.safehold_drill_last_attempt_timestamp_seconds).toBe(m.safehold_drill_last_success_timestamp_seconds);
     expect(m.safehold_drill_duration_seconds).toBeGreaterThan(0);
     expect(m.safehold_drill_restore_bytes_per_second).toBe(report.bytesPerSecond);
+    // RTO and RPO as measured: the restore's own seconds, and how old the restored set was.
+    expect(m.safehold_drill_restore_duration_seconds).toBe(report.restoreSeconds);
+    const setAge = m.safehold_drill_last_success_timestamp_seconds - Date.parse(report.setTime) / 1000;
+    expect(Math.abs(m.safehold_drill_restored_set_age_seconds - setAge)).toBeLessThanOrEqual(1);
 
     // Cleanup: scratch databases dropped, scratch Redis emptied; production as it was.
     expect(await leftovers()).toEqual([]);

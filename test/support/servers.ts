@@ -352,3 +352,30 @@ export async function startPushgateway(opts: StartOptions = {}): Promise<Pushgat
   });
   return { url, async stop() { await terminate(proc); await rm(dir, { recursive: true, force: true }); } };
 }
+
+// ---------- Prometheus (scrapes the Pushgateway as a real setup does: honor_labels, here every second) ----------
+
+export interface PrometheusInfo { url: string }
+
+export async function startPrometheus(targets: { pushgateway: string }, opts: StartOptions = {}): Promise<PrometheusInfo & Stoppable> {
+  const [port, dir] = await Promise.all([freePort(), makeDir(opts.baseDir, 'prometheus')]);
+  const url = `http://${HOST}:${port}`;
+  const config = [
+    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    'scrape_configs:',
+    '  - job_name: pushgateway',
+    '    honor_labels: true',
+    `    static_configs: [{ targets: ["${new URL(targets.pushgateway).host}"] }]`,
+    '',
+  ].join('\n');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(dir, 'prometheus.yml'), config);
+  const proc = launch(bin('prometheus'), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=${HOST}:${port}`], join(dir, 'server.log'), dir);
+  await boot('prometheus', dir, proc, async () => {
+    const res = await fetch(`${url}/-/ready`);
+    await res.arrayBuffer();
+    return res.ok;
+  });
+  return { url, async stop() { await terminate(proc); await rm(dir, { recursive: true, force: true }); } };
+}

@@ -111,9 +111,13 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
     });
     if (suspicious.length) ctx.log.warn('backup set stored but SUSPICIOUS: not counted by retention', { set: setId, problems: suspicious });
     // A protected repository's backup only adds: retention and prune are the maintenance job's.
-    const forgotten = status === 'good' && !v.repository.protection ? await retentionOrWarn(ctx) : [];
+    const retention = status === 'good' && !v.repository.protection ? await retentionOrWarn(ctx) : undefined;
+    const forgotten = retention?.removed ?? [];
     const seconds = (ctx.now().getTime() - started.getTime()) / 1000;
-    await pushMetrics(v, 'backup', successSamples(ctx, records, previous, status, seconds), ctx.log);
+    const samples = successSamples(ctx, records, previous, status, seconds);
+    // A suspicious set skips retention: the last status stays what the last retention did.
+    if (retention) samples.push({ name: METRICS.retentionLastStatus, value: retention.ok ? 1 : 0 });
+    await pushMetrics(v, 'backup', samples, ctx.log);
     ctx.log.info('backup finished', { set: setId, status, seconds, bytes: records.reduce((n, r) => n + r.bytes, 0) });
     return { setId, status, suspicious, components: records, forgotten };
   } catch (e) {
@@ -138,17 +142,17 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
 }
 
 /** A stored good set is not undone by a retention failure (e.g. another pod's lock): it is logged loudly and retried next run. */
-async function retentionOrWarn(ctx: RunContext): Promise<string[]> {
+async function retentionOrWarn(ctx: RunContext): Promise<{ removed: string[]; ok: boolean }> {
   try {
     const removed = await applyRetention(ctx);
     if (removed.length && ctx.values.retention.prune) {
       await ctx.restic.run(pruneArgs());
       ctx.log.info('repository pruned', { removedSets: removed.length });
     }
-    return removed;
+    return { removed, ok: true };
   } catch (e) {
     ctx.log.error('retention FAILED; the new set is stored and good, old sets remain until the next run', { error: (e as Error).message });
-    return [];
+    return { removed: [], ok: false };
   }
 }
 

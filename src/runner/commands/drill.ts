@@ -171,6 +171,8 @@ export async function drill(ctx: RunContext): Promise<DrillReport> {
         { name: METRICS.drillLastStatus, value: 1 },
         { name: METRICS.drillDuration, value: report.seconds },
         { name: METRICS.drillRestoreBytesPerSecond, value: report.bytesPerSecond },
+        { name: METRICS.drillRestoreDuration, value: report.restoreSeconds },
+        { name: METRICS.drillRestoredSetAge, value: Math.max(0, Math.round(now - Date.parse(report.setTime) / 1000)) },
       ],
       ctx.log,
     );

@@ -1,5 +1,5 @@
 // Pushes a run's metrics to the Pushgateway (text format, PUT per grouping key); never fails the run.
-import { groupingKey, PUSH_JOB } from '../../contract/metrics.js';
+import { groupingKey, PUSH_JOB, type PushOperation } from '../../contract/metrics.js';
 import type { Values } from '../../values/schema.js';
 import type { Logger } from '../log.js';
 
@@ -27,7 +27,7 @@ export function exposition(samples: readonly Sample[]): string {
 }
 
 /** Grouping-key URL; an empty label value uses the base64 form the Pushgateway documents. */
-export function pushUrl(base: string, v: Values, operation: 'backup' | 'drill' | 'restore'): string {
+export function pushUrl(base: string, v: Values, operation: PushOperation): string {
   const parts = groupingKey(v, operation).map(([k, val]) => (val === '' ? `${k}@base64/=` : `${k}/${encodeURIComponent(val)}`));
   return `${base.replace(/\/$/, '')}/metrics/job/${PUSH_JOB}/${parts.join('/')}`;
 }
@@ -36,7 +36,7 @@ export function pushUrl(base: string, v: Values, operation: 'backup' | 'drill' |
  * POST replaces only the metric names it sends within the group, so a failed run's push
  * (status 0, attempt time) keeps the last success timestamp of an earlier run.
  */
-export async function pushMetrics(v: Values, operation: 'backup' | 'drill' | 'restore', samples: readonly Sample[], log: Logger): Promise<void> {
+export async function pushMetrics(v: Values, operation: PushOperation, samples: readonly Sample[], log: Logger): Promise<void> {
   const base = v.monitoring.enabled ? v.monitoring.pushgateway : undefined;
   if (!base) return;
   const url = pushUrl(base, v, operation);

@@ -1,0 +1,31 @@
+// The set's Grafana dashboard as a ConfigMap that the Grafana sidecar (kube-prometheus-stack) picks up by its label.
+import { createHash } from 'node:crypto';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { safeholdDashboard } from './dashboard.js';
+import { standardLabels, type BackupSetNames } from './names.js';
+import type { Values } from '../values/schema.js';
+
+export interface DashboardConfigMapProps {
+  readonly values: Values;
+  readonly names: BackupSetNames;
+  /**
+   * The label the Grafana sidecar selects (kube-prometheus-stack: grafana.sidecar.dashboards.label).
+   * @default { grafana_dashboard: '1' }
+   */
+  readonly sidecarLabels?: Record<string, string>;
+}
+
+export class DashboardConfigMap extends Construct {
+  constructor(scope: Construct, id: string, props: DashboardConfigMapProps) {
+    super(scope, id);
+    const { values: v, names } = props;
+    // A stable uid per set (Grafana allows 40 characters): one dashboard per set, never two sets on one uid.
+    const uid = `safehold-${createHash('sha256').update(`${v.namespace}/${names.prefix}`).digest('hex').slice(0, 16)}`;
+    const dashboard = safeholdDashboard({ uid, title: `safehold ${v.namespace}/${names.prefix}`, namespace: v.namespace, app: v.name });
+    new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: { name: `${names.runner}-dashboard`, namespace: names.namespace, labels: { ...(props.sidecarLabels ?? { grafana_dashboard: '1' }), ...standardLabels(names, 'dashboard') } },
+      data: { [`${names.prefix}.json`]: `${JSON.stringify(dashboard, null, 2)}\n` },
+    });
+  }
+}
