@@ -1,6 +1,7 @@
 // Everything a runner command needs, built once from flags: values, secrets, repository, logger, scratch.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { WORKLOAD_ENV } from '../contract/deadline.js';
 import { SCRATCH_DIR, SECRETS_DIR } from '../contract/layout.js';
 import { UsageError } from '../errors.js';
 import { loadValuesFile } from '../values/load.js';
@@ -43,6 +44,7 @@ export function buildContext(o: ContextOptions): RunContext {
   mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
   const log = o.log ?? createLogger(undefined, { app: values.name, namespace: values.namespace, ...(values.instance ? { instance: values.instance } : {}) });
   const restic = new Restic(repoAccess(values.repository, secrets, scratchDir), log);
+  restic.workload = env[WORKLOAD_ENV] || undefined;
   const ledgerFile = o.ledger ?? join(dirname(resolve(file)), '.safehold-ledger', `${values.namespace}.${values.name}${values.instance ? `.${values.instance}` : ''}.json`);
   return { values, configFile: file, secrets, restic, log, scratchDir, ledgerFile, inCluster: !!env.KUBERNETES_SERVICE_HOST && !o.values, now: () => new Date() };
 }

@@ -8,7 +8,10 @@ import { prune } from './commands/prune.js';
 import { formatPlan, restore } from './commands/restore.js';
 import { formatSets, listSets } from './commands/snapshots.js';
 import { verify } from './commands/verify.js';
-import { buildContext } from './context.js';
+import { currentGraceSeconds } from './commands/deadline.js';
+import { buildContext, type RunContext } from './context.js';
+import { stopReason, StoppedError } from './process/stop.js';
+import { handleSignals } from './signals.js';
 import { streamEngine } from './engines/index.js';
 import type { Values } from '../values/schema.js';
 
@@ -46,6 +49,19 @@ export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boo
 export async function runnerCommand(cmd: string, args: string[]): Promise<number> {
   const { values: f } = parseFlags(args, COMMON);
   const ctx = buildContext({ config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger });
+  const off = handleSignals(ctx.log, currentGraceSeconds);
+  try {
+    return await dispatch(cmd, f, ctx);
+  } catch (e) {
+    // A stopped run fails as stopped whatever its child reported: the Job may retry after a drain (exit 1).
+    const why = stopReason();
+    throw why !== undefined && !(e instanceof StoppedError) ? new StoppedError(`${why}; ${(e as Error).message}`) : e;
+  } finally {
+    off();
+  }
+}
+
+async function dispatch(cmd: string, f: ReturnType<typeof parseFlags<typeof COMMON>>['values'], ctx: RunContext): Promise<number> {
   if (needsKubernetes(cmd, ctx.values, ctx.inCluster)) await import('./kube/register.js');
   switch (cmd) {
     case 'backup': {

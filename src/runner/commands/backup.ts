@@ -24,7 +24,9 @@ import {
   type ComponentRecord,
   type Manifest,
 } from '../sets.js';
-import { startCleanup, withinDeadline } from './deadline.js';
+import { failureReason } from '../process/stop.js';
+import { tidyAfterFailure } from './cleanup.js';
+import { withinDeadline } from './deadline.js';
 import { applyRetention } from './retention.js';
 
 export interface BackupReport {
@@ -109,8 +111,8 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
     ctx.log.info('backup finished', { set: setId, status, seconds, bytes: records.reduce((n, r) => n + r.bytes, 0) });
     return { setId, status, suspicious, components: records, forgotten };
   } catch (e) {
-    ctx.log.error('backup FAILED; the partial set is removed and not counted', { set: setId, error: (e as Error).message });
-    startCleanup();
+    ctx.log.error('backup FAILED; the partial set is removed and not counted', { set: setId, error: failureReason(e) });
+    await tidyAfterFailure(ctx);
     await forgetSet(ctx, setId);
     const now = ctx.now().getTime() / 1000;
     await pushMetrics(

@@ -1,4 +1,5 @@
 // Retention by whole sets: restic's own policy decides over good manifests only; the newest good set always stays.
+import { durationSeconds } from '../../values/formats.js';
 import { forgetPolicyDryRunArgs } from '../restic/args.js';
 import type { Snapshot } from '../restic/client.js';
 import type { RunContext } from '../context.js';
@@ -9,8 +10,12 @@ interface ForgetGroup {
   readonly remove: Snapshot[] | null;
 }
 
-/** Which sets to remove, given the sets and restic's verdict over good manifests. Pure. */
-export function setsToRemove(sets: readonly BackupSet[], removeGoodIds: ReadonlySet<string>): BackupSet[] {
+/**
+ * Which sets to remove, given the sets and restic's verdict over good manifests. Pure.
+ * `deadBefore`: a set started before it belongs to a run that is over (its timeout has passed): an incomplete one
+ * is a killed run's leftover (SIGKILL, OOM), removed as soon as a newer good set exists.
+ */
+export function setsToRemove(sets: readonly BackupSet[], removeGoodIds: ReadonlySet<string>, deadBefore = ''): BackupSet[] {
   const good = sets.filter((s) => s.status === 'good');
   const newestGood = good[good.length - 1];
   const keptGood = good.filter((s) => !removeGoodIds.has(s.id));
@@ -18,6 +23,7 @@ export function setsToRemove(sets: readonly BackupSet[], removeGoodIds: Readonly
   return sets.filter((s) => {
     if (s === newestGood) return false;
     if (s.status === 'good') return removeGoodIds.has(s.id);
+    if (s.status === 'incomplete' && newestGood && s.time < newestGood.time && s.time < deadBefore) return true;
     // Leftovers of crashed runs and suspicious sets go once a kept good set is newer than all of them.
     return !!oldestKept && s.time < oldestKept.time;
   });
@@ -33,7 +39,8 @@ export async function applyRetention(ctx: RunContext): Promise<string[]> {
   const sets = groupSets(snapshots);
   const verdict = JSON.parse(dryRun || '[]') as ForgetGroup[];
   const removeGood = new Set((verdict ?? []).flatMap((g) => g.remove ?? []).map((s) => tagValue(s, 'set')).filter((x): x is string => !!x));
-  const remove = setsToRemove(sets, removeGood);
+  const timeout = durationSeconds(ctx.values.timeout) ?? 3600;
+  const remove = setsToRemove(sets, removeGood, new Date(ctx.now().getTime() - timeout * 1000).toISOString());
   const ids = remove.flatMap((s) => s.snapshots.map((x) => x.id));
   if (ids.length) {
     await ctx.restic.forgetIds(ids);
