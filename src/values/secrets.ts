@@ -61,6 +61,8 @@ function urlWithCredentialQuery(v: string): boolean {
   }
 }
 
+const URL_MESSAGE = 'a URL must not carry a password or token; put the credential in a Secret and reference it (http hooks: headers from secrets)';
+
 export interface InlineSecret {
   readonly path: (string | number)[];
   readonly message: string;
@@ -69,7 +71,10 @@ export interface InlineSecret {
 /** Finds credentials written inline anywhere in a parsed values document. */
 export function findInlineSecrets(doc: unknown, path: (string | number)[] = []): InlineSecret[] {
   const out: InlineSecret[] = [];
-  if (Array.isArray(doc)) {
+  // A string anywhere, list elements included (a hook's command line): no URL with a password or token.
+  if (typeof doc === 'string') {
+    if (URL_WITH_PASSWORD.test(doc) || urlWithCredentialQuery(doc)) out.push({ path, message: URL_MESSAGE });
+  } else if (Array.isArray(doc)) {
     doc.forEach((v, i) => out.push(...findInlineSecrets(v, [...path, i])));
   } else if (doc && typeof doc === 'object') {
     for (const [k, v] of Object.entries(doc)) {
@@ -85,8 +90,6 @@ export function findInlineSecrets(doc: unknown, path: (string | number)[] = []):
           path: here,
           message: `a credential must not be written in a values file; reference a Secret instead, e.g. ${k}: { secretName: my-secret, key: ${k} }`,
         });
-      } else if (typeof v === 'string' && (URL_WITH_PASSWORD.test(v) || urlWithCredentialQuery(v))) {
-        out.push({ path: here, message: 'a URL must not carry a password or token; put the credential in a Secret and reference it (http hooks: headers from secrets)' });
       } else {
         out.push(...findInlineSecrets(v, here));
       }

@@ -44,7 +44,7 @@ describe('failure semantics', () => {
     await fh.close();
     await expect(verify(app.ctx(), { readData: '100%' })).rejects.toThrow(/restic check/);
     await pgExec('INSERT INTO t VALUES (100000, $$kept$$)', db);
-    await expect(restore(app.ctx())).rejects.toThrow();
+    await expect(restore(app.ctx())).rejects.toThrow(/restic dump \S+ \/db\.pgdump exited with code \d+[\s\S]*ciphertext verification failed/);
     expect(await pgQuery('SELECT body FROM t WHERE id = 100000', db)).toBe('kept');
   });
 

@@ -1,5 +1,5 @@
 // PostgreSQL through restic, local and S3: rows compared after restore; failures are loud and leave no good set.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
@@ -103,10 +103,17 @@ describe('one-shot requests (drop-database and restore Jobs created together by 
     expect(await snapshot(db)).toBe(before);
 
     await expect(dropDatabase(app.ctx(), { expectRequest: 'drop-0000000000' })).rejects.toThrow(/created for drop request/);
-    await dropDatabase(app.ctx(), { expectRequest: dropRequestId(v) });
-    expect(await pgQuery("SELECT count(*) FROM pg_tables WHERE tablename = 'events'", db)).toBe('0');
     await expect(restore(app.ctx(), { expectRequest: 'restore-0000000000' })).rejects.toThrow(/created for restore request/);
-    await restore(app.ctx(), { expectRequest: restoreRequestId(v), dropWaitSeconds: 1 });
+    // Both at once, as a GitOps controller starts both Jobs, the restore first: it waits, the drop runs, then it
+    // restores. Had it not waited, the drop would have removed the restored table.
+    let settled = false;
+    const restoring = restore(app.ctx(), { expectRequest: restoreRequestId(v), dropWaitSeconds: 60 }).finally(() => (settled = true));
+    await vi.waitUntil(() => app.logs.some((l) => l.includes('waiting for the drop-database Job to finish first')), { timeout: 30_000, interval: 50 });
+    // Time enough for a 30-row restore that did not wait to have finished: it must still be waiting.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(settled).toBe(false);
+    await dropDatabase(app.ctx(), { expectRequest: dropRequestId(v) });
+    await restoring;
     expect(await snapshot(db)).toBe(before);
     await expect(dropDatabase(app.ctx())).rejects.toThrow(/already ran/);
     app.update({ dropDatabase: { component: 'db', confirm: db, requestId: 'second' } });

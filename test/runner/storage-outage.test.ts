@@ -7,6 +7,13 @@ import { servers } from '../support/env.js';
 import { startS3 } from '../support/servers.js';
 import { makeApp, pgComponent, seededTable, writeSecrets } from './fixture.js';
 
+/** The set id of the run that logged `backup FAILED`. */
+function failedSetId(logs: readonly string[]): string {
+  const line = logs.map((l) => JSON.parse(l) as { msg: string; set?: string }).find((l) => l.msg.startsWith('backup FAILED'));
+  if (!line?.set) throw new Error('no backup FAILED line with a set id');
+  return line.set;
+}
+
 describe('storage outage', () => {
   it('the S3 server stopped mid-backup: a clean failure, then the next run succeeds', async () => {
     const s3 = await startS3({ baseDir: servers().tmpBase, bucket: 'flaky' });
@@ -17,16 +24,20 @@ describe('storage outage', () => {
         values: { components: [pgComponent('db', db)], timeout: '40s' },
       });
       writeSecrets(app.secretsDir, { s3flaky: { 'ca.crt': readFileSync(s3.caCertFile, 'utf8') } });
-      await backup(app.ctx());
+      const first = await backup(app.ctx());
       const failing = backup(app.ctx());
       setTimeout(() => void s3.kill('SIGKILL'), 1500);
-      await expect(failing).rejects.toThrow();
+      const err = (await failing.catch((e: unknown) => e)) as Error;
+      // The cause is the storage: restic could not reach it (or, retrying, ran into the run's timeout).
+      expect(err.message).toMatch(/^restic [\s\S]* (exited with code \d+|killed by SIG[A-Z]+)[\s\S]*(connection refused|stopped: timed out)/);
+      const failedSet = failedSetId(app.logs);
       await s3.start();
       const next = await backup(app.ctx());
       expect(next.status).toBe('good');
       const sets = await listSets(app.ctx());
-      expect(sets.filter((s) => s.status === 'good')).toHaveLength(2);
-      expect(sets.every((s) => s.status !== 'incomplete' || s.id !== next.setId)).toBe(true);
+      // Exactly the two good runs count; the failed run's set is gone or incomplete, never good.
+      expect(sets.filter((s) => s.status === 'good').map((s) => s.id)).toEqual([first.setId, next.setId]);
+      expect(sets.find((s) => s.id === failedSet)?.status ?? 'gone').toMatch(/^(gone|incomplete)$/);
     } finally {
       await s3.stop();
     }
