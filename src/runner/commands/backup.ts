@@ -163,6 +163,7 @@ function successSamples(ctx: RunContext, records: readonly ComponentRecord[], pr
 
 /** Removes every snapshot of a failed set (best effort: a leftover is still never "complete"). */
 async function forgetSet(ctx: RunContext, setId: string): Promise<void> {
+  if (!ctx.restic.opened) return;
   try {
     const snaps = await ctx.restic.snapshots({ ...baseFilter(ctx.values), tags: [...baseFilter(ctx.values).tags, setTag(setId)] });
     await ctx.restic.forgetIds(snaps.map((s) => s.id));

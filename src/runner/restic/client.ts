@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProcessError, RepositoryError } from '../../errors.js';
+import { ProcessError, RefusedError, RepositoryError } from '../../errors.js';
 import { BINARIES, binaryPath } from '../binaries.js';
 import type { Logger } from '../log.js';
 import { deadlinePassed, run, type ProcessSpec } from '../process/spawn.js';
@@ -52,6 +52,22 @@ export function retryLockArgs(versionOutput: string): string[] {
   return m && (Number(m[1]) > 0 || Number(m[2]) >= 16) ? ['--retry-lock', RETRY_LOCK] : [];
 }
 
+/** The oldest restic with what the runner uses: repository format 2 (compression), `list locks`/`cat lock`, JSON summaries. */
+export const MIN_RESTIC = '0.14.0';
+
+/** Why this restic cannot be used (too old, or no version to be read), or undefined. Pure. */
+export function resticVersionProblem(versionOutput: string): string | undefined {
+  const m = /restic (\d+)\.(\d+)\.(\d+)/.exec(versionOutput);
+  const first = versionOutput.trim().split('\n')[0] ?? '';
+  if (!m) return `cannot read the restic version from "${first.slice(0, 100)}"; safehold needs restic ${MIN_RESTIC} or newer`;
+  const [have, need] = [m.slice(1, 4).map(Number), MIN_RESTIC.split('.').map(Number)];
+  const older = have[0] - need[0] || have[1] - need[1] || have[2] - need[2];
+  if (older < 0) {
+    return `restic ${m.slice(1, 4).join('.')} is older than ${MIN_RESTIC}, the oldest safehold works with (repository format 2 with compression, the JSON output of backup, snapshots and forget, list locks); install restic ${MIN_RESTIC} or newer (the image ships 0.18)`;
+  }
+  return undefined;
+}
+
 const TRANSIENT = /connection refused|connection reset|timeout|i\/o timeout|no such host|EOF|503|502|500 Internal|TLS handshake|broken pipe|repository is already locked/i;
 
 export class Restic implements LockStore {
@@ -60,6 +76,8 @@ export class Restic implements LockStore {
   /** In a cluster: the CronJob/Job this pod belongs to (SAFEHOLD_WORKLOAD); open() clears a dead earlier pod's locks. */
   workload?: string;
   readonly startedAt = new Date();
+  /** open() succeeded: until then nothing of this run is in the repository (and restic may be unusable). */
+  opened = false;
 
   constructor(
     readonly access: RepoAccess,
@@ -102,7 +120,10 @@ export class Restic implements LockStore {
 
   /** Opens the repository (one restic call): clears stale locks only; creates the repository on first use. */
   async open(opts: { create: boolean }): Promise<void> {
-    this.versionArgs = retryLockArgs((await run({ cmd: binaryPath(BINARIES.restic), args: ['version'] })).stdout);
+    const version = (await run({ cmd: binaryPath(BINARIES.restic), args: ['version'] })).stdout;
+    const tooOld = resticVersionProblem(version);
+    if (tooOld) throw new RefusedError(`${binaryPath(BINARIES.restic)}: ${tooOld}; nothing was done`);
+    this.versionArgs = retryLockArgs(version);
     try {
       await this.run(a.unlockArgs());
     } catch (e) {
@@ -111,9 +132,11 @@ export class Restic implements LockStore {
       if (!opts.create) throw new RepositoryError(`no restic repository at ${this.access.location}`);
       this.log.info('restic: initializing repository', { repository: this.access.location });
       await this.run(a.initArgs());
+      this.opened = true;
       return;
     }
     if (this.workload) await clearDeadRunLocks(this, { workload: this.workload, startedAt: this.startedAt }, this.log);
+    this.opened = true;
   }
 
   /** Every lock in the repository, read without taking one. */
