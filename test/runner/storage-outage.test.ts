@@ -5,7 +5,8 @@ import { backup } from '../../src/runner/commands/backup.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
 import { servers } from '../support/env.js';
 import { startS3 } from '../support/servers.js';
-import { makeApp, pgComponent, seededTable, writeSecrets } from './fixture.js';
+import { startThrottlingProxy } from '../support/s3-throttle.js';
+import { makeApp, pgComponent, seededTable, uniqueName, writeSecrets } from './fixture.js';
 
 /** The set id of the run that logged `backup FAILED`. */
 function failedSetId(logs: readonly string[]): string {
@@ -43,4 +44,30 @@ describe('storage outage', () => {
     }
   });
 
+  it('S3 answering 503 SlowDown for 10 s: restic retries and the backup succeeds within its deadline', async () => {
+    const s3 = servers().s3;
+    const proxy = await startThrottlingProxy(s3.endpoint, s3.caCertFile);
+    try {
+      const db = await seededTable(20_000);
+      const app = await makeApp({
+        repo: { s3: { endpoint: proxy.endpoint, bucket: s3.bucket, prefix: uniqueName('slow'), credentials: { secretName: 's3' }, caCert: { secretName: 's3' } }, password: { secretName: 'restic' } },
+        values: { components: [pgComponent('db', db)], timeout: '5m' },
+      });
+      await backup(app.ctx());
+      const started = Date.now();
+      proxy.throttle(true);
+      const running = backup(app.ctx());
+      await new Promise((r) => setTimeout(r, 10_000));
+      proxy.throttle(false);
+      const report = await running;
+      const seconds = (Date.now() - started) / 1000;
+      expect(proxy.counts.slowDown).toBeGreaterThan(0);
+      expect(report.status).toBe('good');
+      expect(seconds).toBeLessThan(5 * 60);
+      expect((await listSets(app.ctx())).filter((s) => s.status === 'good')).toHaveLength(2);
+    } finally {
+      await proxy.stop();
+    }
+  }, 330_000);
 });
+
