@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { backup } from '../../src/runner/commands/backup.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
 import { pgExec, pgQuery, pushedMetrics, servers, tmpDir } from '../support/env.js';
-import { hostNamespace, killTree, startRunner, type RunnerProcess } from '../support/runner-process.js';
+import { hostNamespace, killTree, startRunner, untilChild, type RunnerProcess } from '../support/runner-process.js';
 import { bin, run } from '../support/servers.js';
 import { makeApp, pgComponent, seededTable, type App } from './fixture.js';
 
@@ -24,10 +24,15 @@ async function untilLocked(app: App, ms = 60_000): Promise<void> {
   }
 }
 
-/** Waits for the log line, then for restic's lock, sends SIGTERM; checks exit 1 within the grace period and one FAILED line naming SIGTERM. */
-async function sigtermWhileLocked(app: App, r: RunnerProcess, after: string): Promise<void> {
+/**
+ * Waits for the log line, then for the restic child (`running`) and its lock, sends SIGTERM; checks exit 1
+ * within the grace period and one FAILED line naming SIGTERM.
+ */
+async function sigtermWhileLocked(app: App, r: RunnerProcess, after: string, running: RegExp): Promise<void> {
   await r.waitFor((l) => l.msg === after);
-  await untilLocked(app);
+  await untilChild(r.pid, running);
+  // restic takes its lock right after it starts; a short restic dump may be past it before a poll sees it.
+  await untilLocked(app, 5000).catch(() => undefined);
   const sent = Date.now();
   process.kill(r.pid, 'SIGTERM');
   const end = await r.exited;
@@ -43,9 +48,14 @@ const checksum = (db: string) => pgQuery("SELECT md5(string_agg(id || ':' || bod
 
 describe('signals', () => {
   it('SIGTERM during a PostgreSQL backup: exit 1 within the grace period, FAILED logged, last_status 0, no lock, no set', async () => {
+    let lockSeen = false;
     const db = await seededTable(400_000);
     const app = await makeApp({ values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url } } });
-    await sigtermWhileLocked(app, startRunner(args(app, 'backup'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE) } }), 'backup started');
+    const r = startRunner(args(app, 'backup'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE) } });
+    void untilLocked(app).then(() => (lockSeen = true), () => undefined);
+    await sigtermWhileLocked(app, r, 'backup started', /restic .*backup .*--stdin-filename db\.pgdump/);
+    // The stopped restic (0.14 keeps its lock on SIGTERM) did hold a lock: the runner removed it.
+    expect(lockSeen).toBe(true);
     expect((await pushedMetrics(app.ctx().values.name, 'backup')).safehold_backup_last_status).toBe('0');
     expect(await locks(app)).toEqual([]);
     expect(await listSets(app.ctx())).toEqual([]);
@@ -59,7 +69,7 @@ describe('signals', () => {
     await backup(app.ctx());
     await pgExec("UPDATE t SET body = 'changed after the backup' WHERE id % 7 = 0", db);
     const before = await checksum(db);
-    await sigtermWhileLocked(app, startRunner(args(app, 'restore'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE) } }), 'restore plan');
+    await sigtermWhileLocked(app, startRunner(args(app, 'restore'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE) } }), 'restore plan', /restic .*dump /);
     expect((await pushedMetrics(app.ctx().values.name, 'restore')).safehold_restore_last_status).toBe('0');
     expect(await locks(app)).toEqual([]);
     expect(await checksum(db)).toBe(before);

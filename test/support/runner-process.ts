@@ -92,6 +92,22 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
+/** Resolves when a descendant's command line (NUL-separated argv, joined by spaces) matches. */
+export async function untilChild(pid: number, pattern: RegExp, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    for (const c of descendants(pid)) {
+      try {
+        if (pattern.test(readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').join(' '))) return;
+      } catch {
+        /* gone */
+      }
+    }
+    if (Date.now() > until) throw new Error(`no child of ${pid} matched ${pattern} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Kills a process and all it started at once, as the kernel does when a container is OOM-killed. */
 export function killTree(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const p of [pid, ...descendants(pid)]) {
