@@ -93,5 +93,6 @@ WORKDIR /tmp
 # Smoke test at build time, as the runtime user.
 RUN ["safehold", "--version"]
 
-ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/safehold"]
+# -g: SIGTERM (deadline, drain, eviction) goes to the runner's process group; the runner stops its own children.
+ENTRYPOINT ["/usr/bin/tini", "-g", "--", "/usr/local/bin/safehold"]
 CMD ["--help"]

@@ -1,6 +1,8 @@
 // The runner's pod template, shared by every CronJob and Job: restricted, secrets as files, config read-only.
 import { k8s } from 'cdk8s-plus-27';
 import { CONFIG_DIR, CONFIG_FILE, CONFIG_PATH, PVC_REPO_MOUNT, SCRATCH_DIR, SECRETS_DIR, referencedSecrets } from '../contract/layout.js';
+import { GRACE_ENV, graceSeconds, WORKLOAD_ENV } from '../contract/deadline.js';
+import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { dnsLabelFrom, standardLabels, type BackupSetNames, type RunnerComponent } from './names.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security.js';
@@ -15,7 +17,7 @@ export interface RunnerPodProps {
   readonly values: Values;
   readonly names: BackupSetNames;
   readonly component: RunnerComponent;
-  /** Arguments to the image's entrypoint (`tini -- safehold`), e.g. `backup --config …`. */
+  /** Arguments to the image's entrypoint (`tini -g -- safehold`), e.g. `backup --config …`. */
   readonly args: readonly string[];
   /** The pod calls the Kubernetes API: mount a service account token. */
   readonly apiAccess: boolean;
@@ -76,6 +78,23 @@ function dataVolumes(v: Values, mode: 'as-declared' | 'writable'): { volumes: k8
   return { volumes, mounts };
 }
 
+/** The operation's timeout (its Job's activeDeadlineSeconds) and the CronJob/Job whose pods run it. */
+function operation(v: Values, names: BackupSetNames, component: RunnerComponent): { seconds: number; workload?: string } {
+  const seconds = (d: string | undefined) => durationSeconds(d ?? v.timeout) ?? 3600;
+  switch (component) {
+    case 'restore':
+      return { seconds: seconds(v.restore?.timeout), workload: names.restoreJob };
+    case 'drill':
+      return { seconds: seconds(v.drill?.timeout), workload: names.drillCronJob };
+    case 'drop-database':
+      return { seconds: seconds(v.timeout), workload: names.dropJob };
+    case 'verify':
+      return { seconds: seconds(v.verify.timeout), workload: names.verifyCronJob };
+    default:
+      return { seconds: seconds(v.timeout), workload: component === 'backup' ? names.backupCronJob : undefined };
+  }
+}
+
 export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   const { values: v, names } = props;
   const sidecars = props.sidecars ?? [];
@@ -97,6 +116,9 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   const clash = volumeNames.find((n, i) => volumeNames.indexOf(n) !== i);
   if (clash) throw new Error(`two volumes of the ${props.component} pod would be named "${clash}"`);
 
+  // The grace period after SIGTERM is the runner's cleanup allowance; it learns it, and its workload, from the environment.
+  const op = operation(v, names, props.component);
+  const grace = graceSeconds(op.seconds);
   const runner: k8s.Container = {
     name: RUNNER_CONTAINER,
     image: v.image,
@@ -106,6 +128,8 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
     env: [
       { name: 'HOME', value: SCRATCH_DIR },
       { name: 'SAFEHOLD_SECRETS_DIR', value: SECRETS_DIR },
+      { name: GRACE_ENV, value: String(grace) },
+      ...(op.workload ? [{ name: WORKLOAD_ENV, value: op.workload }] : []),
     ],
     resources: containerResources(v),
     securityContext: restrictedContainerSecurityContext(),
@@ -125,6 +149,7 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
       automountServiceAccountToken: props.apiAccess,
       enableServiceLinks: false,
       restartPolicy: 'Never',
+      terminationGracePeriodSeconds: grace,
       shareProcessNamespace: sidecars.length ? true : undefined,
       securityContext: restrictedPodSecurityContext(),
       containers: [runner, ...sidecars],

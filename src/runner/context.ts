@@ -1,6 +1,7 @@
 // Everything a runner command needs, built once from flags: values, secrets, repository, logger, scratch.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { WORKLOAD_ENV } from '../contract/deadline.js';
 import { SCRATCH_DIR, SECRETS_DIR, type Operation } from '../contract/layout.js';
 import { UsageError } from '../errors.js';
 import { loadValuesFile } from '../values/load.js';
@@ -45,14 +46,18 @@ export function buildContext(o: ContextOptions): RunContext {
   mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
   const log = o.log ?? createLogger(undefined, { app: values.name, namespace: values.namespace, ...(values.instance ? { instance: values.instance } : {}) });
   const ledgerFile = o.ledger ?? join(dirname(resolve(file)), '.safehold-ledger', `${values.namespace}.${values.name}${values.instance ? `.${values.instance}` : ''}.json`);
-  // Opened on first use: the drop pod has no repository Secret mounted and never touches restic.
+  // Made on first use: a command that never touches the repository needs none of its Secrets.
   let restic: Restic | undefined;
   return {
     values,
     configFile: file,
     secrets,
     get restic() {
-      return (restic ??= new Restic(repoAccess(values.repository, secrets, scratchDir, o.operation), log));
+      if (!restic) {
+        restic = new Restic(repoAccess(values.repository, secrets, scratchDir, o.operation), log);
+        restic.workload = env[WORKLOAD_ENV] || undefined;
+      }
+      return restic;
     },
     log,
     scratchDir,

@@ -10,7 +10,10 @@ import { formatPlan, restore } from './commands/restore.js';
 import { releaseRequest } from './commands/release.js';
 import { formatRequests, formatSets, listRequests, listSets } from './commands/snapshots.js';
 import { verify } from './commands/verify.js';
-import { buildContext } from './context.js';
+import { currentGraceSeconds } from './commands/deadline.js';
+import { buildContext, type RunContext } from './context.js';
+import { stopReason, StoppedError } from './process/stop.js';
+import { handleSignals } from './signals.js';
 import { streamEngine } from './engines/index.js';
 import type { Values } from '../values/schema.js';
 
@@ -63,6 +66,19 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
   // prune deletes too: in a protected repository it needs the maintenance keys.
   const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill', 'verify'] as const).find((c) => c === cmd);
   const ctx = buildContext({ ...contextOptions, operation });
+  const off = handleSignals(ctx.log, currentGraceSeconds);
+  try {
+    return await dispatch(cmd, f, ctx);
+  } catch (e) {
+    // A stopped run fails as stopped whatever its child reported: the Job may retry after a drain (exit 1).
+    const why = stopReason();
+    throw why !== undefined && !(e instanceof StoppedError) ? new StoppedError(`${why}; ${(e as Error).message}`) : e;
+  } finally {
+    off();
+  }
+}
+
+async function dispatch(cmd: string, f: ReturnType<typeof parseFlags<typeof COMMON>>['values'], ctx: RunContext): Promise<number> {
   if (needsKubernetes(cmd, ctx.values, ctx.inCluster)) await import('./kube/register.js');
   switch (cmd) {
     case 'backup': {

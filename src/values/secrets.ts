@@ -50,6 +50,8 @@ export const emittedSecret = z.strictObject({
 /** Keys whose scalar value can only be a credential. */
 const CREDENTIAL_KEY = /^(password|passwd|pwd|pass|token|secret|apikey|api[-_]key|accesskey|access[-_]key|access[-_]key[-_]id|accesskeyid|secretaccesskey|secret[-_]access[-_]key|aws[-_]secret[-_]access[-_]key|aws[-_]access[-_]key[-_]id|privatekey|private[-_]key|credentials|auth|authorization|bearer)$/i;
 
+const URL_MESSAGE = 'a URL must not carry a password or token; put the credential in a Secret and reference it (http hooks: headers from secrets)';
+
 export interface InlineSecret {
   readonly path: (string | number)[];
   readonly kind: CredentialKind;

@@ -4,7 +4,7 @@ import { pluralize, apiGroupOf } from '../../src/constructs/rbac-rules.js';
 import type { Values } from '../../src/values/schema.js';
 import { exampleValues, objectsOf, podTemplates, synth, type Obj } from './_fixtures.js';
 
-type Op = 'backup' | 'drill' | 'restore' | 'drop-database' | 'maintenance';
+type Op = 'backup' | 'drill' | 'restore' | 'drop-database' | 'maintenance' | 'verify';
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 
 /** Each example as written, and with every operation switched on (so that a right leaking between accounts would show). */
@@ -66,7 +66,7 @@ function expectedRights(v: Values, op: Op): string[] {
   return [...out].filter((r) => !r.endsWith(' *') ? !out.has(r.replace(/ [^ ]+$/, ' *')) : true).sort();
 }
 
-const OP_OF_COMPONENT: Record<string, Op> = { backup: 'backup', drill: 'drill', restore: 'restore', 'drop-database': 'drop-database', maintenance: 'maintenance' };
+const OP_OF_COMPONENT: Record<string, Op> = { backup: 'backup', drill: 'drill', restore: 'restore', 'drop-database': 'drop-database', maintenance: 'maintenance', verify: 'verify' };
 
 function accountsOf(objects: Obj[]) {
   const roles = objectsOf(objects, 'Role');

@@ -26,7 +26,7 @@ describe('MaintenanceCronJob (protected repository)', () => {
   const pods = podTemplates(objects).map((p) => ({ ...p, op: p.template.metadata.labels['app.kubernetes.io/component'] as string }));
 
   it('only the maintenance pod mounts the delete-capable keys; backup, drill and restore pods get the append-only ones', () => {
-    expect(pods.map((p) => p.op).sort()).toEqual(['backup', 'drill', 'maintenance', 'restore']);
+    expect(pods.map((p) => p.op).sort()).toEqual(['backup', 'drill', 'maintenance', 'restore', 'verify']);
     for (const p of pods) {
       if (p.op === 'maintenance') expect(secrets(p.template)).toEqual(['maintenance-s3', 'shop-restic']);
       else {
@@ -52,7 +52,7 @@ describe('MaintenanceCronJob (protected repository)', () => {
 
   it('is absent unless repository.protection is set', () => {
     const plain = synth(makeValues());
-    expect(objectsOf(plain, 'CronJob').map((c) => c.metadata.name)).toEqual(['shop-backup']);
+    expect(objectsOf(plain, 'CronJob').map((c) => c.metadata.name)).toEqual(['shop-backup', 'shop-verify']);
   });
 
   it('validate: the declared Object Lock period must cover the retention horizon plus the maintenance interval', () => {

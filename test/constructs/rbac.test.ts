@@ -18,7 +18,7 @@ const roles = (objects: Obj[]) => objectsOf(objects, 'Role');
 describe('RBAC', () => {
   it('gives a database-only set a ServiceAccount without token and no Role at all', () => {
     const objects = synth(makeValues());
-    expect(one(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    for (const sa of objectsOf(objects, 'ServiceAccount')) expect(sa.automountServiceAccountToken).toBe(false);
     expect(roles(objects)).toEqual([]);
     expect(objectsOf(objects, 'RoleBinding')).toEqual([]);
     for (const { template } of podTemplates(objects)) expect(template.spec.automountServiceAccountToken).toBe(false);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GRACE_ENV, graceSeconds, startupSeconds, WORKLOAD_ENV, workSeconds } from '../../src/contract/deadline.js';
 import { CONFIG_DIR, PVC_REPO_MOUNT, RUNNER_UID, SCRATCH_DIR, SECRETS_DIR } from '../../src/contract/layout.js';
 import { exampleValues, makeValues, one, podTemplates, synth, type Obj } from './_fixtures.js';
 import { restrictedViolations } from './_restricted.js';
@@ -74,6 +75,23 @@ describe('runner pod template', () => {
     }
   });
 
+  it('each pod has the grace period the runner is told, and the runner stops before the Job deadline with room for start-up', () => {
+    for (const { values } of exampleValues()) {
+      for (const o of synth(values).filter((x) => x.kind === 'CronJob' || x.kind === 'Job')) {
+        const job = o.kind === 'CronJob' ? o.spec.jobTemplate.spec : o.spec;
+        const where = `${o.kind} ${o.metadata.name}`;
+        const deadline = job.activeDeadlineSeconds as number;
+        const env = Object.fromEntries((runner(job.template).env as Obj[]).map((e) => [e.name, e.value]));
+        expect(job.template.spec.terminationGracePeriodSeconds, where).toBe(graceSeconds(deadline));
+        expect(env[GRACE_ENV], where).toBe(String(graceSeconds(deadline)));
+        // Pods are named <workload>-…: the next run recognises a killed pod's restic lock by it.
+        expect(env[WORKLOAD_ENV], where).toBe(o.metadata.name);
+        expect(workSeconds(deadline) + startupSeconds(deadline) + graceSeconds(deadline), where).toBeLessThanOrEqual(deadline);
+        expect(startupSeconds(deadline), where).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('mounts a token only in pods that call the API', () => {
     const plain = synth(makeValues());
     expect(one(plain, 'CronJob', 'shop-backup').spec.jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(false);
@@ -99,6 +117,6 @@ describe('runner pod template', () => {
 });
 
 /** The only environment variables safehold writes into pods: settings, never credentials. */
-const PLAIN_ENV = ['HOME', 'SAFEHOLD_SECRETS_DIR', 'POSTGRES_HOST_AUTH_METHOD', 'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD', 'MYSQL_ALLOW_EMPTY_PASSWORD'];
+const PLAIN_ENV = ['HOME', 'SAFEHOLD_SECRETS_DIR', GRACE_ENV, WORKLOAD_ENV, 'POSTGRES_HOST_AUTH_METHOD', 'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD', 'MYSQL_ALLOW_EMPTY_PASSWORD'];
 
 const BASE_DB = { name: 'db', type: 'postgres', host: 'pg.team.svc', database: 'shop', credentials: { secretName: 'shop-db' } };

@@ -81,9 +81,9 @@ describe('Dockerfile vs the pod contract (src/contract/layout.ts)', () => {
     expect(runtime.instructions.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args).toBe(SCRATCH_DIR);
   });
 
-  it('tini is PID 1 and starts the safehold CLI; --help by default', () => {
+  it('tini is PID 1 (-g: a signal reaches the runner, which stops its children in order) and starts the safehold CLI; --help by default', () => {
     const entrypoint = JSON.parse(runtime.instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1)!.args);
-    expect(entrypoint.slice(0, 2)).toEqual(['/usr/bin/tini', '--']);
+    expect(entrypoint.slice(0, 3)).toEqual(['/usr/bin/tini', '-g', '--']);
     expect(entrypoint.at(-1)).toMatch(/\/safehold(\.mjs)?$/);
     expect(JSON.parse(runtime.instructions.filter((i) => i.keyword === 'CMD').at(-1)!.args)).toEqual(['--help']);
   });

@@ -75,7 +75,7 @@ describe.skipIf(!enabled)('runner image (buildah)', () => {
 
   it('the entrypoint (tini → safehold) and the default command work', async () => {
     const config = await inspectImage(build.image);
-    expect(config.Entrypoint).toEqual(['/usr/bin/tini', '--', '/usr/local/bin/safehold']);
+    expect(config.Entrypoint).toEqual(['/usr/bin/tini', '-g', '--', '/usr/local/bin/safehold']);
     expect(config.Cmd).toEqual(['--help']);
     // buildah run ignores ENTRYPOINT: start it by hand (-s: tini is not PID 1 here)
     const r = await ctr.run(['/usr/bin/tini', '-s', '--', '/usr/local/bin/safehold', ...config.Cmd!]);

@@ -11,7 +11,6 @@ const DRILL_NAMESPACE = 'test';
 import { ExitCode, RefusedError, ValuesError } from '../../src/errors.js';
 import { backup } from '../../src/runner/commands/backup.js';
 import { filesHandler } from '../../src/runner/components/files.js';
-import { handlerFor } from '../../src/runner/components/index.js';
 import { kubernetesHandler } from '../../src/runner/components/kubernetes.js';
 import { drill } from '../../src/runner/commands/drill.js';
 import { DrillCheckError } from '../../src/runner/drill/checks.js';
@@ -130,10 +129,9 @@ describe('restore drill', () => {
 
     const report = await drill(app.ctx());
     expect(report.setId).toBe(set.setId);
-    // A files component restores into a scratch directory only if its handler says it can; else it is skipped and reported.
-    const filesMode = handlerFor(app.ctx().values.components[3]).drillMode;
-    if (filesMode === 'restore-to') expect(report.targets[3]).toEqual({ component: filesName, target: `directory ${join(app.dir, 'scratch', `drill-files-${filesName}`)}` });
-    else expect(report.skipped).toEqual([{ component: filesName, reason: expect.stringMatching(/files handler cannot restore into a scratch place/) }]);
+    // The files component is restored into a scratch directory (never over the production files), nothing skipped.
+    expect(report.targets[3]).toEqual({ component: filesName, target: `directory ${join(app.dir, 'scratch', `drill-files-${filesName}`)}` });
+    expect(report.skipped).toEqual([]);
     expect(readFileSync(join(dataDir, 'note.txt'), 'utf8')).toBe('production file\n');
     expect(existsSync(join(app.dir, 'scratch', `drill-files-${filesName}`))).toBe(false);
     expect(report.targets.slice(0, 3)).toEqual([
@@ -143,13 +141,13 @@ describe('restore drill', () => {
     ]);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.checks.map((c) => c.check)).toEqual([
-      ...Array(filesMode ? 6 : 5).fill('always-on'), // each restored + two SQL databases with every table of their dumps
+      ...Array(6).fill('always-on'), // each of the four restored + two SQL databases with every table of their dumps
       ...[0, 1, 2, 3, 4, 5].map((i) => `drill.checks[${i}]`),
     ]);
     expect(report.checks.find((c) => c.component === pgName && /every table of the dump/.test(c.what))?.got).toBe('4 tables, all 4 of the dump present');
     expect(report.checks.find((c) => c.component === myName && /every table of the dump/.test(c.what))?.got).toMatch(/all 1 of the dump present/);
     expect(report.checks.find((c) => c.component === redisName && c.check !== 'always-on')?.got).toMatch(/^\d+ keys$/);
-    expect(report.restoredBytes).toBe(set.components.filter((c) => filesMode || c.name !== filesName).reduce((n, c) => n + c.bytes, 0));
+    expect(report.restoredBytes).toBe(set.components.reduce((n, c) => n + c.bytes, 0));
     expect(report.bytesPerSecond).toBeGreaterThan(0);
 
     const m = await drillMetrics(app.ctx().values.name);

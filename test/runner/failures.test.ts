@@ -1,9 +1,9 @@
 // Failure injection: wrong password, damaged pack, restic exit 3, metrics on failure.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, RepositoryError } from '../../src/errors.js';
+import { ExitCode, RefusedError, RepositoryError, type SafeholdError } from '../../src/errors.js';
 import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
@@ -20,6 +20,25 @@ function files(dir: string): string[] {
 const metrics = (app: string) => pushedMetrics(app, 'backup');
 
 describe('failure semantics', () => {
+  it('a restic older than the features used is refused (exit 3) before it runs anything but `restic version`', async () => {
+    const db = await seededTable(10);
+    const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { dropExisting: true, confirm: db } } });
+    const calls = join(app.dir, 'restic-calls');
+    const undo = withEnv({ SAFEHOLD_BIN_RESTIC: tool('restic-old.mjs'), SAFEHOLD_TOOL_CALLS: calls });
+    try {
+      for (const run of [() => backup(app.ctx()), () => restore(app.ctx())]) {
+        const err = (await run().catch((e: unknown) => e)) as SafeholdError;
+        expect(err).toBeInstanceOf(RefusedError);
+        expect(err.exitCode).toBe(ExitCode.refused);
+        expect(err.message).toMatch(/restic 0\.12\.1 is older than 0\.14\.0, the oldest safehold works with .*; nothing was done$/);
+      }
+    } finally {
+      undo();
+    }
+    expect(existsSync(calls)).toBe(false);
+    expect(await pgQuery('SELECT count(*) FROM t', db)).toBe('10');
+  });
+
   it('wrong repository password: restore fails before touching the database', async () => {
     const db = await seededTable();
     const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { dropExisting: true, confirm: db } } });
@@ -44,7 +63,7 @@ describe('failure semantics', () => {
     await fh.close();
     await expect(verify(app.ctx(), { readData: '100%' })).rejects.toThrow(/restic check/);
     await pgExec('INSERT INTO t VALUES (100000, $$kept$$)', db);
-    await expect(restore(app.ctx())).rejects.toThrow();
+    await expect(restore(app.ctx())).rejects.toThrow(/restic dump \S+ \/db\.pgdump exited with code \d+[\s\S]*ciphertext verification failed/);
     expect(await pgQuery('SELECT body FROM t WHERE id = 100000', db)).toBe('kept');
   });
 

@@ -269,7 +269,7 @@ describe('kubernetes component', () => {
 
   it('rollout restart annotates the pod template of every matching Deployment and StatefulSet', async () => {
     const deploy = (kind: string, name: string, partOf: string) =>
-      fake.seed({ apiVersion: 'apps/v1', kind, metadata: { name, namespace: 'test', labels: { 'app.kubernetes.io/part-of': partOf } }, spec: { template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
+      fake.seed({ apiVersion: 'apps/v1', kind, metadata: { name, namespace: 'test', labels: { 'app.kubernetes.io/part-of': partOf } }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
     deploy('Deployment', 'queryhandler', 'monoskope');
     deploy('StatefulSet', 'reactor', 'monoskope');
     deploy('Deployment', 'unrelated', 'other');

@@ -1,5 +1,5 @@
 // PostgreSQL through restic, local and S3: rows compared after restore; failures are loud and leave no good set.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';

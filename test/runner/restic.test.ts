@@ -1,7 +1,7 @@
 // The restic adapter's pure parts: argument lists, exit-code meanings, version-dependent flags.
 import { describe, expect, it } from 'vitest';
 import { backupStdinArgs, forgetPolicyDryRunArgs, snapshotsArgs } from '../../src/runner/restic/args.js';
-import { resticMeaning, retryLockArgs, summaryOf } from '../../src/runner/restic/client.js';
+import { resticMeaning, resticVersionProblem, retryLockArgs, summaryOf } from '../../src/runner/restic/client.js';
 
 describe('restic arguments', () => {
   it('pins the host and tags every stdin backup; refuses a file name with a slash', () => {
@@ -22,6 +22,15 @@ describe('restic arguments', () => {
 });
 
 describe('restic versions and exit codes', () => {
+  it('refuses a restic older than 0.14.0, or one whose version cannot be read', () => {
+    expect(resticVersionProblem('restic 0.14.0 compiled with go1.19.8 on linux/amd64')).toBeUndefined();
+    expect(resticVersionProblem('restic 0.18.0 compiled with go1.24 on linux/amd64')).toBeUndefined();
+    expect(resticVersionProblem('restic 1.0.0 compiled with go1.25 on linux/amd64')).toBeUndefined();
+    expect(resticVersionProblem('restic 0.13.1 compiled with go1.18 on linux/amd64')).toMatch(/^restic 0\.13\.1 is older than 0\.14\.0/);
+    expect(resticVersionProblem('restic 0.9.6 compiled with go1.13 on linux/amd64')).toMatch(/^restic 0\.9\.6 is older than 0\.14\.0/);
+    expect(resticVersionProblem('command not found')).toMatch(/cannot read the restic version from "command not found"/);
+  });
+
   it('adds --retry-lock from restic 0.16 on', () => {
     expect(retryLockArgs('restic 0.14.0 compiled with go1.19.8 on linux/amd64')).toEqual([]);
     expect(retryLockArgs('restic 0.16.4 compiled with go1.21 on linux/amd64')).toEqual(['--retry-lock', '10m']);

@@ -72,7 +72,7 @@ describe('fake Kubernetes API', () => {
   });
 
   it('PUT with a stale resourceVersion is a 409 Conflict; merge and strategic patches bump resourceVersion and generation', async () => {
-    await call('POST', '/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+    await call('POST', '/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
     const cur = (await call('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body;
     const patched = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': 'now' } }, spec: { containers: [{ name: 'c', image: 'y' }] } } } }, 'application/strategic-merge-patch+json');
     expect(patched.code).toBe(200);
@@ -150,5 +150,86 @@ describe('fake Kubernetes API', () => {
     expect((await call('GET', '/api/v1/namespaces/default/configmaps/claim')).code).toBe(200);
     expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/claim', { preconditions: { uid: cm.metadata.uid } })).code).toBe(200);
     expect((await call('GET', '/api/v1/namespaces/default/configmaps/claim')).code).toBe(404);
+  });
+});
+
+// The refusals a real API server makes before it stores anything (status bodies as kube-apiserver writes them).
+describe('fake Kubernetes API: admission', () => {
+  const JOB = (name: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name },
+    spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['true'] }] } }, ...extra },
+  });
+
+  it('an unknown field under fieldValidation=Strict: 400 strict decoding error; under the default Warn it is dropped with a warning', async () => {
+    const typo = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typo' }, data: { a: '1' }, dtaa: { b: '2' } };
+    const strict = await call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', typo);
+    expect(strict).toEqual({ code: 400, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'strict decoding error: unknown field "dtaa"', reason: 'BadRequest', code: 400 } });
+    const nested = await call('POST', '/apis/batch/v1/namespaces/default/jobs?fieldValidation=Strict', JOB('nested', { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', comand: ['true'] }] } } }));
+    expect(nested.body.message).toBe('strict decoding error: unknown field "spec.template.spec.containers[0].comand"');
+    expect(fake.object('v1', 'ConfigMap', 'default', 'typo')).toBeUndefined();
+
+    const res = await fetch(`${fake.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(typo) });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('warning')).toBe('299 - "unknown field \\"dtaa\\""');
+    expect(fake.object('v1', 'ConfigMap', 'default', 'typo')).toMatchObject({ data: { a: '1' } });
+    expect(fake.object('v1', 'ConfigMap', 'default', 'typo')?.dtaa).toBeUndefined();
+  });
+
+  it('a Job whose template changes: 422 Invalid, field is immutable; a mutable field may change', async () => {
+    expect((await call('POST', '/apis/batch/v1/namespaces/default/jobs', JOB('once'))).code).toBe(201);
+    const current = fake.object('batch/v1', 'Job', 'default', 'once')!;
+    const changed = structuredClone(current);
+    changed.spec.template.spec.containers[0].image = 'busybox:other';
+    const res = await call('PUT', '/apis/batch/v1/namespaces/default/jobs/once', changed);
+    expect(res).toEqual({
+      code: 422,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Job.batch "once" is invalid: spec.template: field is immutable',
+        reason: 'Invalid',
+        details: { name: 'once', group: 'batch', kind: 'jobs', causes: [{ reason: 'FieldValueInvalid', message: 'field is immutable', field: 'spec.template' }] },
+        code: 422,
+      },
+    });
+    const patched = await call('PATCH', '/apis/batch/v1/namespaces/default/jobs/once', { spec: { activeDeadlineSeconds: 60 } }, 'application/merge-patch+json');
+    expect(patched.code).toBe(200);
+  });
+
+  it('the 1.27 schema: a wrong type or a missing required field is 422 Invalid', async () => {
+    const res = await call('POST', '/apis/batch/v1/namespaces/default/jobs', JOB('badtype', { backoffLimit: 'none' }));
+    expect(res.code).toBe(422);
+    expect(res.body).toMatchObject({ reason: 'Invalid', details: { name: 'badtype', group: 'batch', kind: 'jobs', causes: [expect.objectContaining({ field: 'spec.backoffLimit' })] } });
+  });
+
+  it("a Pod breaking the namespace's Pod Security level is refused (403); a Job with such a template only warns", async () => {
+    await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'locked', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } };
+    const refused = await call('POST', '/api/v1/namespaces/locked/pods', pod);
+    expect(refused.code).toBe(403);
+    expect(refused.body.message).toMatch(/^pods "p" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "c" must set securityContext.allowPrivilegeEscalation=false\), unrestricted capabilities/);
+    const res = await fetch(`${fake.url}/apis/batch/v1/namespaces/locked/jobs`, { method: 'POST', headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(JOB('warned')) });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('warning')).toMatch(/^299 - "would violate PodSecurity \\"restricted:latest\\": allowPrivilegeEscalation != false/);
+    const ok = { ...pod, metadata: { name: 'ok' }, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'x', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] } };
+    expect((await call('POST', '/api/v1/namespaces/locked/pods', ok)).code).toBe(201);
+  });
+
+  it('a Terminating namespace refuses new objects (403 NamespaceTerminating) until it is gone', async () => {
+    await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving' } });
+    expect((await call('DELETE', '/api/v1/namespaces/leaving')).body.status).toEqual({ phase: 'Terminating' });
+    const res = await call('POST', '/api/v1/namespaces/leaving/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } });
+    expect(res.code).toBe(403);
+    expect(res.body).toMatchObject({
+      reason: 'Forbidden',
+      message: 'configmaps "late" is forbidden: unable to create new content in namespace leaving because it is being terminated',
+      details: { causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }] },
+    });
+    fake.finishNamespaceDeletion('leaving');
+    expect((await call('POST', '/api/v1/namespaces/leaving/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'late' } })).code).toBe(404);
   });
 });

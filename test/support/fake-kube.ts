@@ -16,15 +16,31 @@
 //              fake command runs and answers on channels 1/2/3
 //   auth       a bearer token; optional Role rules (403 Forbidden like the RBAC authorizer)
 //   controller a kind's status.conditions[Ready] goes False at once, True N ms after create
+//   admission  (fake-kube-admission.ts) for built-in kinds, on POST/PUT/PATCH: unknown fields → 400
+//              "strict decoding error" under fieldValidation=Strict, dropped with a Warning header under
+//              Warn (the default) and silently under Ignore — checked against @kubernetes/client-node 1.3's
+//              models (generated from Kubernetes 1.33, standing in for 1.31: a field added in 1.32/1.33
+//              passes); types, enums and required fields against the Kubernetes 1.27 schemas of
+//              kubernetes-models 4.x → 422 Invalid with causes; immutable Job fields (template, selector,
+//              completions, completionMode, podFailurePolicy, backoffLimitPerIndex, manualSelector) → 422
+//              "field is immutable"; Pod Security admission of the namespace's
+//              pod-security.kubernetes.io/enforce level (baseline, restricted: Pods → 403, workloads → a
+//              warning, as the real plugin); a deleted Namespace stays Terminating (creates in it → 403
+//              NamespaceTerminating) until the test calls finishNamespaceDeletion()
 // Not implemented (safehold does not use them): watch, JSON patch, server-side apply, protobuf,
-// pagination (lists return everything), admission webhooks, field validation of specs,
-// cluster-scoped RBAC, subresources other than exec.
+// pagination (lists return everything), admission webhooks, cluster-scoped RBAC, subresources other
+// than exec. Admission does not model: CEL/OpenAPI validation of custom resources (CRD schemas are not
+// available offline), the exact 1.31 schema, Pod Security's audit/warn labels and version pinning
+// (always "latest"), the restricted profile's volume-type and sysctl checks, defaulting (no
+// field is filled in), immutable fields of other kinds, and objects stored with seed() (the test's
+// side) pass no admission at all.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
+import { dropFields, immutableChanges, invalid, loadSchemas, podSecurityViolations, podSpecOf, schemaProblems, unknownFields } from './fake-kube-admission.js';
 import { allowed, fieldsMatch, labelsMatch, mergePatch, parseLabelSelector, status, strategicMergePatch, type Obj, type RbacRule } from './fake-kube-util.js';
 
 export interface ResourceType {
@@ -46,6 +62,7 @@ export const BUILTIN_TYPES: readonly ResourceType[] = [
   { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
   { group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },
   { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true },
+  { group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true },
 ];
 
 export interface ExecRequest {
@@ -120,6 +137,8 @@ export class FakeKube {
   private readonly timers = new Set<NodeJS.Timeout>();
   private rbac: Map<string, RbacRule[]> | undefined;
   private rv = 100;
+  /** Warning headers of the request being answered (unknown fields under Warn, Pod Security of workloads). */
+  private warnings: string[] = [];
   private seq = 0;
   private server!: http.Server;
   private wss!: WsServer;
@@ -131,6 +150,7 @@ export class FakeKube {
 
   static async start(o: FakeKubeOptions = {}): Promise<FakeKube> {
     const f = new FakeKube(o);
+    await loadSchemas(BUILTIN_TYPES.map((t) => ({ apiVersion: gvOf(t), kind: t.kind })));
     for (const ns of o.namespaces ?? ['default']) f.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     f.wss = new WebSocketServer({ noServer: true, handleProtocols: (p) => EXEC_PROTOCOLS.find((x) => p.has(x)) ?? false });
     f.server = http.createServer((req, res) => void f.handle(req, res));
@@ -267,7 +287,9 @@ export class FakeKube {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
+      this.warnings = [];
       const [code, body] = this.route(req.method ?? 'GET', url, String(req.headers['content-type'] ?? ''), raw);
+      if (this.warnings.length) res.setHeader('Warning', this.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
       send(code, body);
     } catch (e) {
       if (e instanceof HttpError) send(e.body.code, e.body);
@@ -348,7 +370,7 @@ export class FakeKube {
       }
       if (method === 'POST') {
         this.authorize(t, ns, 'create');
-        return [201, this.create(t, ns, body(), dryRun === 'All', q.get('fieldManager') ?? 'unknown')];
+        return [201, this.create(t, ns, this.admit(t, body(), q.get('fieldValidation')), dryRun === 'All', q.get('fieldManager') ?? 'unknown')];
       }
       throw new HttpError(status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`));
     }
@@ -365,7 +387,7 @@ export class FakeKube {
         const next = body();
         if (next.metadata?.name !== name) throw new HttpError(status(400, 'BadRequest', `the name of the object (${next.metadata?.name}) does not match the name on the URL (${name})`));
         if (!isBuiltin(t) && !next.metadata?.resourceVersion) throw new HttpError(status(422, 'Invalid', `${t.kind} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`));
-        return [200, this.update(t, k, current, next, dryRun === 'All', 'update')];
+        return [200, this.update(t, k, current, this.admit(t, next, q.get('fieldValidation'), current), dryRun === 'All', 'update')];
       }
       case 'PATCH': {
         this.authorize(t, ns, 'patch', name);
@@ -382,7 +404,7 @@ export class FakeKube {
           }
         } else throw new HttpError(status(415, 'UnsupportedMediaType', `fake kube: patch type ${contentType} is not implemented`));
         if (p.metadata?.resourceVersion === undefined) next.metadata.resourceVersion = current.metadata.resourceVersion;
-        return [200, this.update(t, k, current, next, dryRun === 'All', 'patch')];
+        return [200, this.update(t, k, current, this.admit(t, next, q.get('fieldValidation'), current), dryRun === 'All', 'patch')];
       }
       case 'DELETE': {
         this.authorize(t, ns, 'delete', name);
@@ -393,7 +415,9 @@ export class FakeKube {
             throw new HttpError(status(409, 'Conflict', `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${name}": the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in the precondition (${pre[f]}) does not match the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in record (${current.metadata[f]}). The object might have been modified`, { name, kind: t.plural }));
           }
         }
-        if (current.metadata.finalizers?.length) {
+        // A namespace is Terminating (the namespace controller's finalizer) until the test finishes it.
+        if (t.kind === 'Namespace' || current.metadata.finalizers?.length) {
+          if (t.kind === 'Namespace') current.status = { phase: 'Terminating' };
           current.metadata.deletionTimestamp ??= now();
           current.metadata.deletionGracePeriodSeconds = 0;
           current.metadata.resourceVersion = String(++this.rv);
@@ -407,6 +431,53 @@ export class FakeKube {
       default:
         throw new HttpError(status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
     }
+  }
+
+  /**
+   * Field validation and schema checks before anything is stored: unknown fields → 400 under
+   * fieldValidation=Strict (dropped with a warning under Warn, the default, silently under Ignore);
+   * 1.27 schema problems → 422; immutable Job fields changed → 422.
+   */
+  private admit(t: ResourceType, o: Obj, fieldValidation: string | null, current?: Obj): Obj {
+    if (fieldValidation !== null && !['Strict', 'Warn', 'Ignore'].includes(fieldValidation)) {
+      throw new HttpError(status(400, 'BadRequest', `fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${fieldValidation}"`));
+    }
+    if (!isBuiltin(t)) return o;
+    const full = { ...o, apiVersion: o.apiVersion ?? gvOf(t), kind: o.kind ?? t.kind };
+    const unknown = unknownFields(full);
+    if (unknown.length && fieldValidation === 'Strict') {
+      throw new HttpError(status(400, 'BadRequest', `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`));
+    }
+    if (unknown.length) {
+      if (fieldValidation !== 'Ignore') this.warnings.push(...unknown.map((f) => `unknown field "${f}"`));
+      dropFields(o, unknown);
+    }
+    const name = o.metadata?.name ?? current?.metadata?.name ?? '';
+    const problems = schemaProblems({ ...o, apiVersion: gvOf(t), kind: t.kind, metadata: { ...o.metadata, name: name || 'x' } });
+    if (problems.length) throw new HttpError(invalid(t.group, t.plural, t.kind, name, problems.map((p) => ({ field: p.split(': ')[0], message: p.split(': ').slice(1).join(': ') }))));
+    if (current) {
+      const changed = immutableChanges(t.kind, current, o);
+      if (changed.length) throw new HttpError(invalid(t.group, t.plural, t.kind, name, changed.map((field) => ({ field, message: 'field is immutable' }))));
+    }
+    return o;
+  }
+
+  /** Pod Security admission of the namespace's enforce level: Pods are refused (403), workloads only warned. */
+  private podSecurity(t: ResourceType, o: Obj, namespace: Obj): void {
+    const level = namespace.metadata.labels?.['pod-security.kubernetes.io/enforce'];
+    const spec = level ? podSpecOf(o) : undefined;
+    if (!spec) return;
+    const violations = podSecurityViolations(level, spec);
+    if (!violations.length) return;
+    const what = `violates PodSecurity "${level}:latest": ${violations.join(', ')}`;
+    if (t.kind === 'Pod') throw new HttpError(status(403, 'Forbidden', `pods "${o.metadata?.name ?? ''}" is forbidden: ${what}`, { name: o.metadata?.name, kind: 'pods' }));
+    this.warnings.push(`would violate PodSecurity "${level}:latest": ${violations.join(", ")}`);
+  }
+
+  /** The namespace controller's work: everything in a Terminating namespace is removed, then the namespace. */
+  finishNamespaceDeletion(ns: string): void {
+    for (const [k, o] of this.store) if (o.metadata.namespace === ns) this.store.delete(k);
+    this.store.delete(this.key(this.typeOf('v1', 'Namespace'), undefined, ns));
   }
 
   private list(t: ResourceType, ns: string | undefined, labelSelector: string, fieldSelector: string): Obj {
@@ -436,7 +507,13 @@ export class FakeKube {
     if (t.namespaced) {
       if (meta.namespace && meta.namespace !== ns) throw new HttpError(status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
       meta.namespace = ns;
-      if (!this.store.has(this.key(this.typeOf('v1', 'Namespace'), undefined, ns!))) throw new HttpError(status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
+      const namespace = this.store.get(this.key(this.typeOf('v1', 'Namespace'), undefined, ns!));
+      if (!namespace) throw new HttpError(status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
+      if (namespace.metadata.deletionTimestamp) {
+        const message = `unable to create new content in namespace ${ns} because it is being terminated`;
+        throw new HttpError(status(403, 'Forbidden', `${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name ?? ''}" is forbidden: ${message}`, { name: meta.name, group: t.group || undefined, kind: t.plural, causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }] }));
+      }
+      this.podSecurity(t, o, namespace);
     }
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
     if (!meta.name) throw new HttpError(status(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`));

@@ -1,9 +1,13 @@
 // No credential, and no Secret with data, anywhere in what safehold writes for GitOps.
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { renderManifest, synthesizeObjects } from '../../src/app.js';
+import { referencedSecrets } from '../../src/contract/layout.js';
+import { withEnv } from '../support/with-env.js';
 import { makeValues } from '../constructs/_fixtures.js';
 import { CHARTS, DIST, ROOT, distObjects, helmRender, parseManifest, tree } from './_dist.js';
 
@@ -49,14 +53,42 @@ describe('no secret leaves the cluster', () => {
     }
   });
 
-  it('secret values placed in the referenced Secrets never reach a manifest (planted canaries)', () => {
-    // The values only name Secrets; whatever the Secrets hold cannot be in the output. Plant
-    // canaries where a careless construct would copy them: names, keys and hook environments.
+  it('secret values planted in the mounted Secrets and the environment never reach a manifest (planted canaries)', () => {
+    // The values only name Secrets. Plant a distinct canary value under every key they reference (in a secrets
+    // directory, where the runner would read them) and in the environment variables a careless construct could
+    // copy (restic, AWS, PostgreSQL), then synthesize: not one canary may appear.
     const v = makeValues({
       hooks: { preBackup: [{ name: 'x', type: 'command', command: ['true'], env: { API_TOKEN: { secretName: 'canary-secret', key: 'canary-key' } } }] },
     });
-    const text = renderManifest(synthesizeObjects(v), 'fixture');
+    const dir = mkdtempSync(join(tmpdir(), 'canaries-'));
+    const canaries: string[] = [];
+    // Every operation's Secrets (each pod mounts only its own).
+    const referenced = new Map<string, string[]>();
+    for (const op of ['backup', 'restore', 'drop-database', 'drill', 'maintenance', 'verify'] as const) {
+      for (const [name, keys] of referencedSecrets(v, op)) referenced.set(name, [...new Set([...(referenced.get(name) ?? []), ...keys])]);
+    }
+    for (const [name, keys] of referenced) {
+      for (const key of keys) {
+        const value = `canary-${randomBytes(6).toString('hex')}`;
+        mkdirSync(join(dir, name), { recursive: true });
+        writeFileSync(join(dir, name, key), value);
+        canaries.push(value);
+      }
+    }
+    const envCanaries = Object.fromEntries(['RESTIC_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'PGPASSWORD', 'MYSQL_PWD', 'REDISCLI_AUTH', 'API_TOKEN'].map((k) => [k, `canary-${randomBytes(6).toString('hex')}`]));
+    canaries.push(...Object.values(envCanaries));
+    const undo = withEnv({ ...envCanaries, SAFEHOLD_SECRETS_DIR: dir });
+    let text: string;
+    try {
+      text = renderManifest(synthesizeObjects(v), 'fixture');
+    } finally {
+      undo();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(referenced.get('canary-secret')).toEqual(['canary-key']);
+    expect(canaries.filter((c) => text.includes(c))).toEqual([]);
     expect(leaks(text, 'fixture')).toEqual([]);
+    // The reference is there (the hook was rendered), its value is not.
     expect(text).toContain('canary-secret');
     expect(text).not.toMatch(/API_TOKEN.*value/);
   });

@@ -113,6 +113,25 @@ const INJECTIONS: ReadonlyArray<{ kind: string; argv: (secret: string) => string
   { kind: 'cloud-key', argv: () => ['-----BEGIN PRIVATE KEY-----'] },
 ];
 
+/**
+ * What each kind of case must give: at least `refused` of its 120 cases refused, and every refusal naming the
+ * kind's cause (`cause`), so that a regression in one kind fails even while the total stays high.
+ */
+const KINDS: ReadonlyArray<{ what: string; refused: number; cause?: RegExp }> = [
+  { what: 'odd values at random paths', refused: 118 },
+  { what: 'odd values at random paths', refused: 118 },
+  { what: 'odd values at random paths', refused: 118 },
+  { what: 'odd values at random paths', refused: 117 },
+  { what: 'a key or list element removed', refused: 85 },
+  // Every planted credential is refused, list elements (a hook's command line) included.
+  { what: 'a credential planted', refused: 120, cause: /must not be written in a values file|a URL must not carry a password/ },
+  // Not all 120 add a field (the parent picked may be a list): those few stay valid.
+  { what: 'an unknown or misspelt field', refused: 105, cause: /unknown field/ },
+  { what: 'a stray YAML character', refused: 112 },
+  { what: 'hostile documents (aliases, size, duplicates, not a mapping, several documents)', refused: 120, cause: /YAML|file is larger|mapping|document|duplicate|unique|is required/i },
+  { what: 'changed colon spacing', refused: 58 },
+];
+
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 addFormatsModule.default(ajv);
 const validate = ajv.compile(valuesJsonSchema());
@@ -121,6 +140,8 @@ describe('values loader fuzz', () => {
   it('handles 1,200 malformed documents: each a clean ValuesError or a valid result, quickly', () => {
     const started = Date.now();
     let errors = 0;
+    const refused = KINDS.map(() => 0);
+    const wrongCause: string[] = [];
     for (let n = 0; n < 1200; n++) {
       const text = makeCase(n);
       const t0 = Date.now();
@@ -134,10 +155,15 @@ describe('values loader fuzz', () => {
           expect(p.message.length, `case ${n}`).toBeLessThan(600);
         }
         errors++;
+        refused[n % 10]++;
+        const cause = KINDS[n % 10].cause;
+        if (cause && !e.problems.some((p) => cause.test(p.message))) wrongCause.push(`case ${n} (${KINDS[n % 10].what}): ${e.message.slice(0, 200)}`);
       }
       expect(Date.now() - t0, `case ${n} took too long`).toBeLessThan(1500);
     }
     expect(errors).toBeGreaterThan(1000);
+    expect(wrongCause).toEqual([]);
+    KINDS.forEach((k, i) => expect(refused[i], `kind ${i}, ${k.what}: refused ${refused[i]} of 120`).toBeGreaterThanOrEqual(k.refused));
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 

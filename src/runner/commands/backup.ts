@@ -26,7 +26,9 @@ import {
   type ComponentRecord,
   type Manifest,
 } from '../sets.js';
-import { startCleanup, withinDeadline } from './deadline.js';
+import { failureReason } from '../process/stop.js';
+import { tidyAfterFailure } from './cleanup.js';
+import { withinDeadline } from './deadline.js';
 import { applyRetention } from './retention.js';
 
 export interface BackupReport {
@@ -121,8 +123,8 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
     ctx.log.info('backup finished', { set: setId, status, seconds, bytes: records.reduce((n, r) => n + r.bytes, 0) });
     return { setId, status, suspicious, components: records, forgotten };
   } catch (e) {
-    ctx.log.error('backup FAILED; the partial set is removed and not counted', { set: setId, error: (e as Error).message });
-    startCleanup();
+    ctx.log.error('backup FAILED; the partial set is removed and not counted', { set: setId, error: failureReason(e) });
+    await tidyAfterFailure(ctx);
     await forgetSet(ctx, setId);
     const now = ctx.now().getTime() / 1000;
     await pushMetrics(
@@ -174,6 +176,7 @@ function successSamples(ctx: RunContext, records: readonly ComponentRecord[], pr
 
 /** Removes every snapshot of a failed set (best effort: a leftover is still never "complete"). */
 async function forgetSet(ctx: RunContext, setId: string): Promise<void> {
+  if (!ctx.restic.opened) return;
   if (ctx.values.repository.protection) {
     ctx.log.info('partial set left for the maintenance job (this pod cannot delete in a protected repository)', { set: setId });
     return;

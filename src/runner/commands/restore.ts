@@ -17,7 +17,9 @@ import { needsSafetyCopy, putBack, takeSafetyCopy } from './safety.js';
 import { pushMetrics } from '../metrics/push.js';
 import { claimRequest, type Claim } from '../requests/claim.js';
 import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
-import { startCleanup, withinDeadline } from './deadline.js';
+import { failureReason } from '../process/stop.js';
+import { tidyAfterFailure } from './cleanup.js';
+import { withinDeadline } from './deadline.js';
 import { readManifest } from './manifest.js';
 
 export interface RestorePlan {
@@ -217,7 +219,8 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
     ctx.log.info('restore finished', { set: manifest.setId, seconds: (Date.now() - started) / 1000 });
     return plan;
   } catch (e) {
-    startCleanup();
+    ctx.log.error('restore FAILED', { set: manifest.setId, error: failureReason(e) });
+    await tidyAfterFailure(ctx);
     if (!o.drill) await pushMetrics(v, 'restore', [{ name: METRICS.restoreLastStatus, value: 0 }], ctx.log);
     throw e;
   } finally {

@@ -1,4 +1,5 @@
 // Retention by whole sets: restic's own policy decides over good manifests only; the newest good set always stays.
+import { durationSeconds } from '../../values/formats.js';
 import { forgetPolicyDryRunArgs } from '../restic/args.js';
 import type { Snapshot } from '../restic/client.js';
 import type { RunContext } from '../context.js';
@@ -10,8 +11,12 @@ interface ForgetGroup {
   readonly remove: Snapshot[] | null;
 }
 
-/** Which sets to remove, given the sets and restic's verdict over good manifests. Pure. */
-export function setsToRemove(sets: readonly BackupSet[], removeGoodIds: ReadonlySet<string>): BackupSet[] {
+/**
+ * Which sets to remove, given the sets and restic's verdict over good manifests. Pure.
+ * `deadBefore`: a set started before it belongs to a run that is over (its timeout has passed): an incomplete one
+ * is a killed run's leftover (SIGKILL, OOM), removed as soon as a newer good set exists.
+ */
+export function setsToRemove(sets: readonly BackupSet[], removeGoodIds: ReadonlySet<string>, deadBefore = ''): BackupSet[] {
   const good = sets.filter((s) => s.status === 'good');
   const newestGood = good[good.length - 1];
   const keptGood = good.filter((s) => !removeGoodIds.has(s.id));
@@ -19,6 +24,7 @@ export function setsToRemove(sets: readonly BackupSet[], removeGoodIds: Readonly
   return sets.filter((s) => {
     if (s === newestGood) return false;
     if (s.status === 'good') return removeGoodIds.has(s.id);
+    if (s.status === 'incomplete' && newestGood && s.time < newestGood.time && s.time < deadBefore) return true;
     // Leftovers of crashed runs and suspicious sets go once a kept good set is newer than all of them.
     return !!oldestKept && s.time < oldestKept.time;
   });
@@ -41,7 +47,8 @@ export async function applyRetention(ctx: RunContext): Promise<string[]> {
     ctx.log.error('retention HELD: sets with forged times found; no good set is removed until they are investigated', { doubted: Object.fromEntries(doubted) });
     removeGood.clear();
   }
-  const remove = setsToRemove(sets, removeGood).filter((s) => !doubted.has(s.id));
+  const timeout = durationSeconds(ctx.values.timeout) ?? 3600;
+  const remove = setsToRemove(sets, removeGood, new Date(ctx.now().getTime() - timeout * 1000).toISOString()).filter((s) => !doubted.has(s.id));
   const ids = remove.flatMap((s) => s.snapshots.map((x) => x.id));
   if (ids.length) {
     await ctx.restic.forgetIds(ids);

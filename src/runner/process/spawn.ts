@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { ProcessError } from '../../errors.js';
+import { throwIfStopped, whenStopped } from './stop.js';
 
 export interface ProcessSpec {
   readonly cmd: string;
@@ -44,6 +45,49 @@ export function setDeadline(epochMs: number | undefined): void {
   deadline = epochMs;
 }
 
+/** After SIGTERM, how long a child's process group has before SIGKILL (restic ≥ 0.17 removes its lock meanwhile). */
+export const KILL_AFTER_MS = 3000;
+
+const live = new Set<Running>();
+/** Children this run started that ended by a signal, by command: their restic locks may be left behind. */
+const signalled = new Map<string, number[]>();
+
+/** Signals the child's whole process group (it runs in its own: a dump tool's helpers end with it). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** SIGTERM now, SIGKILL if the group is still there after KILL_AFTER_MS. */
+function terminate(child: ChildProcess): void {
+  killGroup(child, 'SIGTERM');
+  setTimeout(() => killGroup(child, 'SIGKILL'), KILL_AFTER_MS).unref();
+}
+
+whenStopped(() => {
+  for (const p of live) terminate(p.child);
+});
+
+/** Resolves when every child of this run has exited, or after `ms`. */
+export async function allExited(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (live.size && Date.now() < until) await Promise.race([...[...live].map((p) => p.exit), new Promise<void>((r) => setTimeout(r, 100))]);
+}
+
+/** Process ids of the run's children of `cmd` that ended by a signal (a killed restic may leave its lock). */
+export function endedBySignal(cmd: string): readonly number[] {
+  return signalled.get(cmd) ?? [];
+}
+
+/** The run's deadline has passed: a retry would be stopped at once. */
+export function deadlinePassed(): boolean {
+  return deadline !== undefined && Date.now() >= deadline;
+}
+
 export function display(spec: ProcessSpec): string {
   return [spec.cmd, ...spec.args].map((a) => (/^[\w./=:,@%+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
 }
@@ -51,11 +95,15 @@ export function display(spec: ProcessSpec): string {
 /** Starts a process: stdin/stdout as pipes (or a file descriptor), stderr kept as a bounded tail. */
 /** stdin/stdout may be a file descriptor or another stream's (a process's stdout, a socket): it is handed over. */
 export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore' | Readable; stdout?: number | 'pipe' | 'ignore' | Writable } = {}): Running {
+  throwIfStopped();
   const child = spawn(spec.cmd, [...spec.args], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     stdio: [spec.input !== undefined ? 'pipe' : (io.stdin ?? 'pipe'), io.stdout ?? 'pipe', 'pipe'],
     shell: false,
+    // Its own process group: a stop signals the group, and a Ctrl-C or tini -g reaches the runner alone, which
+    // then stops its children in order.
+    detached: true,
   });
   if (spec.input !== undefined) {
     child.stdin?.on('error', () => undefined);
@@ -73,8 +121,7 @@ export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore
   if (Number.isFinite(timeoutMs)) {
     timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      terminate(child);
     }, timeoutMs);
     timer.unref();
   }
@@ -84,22 +131,24 @@ export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      live.delete(running);
+      if (signal && child.pid !== undefined) signalled.set(spec.cmd, [...(signalled.get(spec.cmd) ?? []), child.pid]);
       resolve({ code: code ?? (signal ? null : 127), signal, stderr: timedOut ? `${stderr}\nstopped: timed out after ${Math.round(timeoutMs / 1000)} s (the run's timeout or the step's)` : stderr });
     });
   });
   // A consumer that dies must not crash us with EPIPE; its exit code tells the story.
   child.stdin?.on('error', () => undefined);
   child.stdout?.on('error', () => undefined);
-  return {
+  const running: Running = {
     spec,
     child,
     stdin: child.stdin!,
     stdout: child.stdout!,
     exit,
-    kill: (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    },
+    kill: (signal = 'SIGTERM') => killGroup(child, signal),
   };
+  live.add(running);
+  return running;
 }
 
 export function succeeded(spec: ProcessSpec, e: Exit): boolean {

@@ -56,5 +56,7 @@ export function forgetPolicyDryRunArgs(r: Retention, f: SnapshotFilter): string[
 
 export const checkArgs = (readDataSubset?: string): string[] => ['check', ...(readDataSubset ? ['--read-data-subset', readDataSubset] : [])];
 export const unlockArgs = (): string[] => ['unlock'];
+export const listLocksArgs = (): string[] => ['list', 'locks', '--no-lock'];
+export const catLockArgs = (id: string): string[] => ['cat', 'lock', id, '--no-lock'];
 export const initArgs = (): string[] => ['init'];
 export const pruneArgs = (): string[] => ['prune'];

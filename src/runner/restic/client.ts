@@ -1,10 +1,14 @@
 // The restic adapter: runs the restic binary through the process module and parses its --json output.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProcessError, RepositoryError } from '../../errors.js';
+import { ProcessError, RefusedError, RepositoryError } from '../../errors.js';
 import { BINARIES, binaryPath } from '../binaries.js';
 import type { Logger } from '../log.js';
-import { run, type ProcessSpec } from '../process/spawn.js';
+import { deadlinePassed, run, type ProcessSpec } from '../process/spawn.js';
+import { stopReason, stopSignal } from '../process/stop.js';
 import * as a from './args.js';
+import { clearDeadRunLocks, parseLock, type LockInfo, type LockStore } from './locks.js';
 import type { RepoAccess } from './repository.js';
 
 export interface Snapshot {
@@ -48,11 +52,32 @@ export function retryLockArgs(versionOutput: string): string[] {
   return m && (Number(m[1]) > 0 || Number(m[2]) >= 16) ? ['--retry-lock', RETRY_LOCK] : [];
 }
 
+/** The oldest restic with what the runner uses: repository format 2 (compression), `list locks`/`cat lock`, JSON summaries. */
+export const MIN_RESTIC = '0.14.0';
+
+/** Why this restic cannot be used (too old, or no version to be read), or undefined. Pure. */
+export function resticVersionProblem(versionOutput: string): string | undefined {
+  const m = /restic (\d+)\.(\d+)\.(\d+)/.exec(versionOutput);
+  const first = versionOutput.trim().split('\n')[0] ?? '';
+  if (!m) return `cannot read the restic version from "${first.slice(0, 100)}"; safehold needs restic ${MIN_RESTIC} or newer`;
+  const [have, need] = [m.slice(1, 4).map(Number), MIN_RESTIC.split('.').map(Number)];
+  const older = have[0] - need[0] || have[1] - need[1] || have[2] - need[2];
+  if (older < 0) {
+    return `restic ${m.slice(1, 4).join('.')} is older than ${MIN_RESTIC}, the oldest safehold works with (repository format 2 with compression, the JSON output of backup, snapshots and forget, list locks); install restic ${MIN_RESTIC} or newer (the image ships 0.18)`;
+  }
+  return undefined;
+}
+
 const TRANSIENT = /connection refused|connection reset|timeout|i\/o timeout|no such host|EOF|503|502|500 Internal|TLS handshake|broken pipe|repository is already locked/i;
 
-export class Restic {
+export class Restic implements LockStore {
   /** Flags that depend on the restic version, learned by open(). */
   private versionArgs: string[] = [];
+  /** In a cluster: the CronJob/Job this pod belongs to (SAFEHOLD_WORKLOAD); open() clears a dead earlier pod's locks. */
+  workload?: string;
+  readonly startedAt = new Date();
+  /** open() succeeded: until then nothing of this run is in the repository (and restic may be unusable). */
+  opened = false;
 
   constructor(
     readonly access: RepoAccess,
@@ -79,7 +104,8 @@ export class Restic {
       } catch (e) {
         if (!(e instanceof ProcessError)) throw e;
         if (/wrong password or no key found/.test(e.stderrTail) || e.code === 12) throw new RepositoryError(`${this.access.location}: wrong repository password (restic: ${lastLine(e.stderrTail)})`);
-        if (attempt >= this.retry.attempts || !TRANSIENT.test(e.stderrTail)) {
+        // Past the deadline or asked to stop, a retry is stopped at once: fail with the real cause.
+        if (attempt >= this.retry.attempts || !TRANSIENT.test(e.stderrTail) || deadlinePassed() || stopReason() !== undefined) {
           if (/repository is already locked/.test(e.stderrTail)) {
             throw new RepositoryError(`${this.access.location}: locked by another process (restic: ${lastLine(e.stderrTail)}); a lock of a crashed run becomes stale after 30 minutes, or run restic unlock once you are sure nothing else runs`);
           }
@@ -87,14 +113,17 @@ export class Restic {
         }
         const delay = this.retry.baseDelayMs * 2 ** (attempt - 1);
         this.log.warn('restic: transient error, retrying', { command: args[0], attempt, delayMs: delay, error: lastLine(e.stderrTail) });
-        await sleep(delay);
+        await sleep(delay, undefined, { signal: stopSignal() });
       }
     }
   }
 
   /** Opens the repository (one restic call): clears stale locks only; creates the repository on first use. */
   async open(opts: { create: boolean }): Promise<void> {
-    this.versionArgs = retryLockArgs((await run({ cmd: binaryPath(BINARIES.restic), args: ['version'] })).stdout);
+    const version = (await run({ cmd: binaryPath(BINARIES.restic), args: ['version'] })).stdout;
+    const tooOld = resticVersionProblem(version);
+    if (tooOld) throw new RefusedError(`${binaryPath(BINARIES.restic)}: ${tooOld}; nothing was done`);
+    this.versionArgs = retryLockArgs(version);
     try {
       await this.run(a.unlockArgs());
     } catch (e) {
@@ -103,7 +132,28 @@ export class Restic {
       if (!opts.create) throw new RepositoryError(`no restic repository at ${this.access.location}`);
       this.log.info('restic: initializing repository', { repository: this.access.location });
       await this.run(a.initArgs());
+      this.opened = true;
+      return;
     }
+    if (this.workload) await clearDeadRunLocks(this, { workload: this.workload, startedAt: this.startedAt }, this.log);
+    this.opened = true;
+  }
+
+  /** Every lock in the repository, read without taking one. */
+  async locks(): Promise<LockInfo[]> {
+    const ids = (await this.run(a.listLocksArgs())).split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l));
+    return Promise.all(ids.map(async (id) => parseLock(id, await this.run(a.catLockArgs(id)))));
+  }
+
+  async unlockStale(): Promise<void> {
+    await this.run(a.unlockArgs());
+  }
+
+  /** A directory repository's lock files are removed directly; an S3 one's are not (restic has no command for one lock). */
+  async removeLocks(ids: readonly string[]): Promise<string[]> {
+    if (this.access.location.startsWith('s3:')) return [...ids];
+    await Promise.all(ids.map((id) => rm(join(this.access.location, 'locks', id), { force: true })));
+    return [];
   }
 
   async snapshots(filter: a.SnapshotFilter): Promise<Snapshot[]> {
