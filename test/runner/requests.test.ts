@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { restoreRequestId } from '../../src/contract/requests.js';
 import { backup } from '../../src/runner/commands/backup.js';
 import { dropDatabase } from '../../src/runner/commands/drop-database.js';
@@ -163,7 +163,8 @@ describe('no backup beside a restore of the same application', () => {
     const good = await backup(app.ctx());
     await disaster(db);
     const running = restore(app.ctx());
-    await new Promise((r) => setTimeout(r, 3500)); // the restore has claimed and is in its slow hook
+    // Wait until the restore has claimed (it then verifies and sits in its 6 s hook), however loaded the machine is.
+    await vi.waitUntil(() => app.logs.some((l) => l.includes('"request claimed"')), { timeout: 60_000, interval: 50 });
     const stored = () => app.logs.filter((l) => l.includes('"component stored"')).length;
     const storedBefore = stored();
     await expect(backup(app.ctx())).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/backup refused, nothing was stored: request restore-\w+ .* in progress/) });

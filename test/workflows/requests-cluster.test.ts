@@ -26,7 +26,7 @@ async function setUp(db: string, restore: Record<string, unknown>) {
   s3Here(s.config, `requests-${db}`);
   Object.assign(s.config.components[0], { host: pg.host, port: pg.port, database: db });
   s.config.restore.confirm = db;
-  const job = await runner(s.config, kubeconfig, { 'app-db-owner': { username: pg.user, password: 'unused' } });
+  const job = await runner(s.config, kubeconfig, { 'app-db-owner': { username: pg.user, password: pg.password } });
   return { s, job };
 }
 
