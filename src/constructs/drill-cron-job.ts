@@ -1,7 +1,7 @@
 // The restore drill: on its own schedule, restore the newest good set into scratch targets and check it.
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { durationSeconds } from '../values/formats.js';
+import { scheduledRunnerJob } from './scheduled-runner-job.js';
 import type { Component } from '../values/components.js';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
@@ -107,34 +107,25 @@ export class DrillCronJob extends Construct {
     if (!drill) throw new Error('DrillCronJob needs values.drill');
     const labels = standardLabels(names, 'drill');
     const side = sidecars(v);
-    new k8s.KubeCronJob(this, 'Resource', {
-      metadata: { name: names.drillCronJob, namespace: names.namespace, labels },
-      spec: {
-        schedule: drill.schedule,
-        timeZone: drill.timeZone ?? v.timeZone,
-        suspend: v.suspend,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: props.startingDeadlineSeconds ?? 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 0,
-            activeDeadlineSeconds: durationSeconds(drill.timeout),
-            template: runnerPodTemplate({
-              values: v,
-              names,
-              component: 'drill',
-              args: runnerArgs('drill'),
-              apiAccess: props.apiAccess,
-              dataVolumes: 'none',
-              sidecars: side.containers,
-              sidecarVolumes: side.volumes,
-            }),
-          },
-        },
-      },
+    scheduledRunnerJob(this, {
+      name: names.drillCronJob,
+      namespace: names.namespace,
+      labels,
+      schedule: drill.schedule,
+      timeZone: drill.timeZone ?? v.timeZone,
+      suspend: v.suspend,
+      timeout: drill.timeout,
+      startingDeadlineSeconds: props.startingDeadlineSeconds,
+      template: runnerPodTemplate({
+        values: v,
+        names,
+        component: 'drill',
+        args: runnerArgs('drill'),
+        apiAccess: props.apiAccess,
+        dataVolumes: 'none',
+        sidecars: side.containers,
+        sidecarVolumes: side.volumes,
+      }),
     });
   }
 }

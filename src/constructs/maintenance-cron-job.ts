@@ -1,9 +1,8 @@
 // A protected repository's maintenance: its own CronJob, account and delete-capable keys do retention, prune and check.
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { standardLabels, type BackupSetNames } from './names.js';
+import { scheduledRunnerJob } from './scheduled-runner-job.js';
 import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
 export interface MaintenanceCronJobProps {
@@ -25,25 +24,16 @@ export class MaintenanceCronJob extends Construct {
     const m = v.repository.protection?.maintenance;
     if (!m) throw new Error('MaintenanceCronJob needs values.repository.protection');
     const labels = standardLabels(names, 'maintenance');
-    new k8s.KubeCronJob(this, 'Resource', {
-      metadata: { name: names.maintenanceCronJob, namespace: names.maintenanceNamespace, labels },
-      spec: {
-        schedule: m.schedule,
-        timeZone: m.timeZone ?? v.timeZone,
-        suspend: v.suspend,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: props.startingDeadlineSeconds ?? 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 0,
-            activeDeadlineSeconds: durationSeconds(m.timeout),
-            template: runnerPodTemplate({ values: v, names, component: 'maintenance', args: runnerArgs('maintenance'), apiAccess: false, dataVolumes: 'none' }),
-          },
-        },
-      },
+    scheduledRunnerJob(this, {
+      name: names.maintenanceCronJob,
+      namespace: names.maintenanceNamespace,
+      labels,
+      schedule: m.schedule,
+      timeZone: m.timeZone ?? v.timeZone,
+      suspend: v.suspend,
+      timeout: m.timeout,
+      startingDeadlineSeconds: props.startingDeadlineSeconds,
+      template: runnerPodTemplate({ values: v, names, component: 'maintenance', args: runnerArgs('maintenance'), apiAccess: false, dataVolumes: 'none' }),
     });
   }
 }

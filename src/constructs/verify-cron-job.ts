@@ -1,9 +1,8 @@
 // The scheduled integrity check: restic check with a rotating share of the data read back, once per repository.
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { durationSeconds } from '../values/formats.js';
 import type { Repository, Values } from '../values/schema.js';
 import { byCodeUnit, standardLabels, type BackupSetNames } from './names.js';
+import { scheduledRunnerJob } from './scheduled-runner-job.js';
 import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
 /** What makes two values files share a repository: the same bucket and prefix, the same claim and path, the same local path. */
@@ -41,33 +40,24 @@ export class VerifyCronJob extends Construct {
     super(scope, id);
     const { values: v, names } = props;
     const labels = standardLabels(names, 'verify');
-    new k8s.KubeCronJob(this, 'Resource', {
-      metadata: { name: names.verifyCronJob, namespace: names.namespace, labels },
-      spec: {
-        schedule: v.verify.schedule,
-        timeZone: v.verify.timeZone ?? v.timeZone,
-        suspend: v.suspend,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: props.startingDeadlineSeconds ?? 3600,
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 0,
-            activeDeadlineSeconds: durationSeconds(v.verify.timeout),
-            template: runnerPodTemplate({
-              values: v,
-              names,
-              component: 'verify',
-              // verify.readDataSubsets is in the config: the runner picks today's share itself.
-              args: runnerArgs('verify'),
-              apiAccess: false,
-              dataVolumes: 'none',
-            }),
-          },
-        },
-      },
+    scheduledRunnerJob(this, {
+      name: names.verifyCronJob,
+      namespace: names.namespace,
+      labels,
+      schedule: v.verify.schedule,
+      timeZone: v.verify.timeZone ?? v.timeZone,
+      suspend: v.suspend,
+      timeout: v.verify.timeout,
+      startingDeadlineSeconds: props.startingDeadlineSeconds,
+      template: runnerPodTemplate({
+        values: v,
+        names,
+        component: 'verify',
+        // verify.readDataSubsets is in the config: the runner picks today's share itself.
+        args: runnerArgs('verify'),
+        apiAccess: false,
+        dataVolumes: 'none',
+      }),
     });
   }
 }
