@@ -24,7 +24,7 @@ if [ ! -s "$report" ]; then
 fi
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : "") + (r.numFailedTestSuites ? ` (${r.numFailedTestSuites} suite(s) failed to run)` : ""));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : "") + (r.numFailedTestSuites ? ` (${r.numFailedTestSuites} suite(s) with a failure)` : ""));
   process.exit(r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success ? 1 : 0);
 ' "$report" || status=1
 exit "$status"

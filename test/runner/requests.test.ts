@@ -1,7 +1,7 @@
 // One-shot requests against real PostgreSQL and restic: the repository record is the truth, a claim comes before any
 // destruction, a drop never runs without its restore after it, and no backup stores a half-restored database.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { restoreRequestId } from '../../src/contract/requests.js';
@@ -13,6 +13,7 @@ import { buildContext } from '../../src/runner/context.js';
 import { silentLogger } from '../../src/runner/log.js';
 import { claimRequest } from '../../src/runner/requests/claim.js';
 import { pgExec, pgQuery, pushedMetrics, servers } from '../support/env.js';
+import { tool } from '../support/with-env.js';
 import { makeApp, pgComponent, uniqueName, type App } from './fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -27,11 +28,11 @@ async function seeded(n = 200): Promise<string> {
 }
 
 /** The runner CLI as its own process (what a second pod is). */
-function cli(app: App, args: string[], scratch: string): Promise<{ code: number; stderr: string }> {
+function cli(app: App, args: string[], scratch: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args, '--values', app.valuesFile, '--secrets-dir', app.secretsDir, '--scratch-dir', join(app.dir, scratch)], {
       cwd: ROOT,
-      env: { ...process.env, NODE_NO_WARNINGS: '1', KUBERNETES_SERVICE_HOST: '' },
+      env: { ...process.env, NODE_NO_WARNINGS: '1', KUBERNETES_SERVICE_HOST: '', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -78,8 +79,13 @@ describe('durable records in the repository', () => {
       await backup(app.ctx());
       await disaster(db);
       const ledger = (n: number) => (shared ? [] : ['--ledger', join(app.dir, `ledger-${n}.json`)]);
-      const [a, b] = await Promise.all([cli(app, ['restore', ...ledger(1)], 's1'), cli(app, ['restore', ...ledger(2)], 's2')]);
-      expect([a.code, b.code].sort()).toEqual([0, 3]);
+      // The run that wins the claim waits inside pg_restore until the other has answered, so the two meet at the
+      // claim however the machine schedules them (unheld, a loaded machine let one finish before the other began).
+      const go = join(app.dir, 'go');
+      const env = { SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'), SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'), WAIT_FOR_FILE: go };
+      const answered = (r: { code: number; stderr: string }) => (writeFileSync(go, ''), r);
+      const [a, b] = await Promise.all([cli(app, ['restore', ...ledger(1)], 's1', env).then(answered), cli(app, ['restore', ...ledger(2)], 's2', env).then(answered)]);
+      expect([a.code, b.code].sort(), `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 3]);
       const loser = a.code === 3 ? a : b;
       expect(loser.stderr).toMatch(/holds .*claim|claimed by another run/);
       expect(loser.stderr).toMatch(/safehold release --request restore-/);
