@@ -49,7 +49,7 @@ export class BackupSetChart extends Chart {
     new RequestRbac(this, 'RequestRbac', { values: v, names });
     new RunnerConfig(this, 'Config', { values: v, names });
     if (v.repository.pvc?.size) new RepositoryPvc(this, 'RepositoryPvc', { values: v, names });
-    if (v.networkPolicy) new RunnerNetworkPolicy(this, 'NetworkPolicy', { values: v, names });
+    if (v.networkPolicy === true || (v.networkPolicy && v.networkPolicy.enabled)) new RunnerNetworkPolicy(this, 'NetworkPolicy', { values: v, names });
     const api = (component: RunnerComponent) => needsApiAccess(v, component);
     new BackupCronJob(this, 'Backup', { values: v, names, apiAccess: api('backup') });
     if (v.drill) new DrillCronJob(this, 'Drill', { values: v, names, apiAccess: api('drill') });

@@ -4,6 +4,8 @@ import { VERSION } from '../version.js';
 import { component } from './components.js';
 import { cron, dnsLabel, dnsSubdomain, duration, INSTANCE_ID, labelSelector, quantity, timeZone } from './formats.js';
 import { hook, hooks } from './hooks.js';
+import { networkPolicy } from './network-policy.js';
+import { containerSettings, operations, platform, serviceAccount, setPodSettingsShape } from './pod-settings.js';
 import { emittedSecret, loginRef, passwordRef, s3CredentialsRef, secretKeyRef } from './secrets.js';
 
 /** The runner image this release of safehold writes into manifests unless told otherwise. */
@@ -45,7 +47,8 @@ export const repository = z
         insecure: z.boolean().default(false),
         /** A Secret key holding a CA bundle for the endpoint. */
         caCert: secretKeyRef('ca.crt').optional(),
-        credentials: s3CredentialsRef,
+        /** Static keys; omit them to use the provider's default chain (IRSA, EKS Pod Identity, GKE/Azure workload identity). */
+        credentials: s3CredentialsRef.optional(),
       })
       .optional(),
     pvc: z
@@ -121,8 +124,8 @@ export const drillTarget = z.strictObject({
   /** Scratch database the drill creates and always drops afterwards. */
   database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
   credentials: z.union([loginRef, passwordRef]).optional(),
-  /** Run a throwaway server as a sidecar of the drill pod (same major as production). */
-  sidecar: z.strictObject({ image: z.string().min(1) }).optional(),
+  /** Run a throwaway server as a sidecar of the drill pod (same major as production); container settings override the set's. */
+  sidecar: z.strictObject({ image: z.string().min(1), ...containerSettings }).optional(),
 });
 
 export const drillCheck = z.union([
@@ -166,6 +169,11 @@ export const restore = z.strictObject({
   confirm: z.string().optional(),
   rolloutRestart: z.strictObject({ selector: labelSelector, namespace: dnsLabel.optional() }).optional(),
   /**
+   * Scale the Deployments and StatefulSets this selector matches to zero before the restore and back after; the
+   * replica counts are recorded, so a failed restore says how to scale back.
+   */
+  scaleDown: z.strictObject({ selector: labelSelector, namespace: dnsLabel.optional() }).optional(),
+  /**
    * PostgreSQL: `keep` restores every object's recorded owner (missing roles are created); `login` gives
    * everything to the restore login and creates no role.
    */
@@ -204,7 +212,13 @@ export const values = z.strictObject({
   restore: restore.optional(),
   dropDatabase: dropDatabase.optional(),
   secrets: z.array(emittedSecret).default([]),
-  networkPolicy: z.boolean().default(false),
+  networkPolicy,
+  // --- issue 13 (part A): pods in real clusters; see src/values/pod-settings.ts and docs/running-in-your-cluster.md ---
+  ...setPodSettingsShape,
+  operations,
+  platform,
+  serviceAccount,
+  // --- end issue 13 (part A) ---
 });
 
 /** Values as written by users (defaults optional). */

@@ -54,10 +54,10 @@ export function protectionIssues(v: Values): RuleIssue[] {
     issues.push({ path: ['repository', 'protection'], message: 'needs repository.s3: a filesystem repository cannot refuse deletes to the pod that writes it' });
     return issues;
   }
-  if (p.maintenance.credentials.secretName === v.repository.s3.credentials.secretName) {
+  if (p.maintenance.credentials.secretName === v.repository.s3.credentials?.secretName) {
     issues.push({
       path: ['repository', 'protection', 'maintenance', 'credentials', 'secretName'],
-      message: `must name another Secret than repository.s3.credentials ("${v.repository.s3.credentials.secretName}"): the backup pods' keys must not be able to delete`,
+      message: `must name another Secret than repository.s3.credentials ("${v.repository.s3.credentials?.secretName}"): the backup pods' keys must not be able to delete`,
     });
   }
   const needed = requiredLockDays(v)!;

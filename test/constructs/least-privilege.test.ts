@@ -133,7 +133,7 @@ describe('least privilege, for every example in values/', () => {
         expect(mounted).toContain(r.password.secretName);
         expect(mounted).toContain(c.credentials.secretName);
         if (r.protection) expect(mounted).not.toContain(r.protection.maintenance.credentials.secretName);
-        for (const o of others.filter((o) => o !== c.credentials.secretName && o !== r.password.secretName && o !== r.s3?.credentials.secretName)) expect(mounted).not.toContain(o);
+        for (const o of others.filter((o) => o !== c.credentials.secretName && o !== r.password.secretName && o !== r.s3?.credentials?.secretName)) expect(mounted).not.toContain(o);
       });
     });
   }
