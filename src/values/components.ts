@@ -2,6 +2,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, duration, labelSelector } from './formats.js';
+import { podSecurityContext } from './pod-settings.js';
 import { loginRef, passwordRef } from './secrets.js';
 
 const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
@@ -111,6 +112,11 @@ export const filesComponent = z.strictObject({
   restoreTo: absPath.optional(),
   /** Volumes to mount at `paths` in the pod: PVC names by mount path. */
   volumes: z.array(z.strictObject({ claimName: dnsSubdomain, mountPath: absPath, readOnly: z.boolean().default(true) })).default([]),
+  /**
+   * The application's user (issue 13): the backup and restore pods run as runAsUser/runAsGroup so they can read 0600 files
+   * and restore them with their owners. One pod runs as one user: files components of a set must agree (or set it at set level).
+   */
+  podSecurityContext: podSecurityContext.optional(),
 });
 
 export const component = z.discriminatedUnion('type', [
