@@ -6,6 +6,7 @@ import { App, Yaml } from 'cdk8s';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { BackupSetChart, manifestProblems } from './constructs/backup-set-chart.js';
 import { backupSetNames } from './constructs/names.js';
+import { restrictedWarnings } from './constructs/restricted-check.js';
 import { verifyOwners } from './constructs/verify-cron-job.js';
 import { UsageError, ValuesError, type ValuesProblem } from './errors.js';
 import { VERSION } from './version.js';
@@ -156,7 +157,8 @@ export function loadAndCheck(file: string): Values {
 
 /** What validate warns about in a valid values file (it still exits 0), located like problems. */
 export function warningsFor(file: string): ValuesProblem[] {
-  return securityWarnings(loadValuesFile(file)).map((w) => problemAt(file, w.path, `warning: ${w.message}`));
+  const values = loadValuesFile(file);
+  return [...securityWarnings(values), ...restrictedWarnings(values)].map((w) => problemAt(file, w.path, `warning: ${w.message}`));
 }
 
 /** Loads, checks and synthesizes every values file in memory; throws one ValuesError listing every problem. */
@@ -184,6 +186,11 @@ export function synthesizeSets(valuesDir: string): SynthesizedSet[] {
     } catch (e) {
       if (!(e instanceof ValuesError)) throw e;
       problems.push(...e.problems);
+      continue;
+    }
+    // A cluster has no place for it: the pod's own filesystem goes with the pod, and the backups with it.
+    if (values.repository.local) {
+      problems.push(problemAt(file, ['repository', 'local'], 'a local repository is for runs outside a cluster (laptop, CI, tests) and would write into the pod\'s ephemeral filesystem: use repository.pvc or repository.s3 for synth'));
       continue;
     }
     loaded.push({ name, file, values });

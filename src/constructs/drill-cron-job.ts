@@ -6,7 +6,7 @@ import type { Component } from '../values/components.js';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
 import { byCodeUnit, dnsLabelFrom, standardLabels, type BackupSetNames } from './names.js';
-import { restrictedContainerSecurityContext } from './pod-security.js';
+import { containerSecurityContextFor, extraEnvFor, podSettingsFor } from './pod-settings.js';
 import { containerResources, runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
 /** Loopback only: the scratch server holds a copy of production data and trusts local clients. */
@@ -64,6 +64,7 @@ function sidecars(v: Values): { containers: k8s.Container[]; volumes: k8s.Volume
   const containers: k8s.Container[] = [];
   const volumes: k8s.Volume[] = [];
   const targets = Object.entries(v.drill?.targets ?? {}).sort(([a], [b]) => byCodeUnit(a, b));
+  const drillResources = podSettingsFor(v, 'drill').resources;
   for (const [name, t] of targets) {
     const c = v.components.find((x) => x.name === name);
     const recipe = c && SIDECARS[c.type];
@@ -76,9 +77,9 @@ function sidecars(v: Values): { containers: k8s.Container[]; volumes: k8s.Volume
       image: t.sidecar.image,
       imagePullPolicy: 'IfNotPresent',
       args: [...recipe.args],
-      env: recipe.env.length ? [...recipe.env] : undefined,
-      resources: containerResources(v),
-      securityContext: restrictedContainerSecurityContext(),
+      env: recipe.env.length || t.sidecar.extraEnv?.length ? [...recipe.env, ...extraEnvFor(t.sidecar.extraEnv)] : undefined,
+      resources: containerResources(t.sidecar.resources ?? drillResources),
+      securityContext: containerSecurityContextFor(t.sidecar.securityContext),
       volumeMounts: mounts,
     });
   }

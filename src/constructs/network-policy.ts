@@ -14,21 +14,52 @@ function urlPort(url: string): number {
   return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }
 
+/** Where the runner connects, by destination name (a component, repository, pushgateway, kubernetes-api, or an unnamed kind). */
+export function egressDestinations(v: Values): Array<{ name: string; ports: number[] }> {
+  const out = new Map<string, Set<number>>();
+  const add = (name: string, ...ports: number[]) => ports.forEach((p) => out.set(name, (out.get(name) ?? new Set()).add(p)));
+  for (const c of v.components) if ('port' in c) add(c.name, c.port);
+  for (const [name, t] of Object.entries(v.drill?.targets ?? {})) if (t.port && !t.sidecar) add(name, t.port);
+  if (v.repository.s3) add('repository', urlPort(v.repository.s3.endpoint));
+  // No static keys: the identity provider's STS endpoint (HTTPS).
+  if (v.repository.s3 && !v.repository.s3.credentials) add('identity', 443);
+  if (v.monitoring.enabled && v.monitoring.pushgateway) add('pushgateway', urlPort(v.monitoring.pushgateway));
+  for (const h of allHooks(v)) if (h.type === 'http') add('http-hooks', urlPort(h.url));
+  if (rbacRules(v).size > 0 || requestRbacRules(v).length > 0) add('kubernetes-api', ...API_SERVER_PORTS);
+  return [...out].map(([name, ports]) => ({ name, ports: [...ports].sort((a, b) => a - b) }));
+}
+
 /**
  * TCP ports the runner connects to, or undefined when they cannot be known (a command hook may
  * talk to anything): then every TCP port is allowed.
  */
 export function egressTcpPorts(v: Values): number[] | undefined {
-  const hooks = allHooks(v);
-  if (hooks.some((h) => h.type === 'command')) return undefined;
-  const ports = new Set<number>();
-  for (const c of v.components) if ('port' in c) ports.add(c.port);
-  for (const t of Object.values(v.drill?.targets ?? {})) if (t.port && !t.sidecar) ports.add(t.port);
-  if (v.repository.s3) ports.add(urlPort(v.repository.s3.endpoint));
-  if (v.monitoring.enabled && v.monitoring.pushgateway) ports.add(urlPort(v.monitoring.pushgateway));
-  for (const h of hooks) if (h.type === 'http') ports.add(urlPort(h.url));
-  if (rbacRules(v).size > 0 || requestRbacRules(v).length > 0) API_SERVER_PORTS.forEach((p) => ports.add(p));
-  return [...ports].sort((a, b) => a - b);
+  if (allHooks(v).some((h) => h.type === 'command')) return undefined;
+  return [...new Set(egressDestinations(v).flatMap((d) => d.ports))].sort((a, b) => a - b);
+}
+
+const tcp = (ports: readonly number[]): k8s.NetworkPolicyPort[] => ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+
+/**
+ * The egress rules: DNS; one rule per destination written with `to:` peers (its ports, or the pod ports written);
+ * one rule for all others, with any target ports written in place of the Service ports.
+ */
+export function egressRules(v: Values): k8s.NetworkPolicyEgressRule[] {
+  const np = typeof v.networkPolicy === 'object' ? v.networkPolicy : undefined;
+  const written = np?.destinations ?? {};
+  const dnsPort = np?.dnsPort ?? (v.platform === 'openshift' ? 5353 : 53);
+  const dns = { to: np?.dnsTo as k8s.NetworkPolicyPeer[] | undefined, ports: ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(dnsPort) })) };
+  const own: k8s.NetworkPolicyEgressRule[] = [];
+  const rest = new Set<number>();
+  for (const d of egressDestinations(v)) {
+    const w = written[d.name];
+    const ports = w?.ports ?? d.ports;
+    if (w?.to) own.push({ to: w.to as k8s.NetworkPolicyPeer[], ports: tcp([...ports].sort((a, b) => a - b)) });
+    else ports.forEach((p) => rest.add(p));
+  }
+  const anyTcp = allHooks(v).some((h) => h.type === 'command');
+  const others = anyTcp ? [{ ports: [{ protocol: 'TCP' }] }] : rest.size ? [{ ports: tcp([...rest].sort((a, b) => a - b)) }] : [];
+  return [dns, ...others, ...own];
 }
 
 export interface RunnerNetworkPolicyProps {
@@ -40,18 +71,13 @@ export class RunnerNetworkPolicy extends Construct {
   constructor(scope: Construct, id: string, props: RunnerNetworkPolicyProps) {
     super(scope, id);
     const { names } = props;
-    const tcp = egressTcpPorts(props.values);
-    const dns: k8s.NetworkPolicyPort[] = ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(53) }));
     new k8s.KubeNetworkPolicy(this, 'Resource', {
       metadata: { name: names.runner, namespace: names.namespace, labels: standardLabels(names, 'network-policy') },
       spec: {
         podSelector: { matchLabels: selectorLabels(names) },
         // Both types listed with no ingress rule: no connection into the runner (or a drill's scratch server).
         policyTypes: ['Ingress', 'Egress'],
-        egress: [
-          { ports: dns },
-          { ports: tcp ? tcp.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) : [{ protocol: 'TCP' }] },
-        ],
+        egress: egressRules(props.values),
       },
     });
   }

@@ -134,6 +134,11 @@ function addGrants(grants: Grants, v: Values, op: RunnerComponent): void {
     const ns = restore.rolloutRestart.namespace ?? v.namespace;
     for (const resource of ['deployments', 'statefulsets']) grants.add(ns, 'apps', resource, ['get', 'list', 'patch']);
   }
+  // scaleDown: list the matches, patch spec.replicas to 0 and back, get to wait for their pods to go.
+  if (restore?.scaleDown) {
+    const ns = restore.scaleDown.namespace ?? v.namespace;
+    for (const resource of ['deployments', 'statefulsets']) grants.add(ns, 'apps', resource, ['get', 'list', 'patch']);
+  }
 
   for (const h of hooksOf(v, op)) {
     if (h.type !== 'exec') continue;

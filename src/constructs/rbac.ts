@@ -30,8 +30,10 @@ export class RunnerRbac extends Construct {
       const namespace = operationNamespace(names, op);
       // A request Job's account, Role and binding stay when the request leaves git while its Job still runs.
       const keep = REQUEST_OPERATIONS.includes(op) ? { annotations: outlivesRequestAnnotations() } : {};
+      // serviceAccount.annotations: workload identity (IRSA's role ARN, GKE's or Azure's identity) on every account.
+      const annotations = { ...props.values.serviceAccount.annotations, ...keep.annotations };
       new k8s.KubeServiceAccount(this, `ServiceAccount-${op}`, {
-        metadata: { name: account, namespace, labels, ...keep },
+        metadata: { name: account, namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
         // Pods opt in (automountServiceAccountToken on the pod) only when they need the API.
         automountServiceAccountToken: false,
       });

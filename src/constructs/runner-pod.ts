@@ -5,12 +5,14 @@ import { GRACE_ENV, graceSeconds, WORKLOAD_ENV } from '../contract/deadline.js';
 import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { dnsLabelFrom, standardLabels, type BackupSetNames, type RunnerComponent } from './names.js';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security.js';
+import { affinityFor, containerSecurityContextFor, extraEnvFor, podSecurityContextFor, podSettingsFor, scratchEmptyDir, type DataMounts } from './pod-settings.js';
 
 /** The runner container's name: kubectl logs -c safehold. */
 export const RUNNER_CONTAINER = 'safehold';
 /** Mounted Secret files: readable by their owner only (fsGroup adds the group read bit). */
 export const SECRET_FILE_MODE = 0o400;
+/** Without an fsGroup (pods mounting files volumes, OpenShift) root-owned 0400 files are unreadable: the pod holds only the runner. */
+export const SECRET_FILE_MODE_NO_FSGROUP = 0o444;
 const CONFIG_FILE_MODE = 0o444;
 
 export interface RunnerPodProps {
@@ -37,26 +39,26 @@ export interface RunnerPodProps {
   readonly sidecarVolumes?: readonly k8s.Volume[];
 }
 
-function quantities(list: Values['resources']['requests']): Record<string, k8s.Quantity> | undefined {
+function quantities(list: NonNullable<Values['resources']>['requests']): Record<string, k8s.Quantity> | undefined {
   if (!list) return undefined;
   const entries = Object.entries(list).filter((e): e is [string, string] => typeof e[1] === 'string');
   return entries.length ? Object.fromEntries(entries.map(([k, q]) => [k, k8s.Quantity.fromString(q)])) : undefined;
 }
 
 /** Resource requests and limits from values (cdk8s-plus's defaults are never used). */
-export function containerResources(v: Values): k8s.ResourceRequirements {
-  return { requests: quantities(v.resources.requests), limits: quantities(v.resources.limits) };
+export function containerResources(r: Values['resources']): k8s.ResourceRequirements {
+  return { requests: quantities(r.requests), limits: quantities(r.limits) };
 }
 
 /** One volume per referenced Secret, holding exactly the keys the runner reads. */
-export function secretVolumes(v: Values, op: RunnerComponent): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+export function secretVolumes(v: Values, op: RunnerComponent, defaultMode = SECRET_FILE_MODE): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
   const volumes: k8s.Volume[] = [];
   const mounts: k8s.VolumeMount[] = [];
   for (const [secretName, keys] of referencedSecrets(v, op)) {
     const name = dnsLabelFrom('secret-', secretName);
     volumes.push({
       name,
-      secret: { secretName, defaultMode: SECRET_FILE_MODE, items: keys.map((key) => ({ key, path: key })) },
+      secret: { secretName, defaultMode, items: keys.map((key) => ({ key, path: key })) },
     });
     mounts.push({ name, mountPath: `${SECRETS_DIR}/${secretName}`, readOnly: true });
   }
@@ -70,7 +72,8 @@ function dataVolumes(v: Values, mode: 'as-declared' | 'writable'): { volumes: k8
     if (c.type !== 'files') continue;
     c.volumes.forEach((vol, i) => {
       const name = dnsLabelFrom('data-', `${c.name}-${i}`);
-      const readOnly = mode === 'writable' ? false : vol.readOnly;
+      // Backups only read: the data is mounted read-only whatever the volume entry says.
+      const readOnly = mode !== 'writable';
       volumes.push({ name, persistentVolumeClaim: { claimName: vol.claimName, readOnly } });
       mounts.push({ name, mountPath: vol.mountPath, readOnly });
     });
@@ -98,15 +101,18 @@ function operation(v: Values, names: BackupSetNames, component: RunnerComponent)
 export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   const { values: v, names } = props;
   const sidecars = props.sidecars ?? [];
-  const secrets = secretVolumes(v, props.component);
   const data = props.dataVolumes === 'none' ? { volumes: [], mounts: [] } : dataVolumes(v, props.dataVolumes ?? 'as-declared');
+  const mounts: DataMounts = data.volumes.length === 0 ? 'none' : props.dataVolumes === 'writable' ? 'writable' : 'read-only';
+  const settings = podSettingsFor(v, props.component, mounts);
+  const podSecurity = podSecurityContextFor(v, settings.podSecurityContext, mounts);
+  const secrets = secretVolumes(v, props.component, podSecurity.fsGroup === undefined ? SECRET_FILE_MODE_NO_FSGROUP : SECRET_FILE_MODE);
   const repository = v.repository.pvc
     ? { volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: v.repository.pvc.claimName } }], mounts: [{ name: 'repository', mountPath: PVC_REPO_MOUNT }] }
     : { volumes: [], mounts: [] };
 
   const volumes: k8s.Volume[] = [
     { name: 'config', configMap: { name: names.config, defaultMode: CONFIG_FILE_MODE, items: [{ key: CONFIG_FILE, path: CONFIG_FILE }] } },
-    { name: 'scratch', emptyDir: {} },
+    { name: 'scratch', emptyDir: scratchEmptyDir(settings.scratch) },
     ...secrets.volumes,
     ...repository.volumes,
     ...data.volumes,
@@ -118,7 +124,7 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
 
   // The grace period after SIGTERM is the runner's cleanup allowance; it learns it, and its workload, from the environment.
   const op = operation(v, names, props.component);
-  const grace = graceSeconds(op.seconds);
+  const grace = settings.terminationGracePeriodSeconds ?? graceSeconds(op.seconds);
   const runner: k8s.Container = {
     name: RUNNER_CONTAINER,
     image: v.image,
@@ -130,9 +136,10 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
       { name: 'SAFEHOLD_SECRETS_DIR', value: SECRETS_DIR },
       { name: GRACE_ENV, value: String(grace) },
       ...(op.workload ? [{ name: WORKLOAD_ENV, value: op.workload }] : []),
+      ...extraEnvFor(settings.extraEnv),
     ],
-    resources: containerResources(v),
-    securityContext: restrictedContainerSecurityContext(),
+    resources: containerResources(settings.resources),
+    securityContext: containerSecurityContextFor(settings.securityContext),
     volumeMounts: [
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       { name: 'scratch', mountPath: SCRATCH_DIR },
@@ -143,15 +150,22 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   };
 
   return {
-    metadata: { labels: standardLabels(names, props.component) },
+    // safehold's own labels win: the NetworkPolicy and the runner find the pods by them.
+    metadata: { labels: { ...settings.podLabels, ...standardLabels(names, props.component) }, annotations: settings.podAnnotations },
     spec: {
+      // A restore that scales the application down has no pods to sit beside.
+      affinity: affinityFor(settings, mounts !== 'none' && !(props.component === 'restore' && v.restore?.scaleDown)),
+      nodeSelector: settings.nodeSelector,
+      tolerations: settings.tolerations as k8s.Toleration[] | undefined,
+      priorityClassName: settings.priorityClassName,
+      imagePullSecrets: settings.imagePullSecrets,
       serviceAccountName: names.accounts[props.component],
       automountServiceAccountToken: props.apiAccess,
       enableServiceLinks: false,
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: grace,
       shareProcessNamespace: sidecars.length ? true : undefined,
-      securityContext: restrictedPodSecurityContext(),
+      securityContext: podSecurity,
       containers: [runner, ...sidecars],
       volumes,
     },

@@ -54,7 +54,7 @@ export function buildContext(o: ContextOptions): RunContext {
     secrets,
     get restic() {
       if (!restic) {
-        restic = new Restic(repoAccess(values.repository, secrets, scratchDir, o.operation), log);
+        restic = new Restic(repoAccess(values.repository, secrets, scratchDir, o.operation, env), log);
         restic.workload = env[WORKLOAD_ENV] || undefined;
       }
       return restic;

@@ -47,6 +47,7 @@ export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boo
     cmd === 'drill' ||
     (inCluster && cmd !== 'backup' && cmd !== 'maintenance') ||
     !!v.restore?.rolloutRestart ||
+    !!v.restore?.scaleDown ||
     Object.values(v.hooks).some((list) => list.some((h) => h.type === 'exec')) ||
     v.components.some((c) => !streamEngine(c.type))
   );

@@ -58,6 +58,10 @@ export function secretHintFor(doc: unknown, path: Path): SecretHint {
   if (path[0] === 'drill' && path[1] === 'targets' && path.length >= 3) {
     return { at: [...path.slice(0, 3), 'credentials'], example: { secretName: 'my-secret', passwordKey: 'password' } };
   }
+  const envAt = path.lastIndexOf('extraEnv');
+  if (envAt >= 0 && typeof path[envAt + 1] === 'number') {
+    return { at: path.slice(0, envAt + 2), example: { name: 'NAME', valueFrom: { secretKeyRef: { name: 'my-secret', key: 'key' } } } };
+  }
   if (path[0] === 'monitoring') return { note: 'safehold sends no credential to the Pushgateway: put an authenticating proxy or a NetworkPolicy in front of it' };
   return { note: 'reference a Secret with a secretName field where the schema offers one' };
 }

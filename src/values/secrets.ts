@@ -91,6 +91,12 @@ export function findInlineSecrets(doc: unknown): InlineSecret[] {
       return;
     }
     if (!x || typeof x !== 'object') return;
+    // extraEnv: [{ name: DB_PASSWORD, value: literal }] — the name says what the value is.
+    const env = x as { name?: unknown; value?: unknown };
+    if (path[path.length - 2] === 'extraEnv' && typeof env.name === 'string' && typeof env.value === 'string' && env.value && isCredentialName(env.name)) {
+      report([...path, 'value'], 'credential-field', `a credential ("${env.name}")`);
+      return;
+    }
     for (const [k, v] of Object.entries(x)) {
       const here = [...path, k];
       if (exempt(path, k)) continue;

@@ -7,7 +7,7 @@ import { RefusedError, SafeholdError, UsageError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import { isDatabase } from '../../values/rules.js';
 import type { Restore } from '../../values/schema.js';
-import { clusterOps } from '../cluster.js';
+import { clusterOps, scaleBackCommands, type ScaledWorkload } from '../cluster.js';
 import { handlerFor } from '../components/index.js';
 import type { Staged } from '../components/pg-swap.js';
 import type { Prepared, RestoreTarget } from '../components/types.js';
@@ -53,7 +53,7 @@ function request(ctx: RunContext, o: RestoreOptions): Restore {
     throw new UsageError(`--snapshot ${o.snapshot} conflicts with restore.snapshot "${ctx.values.restore.snapshot}" in the values: the request in git decides; change it there`);
   }
   const r = ctx.values.restore ?? { snapshot: 'latest', dropExisting: false, owners: 'keep' as const, timeout: '2h' };
-  return { ...r, snapshot: o.snapshot ?? r.snapshot, ...(o.drill ? { dropExisting: true, rolloutRestart: undefined } : {}) };
+  return { ...r, snapshot: o.snapshot ?? r.snapshot, ...(o.drill ? { dropExisting: true, rolloutRestart: undefined, scaleDown: undefined } : {}) };
 }
 
 interface Resolved {
@@ -90,12 +90,14 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
   const componentSteps = await Promise.all(components.map(async ({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill })));
   const steps = [
     `verify: fetch every component and check its sha256 against the manifest before changing anything`,
+    ...(r.scaleDown ? [`scale Deployments/StatefulSets matching ${r.scaleDown.selector} to zero (counts recorded in the log) and wait for their pods to go`] : []),
     ...v.hooks.preRestore.map((h) => `hook preRestore ${h.name} (${h.type})`),
     ...(!o.drill && components.some(({ c }) => needsSafetyCopy(c))
       ? [`safety copy: the live data of ${components.filter(({ c }) => needsSafetyCopy(c)).map(({ c }) => c.name).join(', ')} is stored as a set with status safety before anything changes; a failed restore puts it back, after a successful one it is the way back (\`safehold restore --snapshot <safety set>\`)`]
       : []),
     ...componentSteps.flat(),
     ...(components.some(({ c }) => swapsIn(c)) ? ['swap: every side database is renamed into place once all components are restored'] : []),
+    ...(r.scaleDown ? [`scale them back to their recorded counts`] : []),
     ...v.hooks.postRestore.map((h) => `hook postRestore ${h.name} (${h.type})`),
     ...(r.rolloutRestart ? [`rollout restart of Deployments/StatefulSets matching ${r.rolloutRestart.selector}`] : []),
   ];
@@ -148,6 +150,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
   if (refusals.length) throw new RefusedError(`restore refused, nothing was changed:\n  ${refusals.join('\n  ')}`);
 
   const prepared = new Map<string, Prepared>();
+  let scaled: ScaledWorkload[] = [];
   const artifactsDir = join(ctx.scratchDir, `restore-artifacts-${manifest.setId}`);
   try {
     for (const { c, rec } of components) {
@@ -157,6 +160,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
     }
     ctx.log.info('every component verified; restoring', { set: manifest.setId });
     materializeArtifacts(artifactsDir, manifest.artifacts);
+    if (r.scaleDown) scaled = await clusterOps().scaleDown(ctx, r.scaleDown.selector, r.scaleDown.namespace ?? v.namespace);
     const hookEnv = { artifactsDir, setId: manifest.setId };
     if (!o.drill) await runHooks('preRestore', v.hooks.preRestore, ctx, hookEnv);
     const staged: Staged[] = [];
@@ -201,6 +205,10 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
     }
     if (!o.drill) {
       try {
+        if (scaled.length) {
+          await clusterOps().scaleBack(ctx, scaled);
+          scaled = [];
+        }
         await runHooks('postRestore', v.hooks.postRestore, ctx, hookEnv);
         if (r.rolloutRestart) {
           const restarted = await clusterOps().rolloutRestart(ctx, r.rolloutRestart.selector, r.rolloutRestart.namespace ?? v.namespace);
@@ -222,6 +230,8 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
     ctx.log.error('restore FAILED', { set: manifest.setId, error: failureReason(e) });
     await tidyAfterFailure(ctx);
     if (!o.drill) await pushMetrics(v, 'restore', [{ name: METRICS.restoreLastStatus, value: 0 }], ctx.log);
+    // Left at zero on purpose (the data may be half-restored): say how to bring the application back.
+    if (scaled.length) throw new SafeholdError(`${(e as Error).message}\n  still scaled to zero by restore.scaleDown; when the data is right, scale back with:\n  ${scaleBackCommands(scaled).join('\n  ')}`);
     throw e;
   } finally {
     for (const p of prepared.values()) if (p.file) rmSync(p.file, { force: true });

@@ -11,10 +11,11 @@ import { configMapLedger } from './ledger.js';
 import { setClusterClaimLock } from '../requests/lock.js';
 import { configMapClaimLock } from './claim-lock.js';
 import { clusterOps } from './rollout.js';
+import { scaleBack, scaleDown } from './scale.js';
 
 registerHandler('kubernetes', kubernetesHandler as ComponentHandler);
 registerHandler('files', filesHandler as ComponentHandler);
 setExecHookRunner(runExecHook);
-setClusterOps(clusterOps);
+setClusterOps({ ...clusterOps, scaleDown: (ctx, selector, ns) => scaleDown(ctx, selector, ns), scaleBack });
 setClusterLedger(configMapLedger);
 setClusterClaimLock(configMapClaimLock);

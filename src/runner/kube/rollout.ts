@@ -9,7 +9,7 @@ export function restartPatch(now: Date): Record<string, unknown> {
   return { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: now.toISOString() } } } } };
 }
 
-export const clusterOps: ClusterOps = {
+export const clusterOps: Pick<ClusterOps, 'rolloutRestart'> = {
   async rolloutRestart(ctx, selector, namespace) {
     const client = kubeClient();
     const restarted: string[] = [];

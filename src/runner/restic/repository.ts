@@ -11,8 +11,30 @@ export interface RepoAccess {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/**
+ * What the platform injects for workload identity (EKS IRSA and Pod Identity, ECS/container credentials, shared config):
+ * handed to restic explicitly when the repository has no static keys. Values are never logged.
+ */
+export const IDENTITY_ENV = [
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+  'AWS_ROLE_SESSION_NAME',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'AWS_STS_REGIONAL_ENDPOINTS',
+  'AWS_REGION',
+  'AWS_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+] as const;
+
+export function identityEnv(platformEnv: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(IDENTITY_ENV.flatMap((k) => (platformEnv[k] ? [[k, platformEnv[k]!]] : [])));
+}
+
 /** `op: 'maintenance'` uses the protected repository's delete-capable keys; every other operation the append-only ones. */
-export function repoAccess(r: Repository, secrets: SecretStore, scratchDir: string, op?: Operation): RepoAccess {
+export function repoAccess(r: Repository, secrets: SecretStore, scratchDir: string, op?: Operation, platformEnv: NodeJS.ProcessEnv = process.env): RepoAccess {
   const env: Record<string, string> = {
     RESTIC_PASSWORD_FILE: secrets.path(r.password.secretName, r.password.key),
     RESTIC_CACHE_DIR: join(scratchDir, '.cache', 'restic'),
@@ -23,9 +45,14 @@ export function repoAccess(r: Repository, secrets: SecretStore, scratchDir: stri
   if (r.s3) {
     const s3 = r.s3;
     location = `s3:${s3.endpoint}/${s3.bucket}${s3.prefix ? `/${s3.prefix}` : ''}`;
-    const keys = s3CredentialsFor(r, op)!;
-    env.AWS_ACCESS_KEY_ID = secrets.read(keys.secretName, keys.accessKeyIdKey);
-    env.AWS_SECRET_ACCESS_KEY = secrets.read(keys.secretName, keys.secretAccessKeyKey);
+    const keys = s3CredentialsFor(r, op);
+    if (keys) {
+      env.AWS_ACCESS_KEY_ID = secrets.read(keys.secretName, keys.accessKeyIdKey);
+      env.AWS_SECRET_ACCESS_KEY = secrets.read(keys.secretName, keys.secretAccessKeyKey);
+    } else {
+      // No static keys: restic's default chain (web identity token, container credentials, instance profile).
+      Object.assign(env, identityEnv(platformEnv));
+    }
     env.AWS_DEFAULT_REGION = s3.region;
     args.push('-o', 's3.bucket-lookup=path', '-o', `s3.region=${s3.region}`);
     if (s3.insecure) args.push('--insecure-tls');
