@@ -34,4 +34,33 @@ describe('RunnerNetworkPolicy', () => {
     expect(egressTcpPorts(v)).toBeUndefined();
     expect(one(synth(v), 'NetworkPolicy').spec.egress[1]).toEqual({ ports: [{ protocol: 'TCP' }] });
   });
+
+  it('gives destinations written with to: peers their own rule, with the pod port in place of the Service port', () => {
+    const v = makeValues({
+      networkPolicy: {
+        dnsPort: 5353,
+        dnsTo: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+        destinations: {
+          repository: { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [9000] },
+          db: { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } }, podSelector: { matchLabels: { app: 'postgres' } } }] },
+        },
+      },
+      monitoring: { pushgateway: 'http://pgw.monitoring:9091' },
+    });
+    expect(one(synth(v), 'NetworkPolicy').spec.egress).toEqual([
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: 5353 }, { protocol: 'TCP', port: 5353 }] },
+      { ports: [{ protocol: 'TCP', port: 9091 }] },
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } }, podSelector: { matchLabels: { app: 'postgres' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+      { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 9000 }] },
+    ]);
+  });
+
+  it('replaces a Service port by the target port written without peers, and allows STS when S3 has no static keys', () => {
+    const v = makeValues({
+      networkPolicy: { destinations: { repository: { ports: [9000] } } },
+      repository: { s3: { endpoint: 'https://minio.storage:443', bucket: 'backups' }, password: { secretName: 'shop-restic' } },
+    });
+    expect(one(synth(v), 'NetworkPolicy').spec.egress[1]).toEqual({ ports: [443, 5432, 9000].map((port) => ({ protocol: 'TCP', port })) });
+    expect(objectsOf(synth(makeValues({ networkPolicy: { enabled: false } })), 'NetworkPolicy')).toEqual([]);
+  });
 });
