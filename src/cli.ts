@@ -22,7 +22,8 @@ Runner (in the image, or locally with --values):
   safehold drill         ...
   safehold status        --values FILE|DIR | --config FILE  [--json] [--pushgateway URL]
                          last good set and its age, sizes, drills, requests; exit 1 when overdue or failed
-  safehold report        --values FILE|DIR | --config FILE  --out FILE.html [--pushgateway URL]   the same as one HTML page
+  safehold report        --values FILE|DIR | --config FILE  --out FILE.html [--pushgateway URL] [--prometheus URL]
+                         the same as one self-contained HTML page with charts; drill history from Prometheus
 
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 refused by a precondition,
             4 repository unusable (password, missing, locked), 5 backup suspicious.`;

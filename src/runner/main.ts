@@ -34,6 +34,7 @@ const COMMON = {
   requests: { type: 'boolean' },
   pushgateway: { type: 'string' },
   out: { type: 'string' },
+  prometheus: { type: 'string' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
@@ -66,7 +67,7 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
   }
   if (cmd === 'report') {
     const { writeReport } = await import('./commands/report.js');
-    const r = await writeReport({ ...contextOptions, out: f.out, pushgateway: f.pushgateway });
+    const r = await writeReport({ ...contextOptions, out: f.out, pushgateway: f.pushgateway, prometheus: f.prometheus });
     out(`wrote ${r.file}: ${r.apps} application${r.apps === 1 ? '' : 's'}, ${r.problems} with a problem, ${r.bytes} bytes\n`);
     return ExitCode.ok;
   }

@@ -12,6 +12,7 @@ import { drill } from '../../src/runner/commands/drill.js';
 import type { Snapshot } from '../../src/runner/restic/client.js';
 import { sizesFromTags, TAG_MANIFEST } from '../../src/runner/sets.js';
 import { pgExec, servers } from '../support/env.js';
+import { startPrometheus, type PrometheusInfo, type Stoppable } from '../support/servers.js';
 import { makeApp, pgComponent, seededTable, uniqueName } from './fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -19,7 +20,19 @@ const SCREENSHOT = join(ROOT, '.tmp', 'report-screenshot.png');
 const CHROMIUM = '/usr/bin/chromium';
 
 let browser: Browser | undefined;
-afterAll(async () => browser?.close());
+let prometheus: (PrometheusInfo & Stoppable) | undefined;
+afterAll(async () => {
+  await browser?.close();
+  await prometheus?.stop();
+});
+
+/** Distinct drill attempts Prometheus has scraped for the app (the last ten minutes). */
+async function scrapedAttempts(app: string): Promise<number> {
+  const now = Math.ceil(Date.now() / 1000);
+  const q = new URLSearchParams({ query: `safehold_drill_last_attempt_timestamp_seconds{app="${app}"}`, start: String(now - 600), end: String(now), step: '1' });
+  const body = (await (await fetch(`${prometheus!.url}/api/v1/query_range?${q}`)).json()) as { data?: { result: Array<{ values: Array<[number, string]> }> } };
+  return new Set(body.data?.result[0]?.values.map(([, v]) => v) ?? []).size;
+}
 let stdout = '';
 beforeEach(() => {
   stdout = '';
@@ -43,10 +56,16 @@ describe('safehold report', () => {
     runs.push(await backup(app.ctx()));
     await pgExec('INSERT INTO t SELECT g, md5(g::text) FROM generate_series(15001, 30000) g;', db);
     runs.push(await backup(app.ctx()));
-    const drilled = await drill(app.ctx());
+    // Two drills, each scraped by a real Prometheus: the report's drill history comes from it.
+    prometheus = await startPrometheus({ pushgateway: servers().pushgateway.url });
+    const drills = [await drill(app.ctx())];
+    await vi.waitUntil(async () => (await scrapedAttempts(app.ctx().values.name)) === 1, { timeout: 60_000, interval: 500 });
+    drills.push(await drill(app.ctx()));
+    await vi.waitUntil(async () => (await scrapedAttempts(app.ctx().values.name)) === 2, { timeout: 60_000, interval: 500 });
+    const drilled = drills[1];
 
     const out = join(app.dir, 'report.html');
-    expect(await main(['report', '--values', app.valuesFile, '--secrets-dir', app.secretsDir, '--out', out])).toBe(0);
+    expect(await main(['report', '--values', app.valuesFile, '--secrets-dir', app.secretsDir, '--out', out, '--prometheus', prometheus.url])).toBe(0);
     expect(stdout).toMatch(/^wrote .*report\.html: 1 application, 0 with a problem, \d+ bytes\n$/);
     const html = readFileSync(out, 'utf8');
     // Self-contained: uPlot inlined, no external script, stylesheet or URL to fetch.
@@ -92,7 +111,7 @@ describe('safehold report', () => {
 
     const key = `test/${v.name}`;
     const chart = (name: string) => plotted.find((p) => p.id === `${key}/${name}`)!;
-    expect(plotted.map((p) => p.id)).toEqual([`${key}/size`, `${key}/duration`, `${key}/age`]);
+    expect(plotted.map((p) => p.id)).toEqual([`${key}/size`, `${key}/duration`, `${key}/age`, `${key}/drill`]);
     // Size: one point per set, the size the manifest recorded and the backup reported.
     expect(chart('size')).toEqual({ id: `${key}/size`, labels: ['db'], x: setTimes, series: [manifests.map((m) => sizesFromTags(m).get('db')!)] });
     expect(chart('size').series[0]).toEqual(runs.map((r) => r.components.find((c) => c.name === 'db')!.bytes));
@@ -105,9 +124,20 @@ describe('safehold report', () => {
     expect(age.series[0].slice(0, 2)).toEqual([Math.round(setTimes[1] - setTimes[0]), Math.round(setTimes[2] - setTimes[1])]);
     expect(age.series[1]).toEqual([93600, 93600, 93600]);
 
+    // Drill history (Prometheus): one point per run, its measured restore time, in order.
+    const drillChart = chart('drill');
+    expect(drillChart.labels).toEqual(['restore']);
+    expect(drillChart.series).toEqual([drills.map((d) => d.restoreSeconds)]);
+    expect(drillChart.x).toHaveLength(2);
+    expect(drillChart.x[1]).toBeGreaterThan(drillChart.x[0]);
+    expect(drillChart.x[0]).toBeGreaterThanOrEqual(Math.floor(setTimes[2]));
+
     // The drill and the sets table, as a person reads them.
     const drillRow = await page.locator('section.app h3:text("Drill") + table tbody tr').innerText();
     expect(drillRow).toMatch(new RegExp(`^PASSED\\t.*\\t${drilled.restoreSeconds} s\\t`));
+    const history = await page.locator('section.app .drills tbody tr').allInnerTexts();
+    expect(history).toHaveLength(2);
+    expect(history.map((r) => r.split('\t')[2])).toEqual(drills.map((d) => `${d.restoreSeconds} s`).reverse());
     const setRows = await page.locator('section.app .sets tbody tr td:first-child').allInnerTexts();
     expect(setRows).toEqual(runs.map((r) => r.setId).reverse());
     await page.close();

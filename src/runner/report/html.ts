@@ -1,11 +1,17 @@
 // `safehold report` as one self-contained HTML page: charts (uPlot, inlined), the last drill, requests and the sets table.
 import { formatBytes } from '../status/format.js';
 import { formatAge, type AppStatus, type SetPoint } from '../status/model.js';
+import type { DrillRun } from '../metrics/drill-history.js';
 import type { ReportAssets } from './assets.js';
 import { PAGE_SCRIPT } from './page-script.js';
-import { ageChart, durationChart, sizeChart, type ChartData } from './series.js';
+import { ageChart, drillChart, durationChart, sizeChart, type ChartData } from './series.js';
 
-export type ReportApp = AppStatus & { readonly history: readonly SetPoint[] };
+export type ReportApp = AppStatus & {
+  readonly history: readonly SetPoint[];
+  /** Drill runs from Prometheus (`--prometheus`), oldest first; or why they could not be read. */
+  readonly drillHistory?: readonly DrillRun[];
+  readonly drillHistoryNote?: string;
+};
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
@@ -35,9 +41,23 @@ function table(head: readonly string[], rows: ReadonlyArray<{ cells: readonly st
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr.join('')}</tbody></table>`;
 }
 
-function drillSection(a: AppStatus): string {
+function drillHistory(a: ReportApp): string {
+  if (a.drillHistoryNote) return `<p>Drill history: ${escapeHtml(a.drillHistoryNote)}</p>`;
+  if (!a.drillHistory) return '<p>Drill history: give <code>--prometheus URL</code> (the Pushgateway keeps only the last run).</p>';
+  const rows = [...a.drillHistory].reverse().map((r) => ({
+    cells: [when(r.time), r.result.toUpperCase(), r.restoreSeconds === undefined ? '-' : `${r.restoreSeconds} s`, r.restoredSetAgeSeconds === undefined ? '-' : formatAge(r.restoredSetAgeSeconds)],
+    cls: r.result === 'failed' ? 'suspicious' : undefined,
+  }));
+  return `<h3>Drill history</h3>${rows.length ? `<div class="drills">${table(['time', 'result', 'restore (RTO)', 'restored set age (RPO)'], rows)}</div>` : '<p>No drill runs in Prometheus for this range.</p>'}`;
+}
+
+function drillSection(a: ReportApp): string {
   const d = a.drill;
   if (!d) return '<p>No drill in the values (<code>drill:</code>).</p>';
+  return `${lastDrill(d)}${drillHistory(a)}`;
+}
+
+function lastDrill(d: NonNullable<AppStatus['drill']>): string {
   if (d.result === 'unknown') return `<p>Last drill: unknown (${escapeHtml(d.note ?? 'no result pushed')}).</p>`;
   const secs = (n: number | undefined) => (n === undefined ? '-' : `${n} s`);
   return table(
@@ -82,7 +102,7 @@ function appSection(a: ReportApp, charts: readonly ChartData[]): string {
 /** The charts of one application, in page order. */
 export function appCharts(a: ReportApp, now: Date): ChartData[] {
   const key = appKey(a);
-  return [sizeChart(key, a, a.history), durationChart(key, a.history), ageChart(key, a, a.history, now)];
+  return [sizeChart(key, a, a.history), durationChart(key, a.history), ageChart(key, a, a.history, now), ...(a.drillHistory?.length ? [drillChart(key, a.drillHistory)] : [])];
 }
 
 /** The whole page. Deterministic for the same input; loads nothing (a CSP forbids every fetch). */

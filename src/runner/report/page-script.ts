@@ -12,6 +12,7 @@ export const PAGE_SCRIPT = `(function () {
   }
   function seconds(s) {
     if (s == null) return '-';
+    if (s < 10) return (Math.round(s * 100) / 100) + ' s';
     if (s < 120) return (Math.round(s * 10) / 10) + ' s';
     if (s < 7200) return Math.round(s / 60) + ' min';
     if (s < 172800) return (Math.round(s / 360) / 10) + ' h';

@@ -1,4 +1,5 @@
 // The report's charts as data: pure, from the set history `safehold status` already collected (no second listing).
+import type { DrillRun } from '../metrics/drill-history.js';
 import type { AppStatus, SetPoint } from '../status/model.js';
 
 export interface ChartSeries {
@@ -40,6 +41,11 @@ export function sizeChart(key: string, a: Pick<AppStatus, 'components'>, history
 export function durationChart(key: string, history: readonly SetPoint[]): ChartData {
   const sets = storedSets(history);
   return { id: `${key}/duration`, title: 'Backup duration', unit: 'seconds', x: sets.map((s) => unix(s.time)), series: [{ label: 'duration', values: sets.map((s) => s.durationSeconds ?? null) }] };
+}
+
+/** Each drill's restore time (measured RTO); null for a failed run. From Prometheus (the Pushgateway keeps one run). */
+export function drillChart(key: string, runs: readonly DrillRun[]): ChartData {
+  return { id: `${key}/drill`, title: 'Drill restore time (RTO)', unit: 'seconds', x: runs.map((r) => unix(r.time)), series: [{ label: 'restore', values: runs.map((r) => r.restoreSeconds ?? null) }] };
 }
 
 /**
