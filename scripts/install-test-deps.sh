@@ -9,6 +9,8 @@ packages=(restic redis-server mariadb-server mariadb-client prometheus prometheu
   postgresql postgresql-client openssl)
 binaries=(restic redis-server redis-cli mariadbd mariadb mariadb-admin mariadb-install-db
   promtool prometheus-pushgateway openssl)
+# Headless Chromium for the HTML report test (test/runner/report.test.ts, driven by playwright-core): ~30 s, ~350 MB.
+packages+=(chromium) binaries+=(chromium)
 
 missing=()
 for b in "${binaries[@]}"; do

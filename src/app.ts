@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { App, Yaml } from 'cdk8s';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { BackupSetChart, manifestProblems } from './constructs/backup-set-chart.js';
+import { setDashboardText } from './constructs/dashboard-config-map.js';
 import { backupSetNames } from './constructs/names.js';
 import { restrictedWarnings } from './constructs/restricted-check.js';
 import { verifyOwners } from './constructs/verify-cron-job.js';
@@ -41,12 +42,19 @@ export interface SynthesizedSet {
   readonly manifest: string;
   /** Objects of operator kinds (CRDs), when there are any: dist/custom-resources/<name>.k8s.yaml. */
   readonly customResources?: string;
+  /** The Grafana dashboard (monitoring on): dist/dashboards/<name>.json, the bytes the dashboard ConfigMap holds. */
+  readonly dashboard?: string;
   readonly objects: ReadonlyArray<Record<string, unknown>>;
 }
 
 export const MANIFEST_SUFFIX = '.k8s.yaml';
 /** Subdirectory of dist/ for objects whose kinds come from CRDs: a missing CRD fails only that file's apply. */
 export const CUSTOM_RESOURCES_DIR = 'custom-resources';
+/**
+ * Subdirectory of dist/ for Grafana dashboard JSON, which is no Kubernetes object: the Argo CD and Flux examples apply
+ * only `<name>.k8s.yaml` at the top of dist/ (directory recurse: false and include; a source ignore), never this.
+ */
+export const DASHBOARDS_DIR = 'dashboards';
 const BUILTIN_GROUPS = /^(v1|(apps|batch|policy|autoscaling|networking\.k8s\.io|rbac\.authorization\.k8s\.io|storage\.k8s\.io|coordination\.k8s\.io|scheduling\.k8s\.io)\/v\d\w*)$/;
 
 /** Whether an object's kind is served only once an operator's CRD is installed (PrometheusRule, ExternalSecret, SealedSecret). */
@@ -208,6 +216,7 @@ export function synthesizeSets(valuesDir: string): SynthesizedSet[] {
       objects,
       manifest: renderManifest(objects.filter((o) => !isCustomResource(o)), source),
       ...(custom.length ? { customResources: renderManifest(custom, source, ` (custom resources: apply apart from ${name}${MANIFEST_SUFFIX})`) } : {}),
+      ...(values.monitoring.enabled ? { dashboard: setDashboardText(values, backupSetNames(values)) } : {}),
     });
   }
 
@@ -273,25 +282,10 @@ export async function synthesizeAll(opts: SynthesizeOptions): Promise<SynthesisR
       for (const f of readdirSync(opts.outDir)) if (f.endsWith(MANIFEST_SUFFIX) && !wanted.has(f)) rmSync(join(opts.outDir, f), { force: true });
     });
 
-    // dist/custom-resources/<name>.k8s.yaml
-    const crDir = join(opts.outDir, CUSTOM_RESOURCES_DIR);
-    const crStage = join(distStage, CUSTOM_RESOURCES_DIR);
-    mkdirSync(crStage);
-    const wantedCr = new Set(sets.filter((s) => s.customResources).map((s) => `${s.name}${MANIFEST_SUFFIX}`));
-    for (const set of sets) {
-      const file = `${set.name}${MANIFEST_SUFFIX}`;
-      if (!set.customResources || sameText(join(crDir, file), set.customResources)) continue;
-      writeFileSync(join(crStage, file), set.customResources);
-      commits.push(() => {
-        mkdirSync(crDir, { recursive: true });
-        renameSync(join(crStage, file), join(crDir, file));
-      });
-    }
-    commits.push(() => {
-      if (!existsSync(crDir)) return;
-      for (const f of readdirSync(crDir)) if (f.endsWith(MANIFEST_SUFFIX) && !wantedCr.has(f)) rmSync(join(crDir, f), { force: true });
-      if (!readdirSync(crDir).length) rmSync(crDir, { recursive: true, force: true });
-    });
+    // dist/custom-resources/<name>.k8s.yaml and dist/dashboards/<name>.json
+    const sub = { outDir: opts.outDir, stage: distStage, commits };
+    stageSubdir(sub, CUSTOM_RESOURCES_DIR, MANIFEST_SUFFIX, sets.flatMap((s) => (s.customResources ? [[s.name, s.customResources] as const] : [])));
+    stageSubdir(sub, DASHBOARDS_DIR, '.json', sets.flatMap((s) => (s.dashboard ? [[s.name, s.dashboard] as const] : [])));
 
     // charts/<name>/
     if (opts.chartsDir) {
@@ -339,6 +333,28 @@ export async function synthesizeAll(opts: SynthesizeOptions): Promise<SynthesisR
     for (const s of stages) rmSync(s, { recursive: true, force: true });
   }
   return { files: sets.map((s) => join(opts.outDir, `${s.name}${MANIFEST_SUFFIX}`)) };
+}
+
+/** Stages dist/<dir>/<name><suffix> for each set that has one; removes the others of that suffix, and the directory once empty. */
+function stageSubdir(o: { outDir: string; stage: string; commits: Array<() => void> }, dir: string, suffix: string, files: ReadonlyArray<readonly [string, string]>): void {
+  const target = join(o.outDir, dir);
+  const stage = join(o.stage, dir);
+  mkdirSync(stage);
+  const wanted = new Set(files.map(([name]) => `${name}${suffix}`));
+  for (const [name, text] of files) {
+    const file = `${name}${suffix}`;
+    if (sameText(join(target, file), text)) continue;
+    writeFileSync(join(stage, file), text);
+    o.commits.push(() => {
+      mkdirSync(target, { recursive: true });
+      renameSync(join(stage, file), join(target, file));
+    });
+  }
+  o.commits.push(() => {
+    if (!existsSync(target)) return;
+    for (const f of readdirSync(target)) if (f.endsWith(suffix) && !wanted.has(f)) rmSync(join(target, f), { force: true });
+    if (!readdirSync(target).length) rmSync(target, { recursive: true, force: true });
+  });
 }
 
 function treeFiles(dir: string, prefix = ''): string[] {

@@ -22,11 +22,13 @@ Runner (in the image, or locally with --values):
   safehold drill         ...
   safehold status        --values FILE|DIR | --config FILE  [--json] [--pushgateway URL]
                          last good set and its age, sizes, drills, requests; exit 1 when overdue or failed
+  safehold report        --values FILE|DIR | --config FILE  --out FILE.html [--pushgateway URL] [--prometheus URL]
+                         the same as one self-contained HTML page with charts; drill history from Prometheus
 
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 refused by a precondition,
             4 repository unusable (password, missing, locked), 5 backup suspicious.`;
 
-const RUNNER_COMMANDS = new Set(['backup', 'restore', 'snapshots', 'verify', 'prune', 'maintenance', 'drop-database', 'drill', 'release', 'status']);
+const RUNNER_COMMANDS = new Set(['backup', 'restore', 'snapshots', 'verify', 'prune', 'maintenance', 'drop-database', 'drill', 'release', 'status', 'report']);
 
 /** Runs one command; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function main(argv: string[]): Promise<number> {

@@ -16,16 +16,20 @@ export interface DashboardConfigMapProps {
   readonly sidecarLabels?: Record<string, string>;
 }
 
+/** The set's dashboard as shipped: the ConfigMap's data and dist/dashboards/<name>.json hold exactly these bytes. */
+export function setDashboardText(v: Values, names: BackupSetNames): string {
+  // A stable uid per set (Grafana allows 40 characters): one dashboard per set, never two sets on one uid.
+  const uid = `safehold-${createHash('sha256').update(`${v.namespace}/${names.prefix}`).digest('hex').slice(0, 16)}`;
+  return `${JSON.stringify(safeholdDashboard({ uid, title: `safehold ${v.namespace}/${names.prefix}`, namespace: v.namespace, app: v.name }), null, 2)}\n`;
+}
+
 export class DashboardConfigMap extends Construct {
   constructor(scope: Construct, id: string, props: DashboardConfigMapProps) {
     super(scope, id);
     const { values: v, names } = props;
-    // A stable uid per set (Grafana allows 40 characters): one dashboard per set, never two sets on one uid.
-    const uid = `safehold-${createHash('sha256').update(`${v.namespace}/${names.prefix}`).digest('hex').slice(0, 16)}`;
-    const dashboard = safeholdDashboard({ uid, title: `safehold ${v.namespace}/${names.prefix}`, namespace: v.namespace, app: v.name });
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: { name: `${names.runner}-dashboard`, namespace: names.namespace, labels: { ...(props.sidecarLabels ?? { grafana_dashboard: '1' }), ...standardLabels(names, 'dashboard') } },
-      data: { [`${names.prefix}.json`]: `${JSON.stringify(dashboard, null, 2)}\n` },
+      data: { [`${names.prefix}.json`]: setDashboardText(v, names) },
     });
   }
 }

@@ -33,6 +33,8 @@ const COMMON = {
   'discard-previous': { type: 'boolean' },
   requests: { type: 'boolean' },
   pushgateway: { type: 'string' },
+  out: { type: 'string' },
+  prometheus: { type: 'string' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
@@ -63,6 +65,12 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
     const report = statusReport(await collectStatus(statusContexts(contextOptions), { pushgateway: f.pushgateway }));
     out(f.json ? `${JSON.stringify(report, null, 2)}\n` : report.apps.map(formatAppStatus).join('\n'));
     return statusExitCode(report);
+  }
+  if (cmd === 'report') {
+    const { writeReport } = await import('./commands/report.js');
+    const r = await writeReport({ ...contextOptions, out: f.out, pushgateway: f.pushgateway, prometheus: f.prometheus });
+    out(`wrote ${r.file}: ${r.apps} application${r.apps === 1 ? '' : 's'}, ${r.problems} with a problem, ${r.bytes} bytes\n`);
+    return ExitCode.ok;
   }
   // prune deletes too: in a protected repository it needs the maintenance keys.
   const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill', 'verify'] as const).find((c) => c === cmd);

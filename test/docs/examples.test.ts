@@ -146,6 +146,28 @@ describe('examples/', () => {
     }
   });
 
+  it('dist/dashboards/*.json (Grafana JSON, no Kubernetes object) is applied by no Argo CD Application and no Flux Kustomization', () => {
+    const dashboards = existsSync(join(ROOT, 'dist', 'dashboards')) ? readdirSync(join(ROOT, 'dist', 'dashboards')).map((f) => `dist/dashboards/${f}`) : [];
+    expect(dashboards.length).toBeGreaterThan(0);
+    // Argo CD directory sources read .yaml, .yml and .json: only top-level files (recurse: false) matching include.
+    for (const { doc } of ofKind('ApplicationSet')) {
+      for (const v of sets) {
+        const src = render(doc.spec.template, v).spec.source;
+        expect(src.directory.recurse).toBe(false);
+        for (const f of dashboards) expect(`${src.path}/${src.directory.include}`).not.toBe(f);
+        expect(dashboards.some((f) => f.slice(0, f.lastIndexOf('/')) === src.path)).toBe(false);
+      }
+    }
+    // Flux's generated kustomization takes only .yaml/.yml files, and each Kustomization's source keeps exactly its manifest.
+    const applying = new Set(ofKind('Kustomization').map((k) => k.doc.spec.sourceRef.name));
+    for (const { doc } of ofKind('GitRepository').filter((r) => applying.has(r.doc.metadata.name))) {
+      const lines = String(doc.spec.ignore).split('\n');
+      expect(lines, doc.metadata.name).toContain('/dist/*');
+      expect(lines.filter((l) => l.startsWith('!') && l.includes('dashboards')), doc.metadata.name).toEqual([]);
+    }
+    for (const f of dashboards) expect(f).toMatch(/\.json$/);
+  });
+
   it('the hand-written schemas reject what they are meant to catch', () => {
     const [app] = ofKind('Application');
     const bad = structuredClone(app.doc);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { synthesizeAll } from '../../src/app.js';
 import { ValuesError } from '../../src/errors.js';
 import { BASE } from '../constructs/_fixtures.js';
@@ -38,7 +38,7 @@ describe('synthesizeAll', () => {
   it('writes dist/<name>.k8s.yaml, charts/<name>/ and the schema for every values file', async () => {
     const r = await synthInto(join(ROOT, 'values'));
     const names = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
-    expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', ...names.map((n) => `${n}.k8s.yaml`)].sort());
+    expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', 'dashboards', ...names.map((n) => `${n}.k8s.yaml`)].sort());
     expect(readdirSync(r.chartsDir).sort()).toEqual(names);
     const custom = readdirSync(join(r.outDir, 'custom-resources')).map((f) => f.replace('.k8s.yaml', ''));
     for (const n of names) expect(tree(join(r.chartsDir, n))).toEqual(['Chart.yaml', 'README.md', ...(custom.includes(n) ? [`templates/${n}.custom-resources.k8s.yaml`] : []), `templates/${n}.k8s.yaml`]);
@@ -47,6 +47,22 @@ describe('synthesizeAll', () => {
     expect(JSON.parse(readFileSync(r.schemaFile, 'utf8')).$schema).toContain('2020-12');
     expect(r.result.files).toHaveLength(names.length);
     expect(readdirSync(r.base).filter((f) => f.startsWith('.'))).toEqual([]); // no staging left behind
+  });
+
+  it('dist/dashboards/<name>.json: the bytes of the dashboard ConfigMap, one per set with monitoring, deterministic, gone with monitoring off', async () => {
+    const dir = valuesDir({ 'shop.yaml': { ...BASE, monitoring: { dashboard: true } }, 'quiet.yaml': { ...BASE, name: 'quiet', monitoring: { enabled: false } } });
+    const a = await synthInto(dir);
+    expect(readdirSync(join(a.outDir, 'dashboards'))).toEqual(['shop.json']);
+    const file = readFileSync(join(a.outDir, 'dashboards', 'shop.json'), 'utf8');
+    const objects = parseAllDocuments(readFileSync(join(a.outDir, 'shop.k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string> });
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'shop-safehold-dashboard')!;
+    expect(Object.values(cm.data!)).toEqual([file]);
+    expect(JSON.parse(file)).toMatchObject({ title: 'safehold team/shop', uid: expect.stringMatching(/^safehold-[0-9a-f]{16}$/) });
+    expect(snapshot((await synthInto(dir)).outDir)).toEqual(snapshot(a.outDir));
+    // Monitoring off: the file goes, and the directory with its last file.
+    writeFileSync(join(dir, 'shop.yaml'), stringify({ ...BASE, monitoring: { enabled: false } }));
+    await synthesizeAll({ valuesDir: dir, outDir: a.outDir });
+    expect(existsSync(join(a.outDir, 'dashboards'))).toBe(false);
   });
 
   it('is deterministic: two runs into different directories are byte-identical, whatever CDK8S_DISABLE_SORT says', async () => {
@@ -94,8 +110,9 @@ describe('synthesizeAll', () => {
     writeFileSync(join(r.chartsDir, 'hand-made', 'Chart.yaml'), 'name: hand-made\n');
     rmSync(join(values, 'two.yaml'));
     await synthInto(values, r.base);
-    expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', 'kustomization.yaml', 'one.k8s.yaml']);
+    expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', 'dashboards', 'kustomization.yaml', 'one.k8s.yaml']);
     expect(readdirSync(join(r.outDir, 'custom-resources'))).toEqual(['one.k8s.yaml']);
+    expect(readdirSync(join(r.outDir, 'dashboards'))).toEqual(['one.json']);
     expect(readdirSync(r.chartsDir).sort()).toEqual(['hand-made', 'one']);
   });
 
