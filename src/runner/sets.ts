@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { appTag, resticHost } from '../contract/layout.js';
 import type { Values } from '../values/schema.js';
 import type { Snapshot } from './restic/client.js';
+import { byTime, compareText } from './restic/time-order.js';
 
 export const TAG_SAFEHOLD = 'safehold';
 export const TAG_MANIFEST = 'manifest';
@@ -90,15 +91,17 @@ export function groupSets(snapshots: readonly Snapshot[]): BackupSet[] {
   const by = new Map<string, Snapshot[]>();
   for (const s of snapshots) {
     const id = tagValue(s, 'set');
-    if (id) by.set(id, [...(by.get(id) ?? []), s]);
+    if (!id) continue;
+    const group = by.get(id);
+    if (group) group.push(s);
+    else by.set(id, [s]);
   }
-  return [...by.entries()]
-    .map(([id, snaps]) => {
+  const sets = [...by.entries()].map(([id, snaps]): BackupSet => {
       const manifest = snaps.find((s) => s.tags?.includes(TAG_MANIFEST));
       const status: BackupSet['status'] = !manifest ? 'incomplete' : manifest.tags?.includes(STATUS_GOOD) ? 'good' : manifest.tags?.includes(STATUS_SAFETY) ? 'safety' : 'suspicious';
       return { id, time: (manifest ?? snaps[0]).time, snapshots: snaps, manifestSnapshot: manifest, status };
-    })
-    .sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+    });
+  return byTime(sets, (a, b) => compareText(a.id, b.id));
 }
 
 /** The set a restore request names: the newest good one for `latest`, else the given id (complete only). */

@@ -99,7 +99,7 @@ describe('safehold status', () => {
     expect(json.apps[0]).not.toHaveProperty('history');
   });
 
-  it('thousands of sets: the status of 5,000 sets × 3 snapshots is computed in well under a second', () => {
+  it('thousands of sets: the status of 5,000 sets × 3 snapshots is right (its time is measured in bench/, not here)', () => {
     const v = { ...baseValues(), components: [{ name: 'db', type: 'postgres' }, { name: 'cache', type: 'redis' }] } as never;
     const snaps: Snapshot[] = [];
     const t0 = Date.parse('2026-01-01T00:00:00Z');
@@ -111,9 +111,7 @@ describe('safehold status', () => {
       snaps.push({ ...base, id: `b${i}`, short_id: `b${i}`, time: time(1000), tags: [...base.tags, 'component=cache'] } as Snapshot);
       if (i % 100 !== 7) snaps.push({ ...base, id: `m${i}`, short_id: `m${i}`, time: time(2000), tags: [...base.tags, TAG_MANIFEST, i % 50 === 3 ? 'status=suspicious' : STATUS_GOOD, sizeTag('db', 1000 + i), sizeTag('cache', 10)] } as Snapshot);
     }
-    const started = performance.now();
-    const s = appStatus({ values: v, repository: 'r', snapshots: snaps, now: new Date(t0 + 5000 * 3600_000) });
-    expect(performance.now() - started).toBeLessThan(1000);
+    const s = appStatus({ values: v, repository: 'r', snapshots: snaps.reverse(), now: new Date(t0 + 5000 * 3600_000) });
     expect(s.counts).toEqual({ good: 4850, suspicious: 100, incomplete: 50 });
     expect(s.lastGood).toMatchObject({ id: 's04999', durationSeconds: 2 });
     expect(s.components[0]).toMatchObject({ bytes: 5999, previousBytes: 5998 });

@@ -5,6 +5,7 @@ import type { DrillRun } from '../metrics/drill-history.js';
 import type { ReportAssets } from './assets.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { ageChart, drillChart, durationChart, sizeChart, type ChartData } from './series.js';
+import { byTime } from '../restic/time-order.js';
 
 export type ReportApp = AppStatus & {
   readonly history: readonly SetPoint[];
@@ -68,8 +69,8 @@ function lastDrill(d: NonNullable<AppStatus['drill']>): string {
 
 function setsTable(a: ReportApp): string {
   const names = a.components.map((c) => c.name);
-  const rows = [...a.history]
-    .sort((x, y) => y.time.localeCompare(x.time))
+  const rows = byTime(a.history)
+    .reverse()
     .map((s) => ({
       cells: [s.id, when(s.time), s.status, s.durationSeconds === undefined ? '-' : `${s.durationSeconds} s`, ...names.map((n) => formatBytes(s.bytes[n]))],
       cls: s.status === 'good' ? undefined : s.status === 'incomplete' ? 'incomplete' : 'suspicious',

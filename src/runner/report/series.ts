@@ -1,6 +1,7 @@
 // The report's charts as data: pure, from the set history `safehold status` already collected (no second listing).
 import type { DrillRun } from '../metrics/drill-history.js';
 import type { AppStatus, SetPoint } from '../status/model.js';
+import { byTime } from '../restic/time-order.js';
 
 export interface ChartSeries {
   readonly label: string;
@@ -22,7 +23,7 @@ const unix = (iso: string) => Date.parse(iso) / 1000;
 
 /** Complete sets (good or suspicious: they have a manifest), oldest first. */
 function storedSets(history: readonly SetPoint[]): SetPoint[] {
-  return history.filter((s) => s.status !== 'incomplete').sort((a, b) => a.time.localeCompare(b.time));
+  return byTime(history.filter((s) => s.status !== 'incomplete'));
 }
 
 /** Size per component at each stored set. */

@@ -5,6 +5,7 @@ import { resticHost } from '../../contract/layout.js';
 import type { RunContext } from '../context.js';
 import type { Snapshot } from '../restic/client.js';
 import { baseFilter, tagValue } from '../sets.js';
+import { compareText, compareTimes } from '../restic/time-order.js';
 
 export const TAG_REQUEST = 'safehold-request';
 export const TAG_STATE = 'safehold-request-state';
@@ -45,7 +46,7 @@ export function recordsOf(snapshots: readonly Snapshot[]): RequestRecord[] {
   return out.sort(byClaimOrder);
 }
 
-export const byClaimOrder = (a: RequestRecord, b: RequestRecord) => a.time.localeCompare(b.time) || a.snapshotId.localeCompare(b.snapshotId);
+export const byClaimOrder = (a: RequestRecord, b: RequestRecord) => compareTimes(a.time, b.time) || compareText(a.snapshotId, b.snapshotId);
 
 export interface RequestView {
   readonly records: readonly RequestRecord[];

@@ -10,6 +10,7 @@ import { stopReason, stopSignal } from '../process/stop.js';
 import * as a from './args.js';
 import { clearDeadRunLocks, parseLock, type LockInfo, type LockStore } from './locks.js';
 import type { RepoAccess } from './repository.js';
+import { byTime } from './time-order.js';
 
 export interface Snapshot {
   readonly id: string;
@@ -159,7 +160,7 @@ export class Restic implements LockStore {
   async snapshots(filter: a.SnapshotFilter): Promise<Snapshot[]> {
     const out = await this.run(a.snapshotsArgs(filter));
     const list = (JSON.parse(out || '[]') ?? []) as Snapshot[];
-    return list.sort((x, y) => x.time.localeCompare(y.time));
+    return byTime(list);
   }
 
   /** Stores a small buffer (a manifest) as a snapshot; retried, since the input can be resent. */

@@ -6,6 +6,7 @@ import type { Values } from '../../values/schema.js';
 import type { PushedGroup } from '../metrics/read.js';
 import type { Snapshot } from '../restic/client.js';
 import { groupSets, sizesFromTags, TAG_SAFEHOLD, type BackupSet } from '../sets.js';
+import { byTime, compareTimes } from '../restic/time-order.js';
 
 /** Tag prefix of one-shot request records (restic snapshots) in the repository. */
 export const REQUEST_TAG = 'safehold-request=';
@@ -110,15 +111,17 @@ export function requestRecords(v: Values, all: readonly Snapshot[]): RequestStat
     const t = s.tags?.find((x) => x.startsWith(REQUEST_TAG));
     if (!t || !(s.hostname === host || s.tags?.includes(tag))) continue;
     const id = t.slice(REQUEST_TAG.length);
-    by.set(id, [...(by.get(id) ?? []), s]);
+    const group = by.get(id);
+    if (group) group.push(s);
+    else by.set(id, [s]);
   }
   return [...by.entries()]
     .map(([id, records]) => {
-      const newest = [...records].sort((a, b) => a.time.localeCompare(b.time)).at(-1)!;
+      const newest = byTime(records).at(-1)!;
       const tags = tagMap(newest);
       return { id, state: tags.state ?? tags.status ?? tags['safehold-request-state'] ?? 'recorded', time: newest.time, records: records.length, tags };
     })
-    .sort((a, b) => a.time.localeCompare(b.time));
+    .sort((a, b) => compareTimes(a.time, b.time));
 }
 
 function drillStatus(v: Values, pushed: PushedGroup | undefined, now: number, note?: string): DrillStatus {
