@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { cron, dnsLabel, dnsSubdomain, duration, INSTANCE_ID, labelSelector, quantity, timeZone } from '../src/values/formats.js';
 import { values } from '../src/values/schema.js';
+import { POD_SETTINGS_DESCRIPTIONS } from './pod-settings-descriptions.js';
 
 export const REFERENCE_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'values-reference.md');
 
@@ -61,6 +62,7 @@ const KEY_NAMES: Record<string, string> = {
  * ends with. Paths are printed as in the reference: `components[type=postgres].host`.
  */
 export const DESCRIPTIONS: Record<string, string> = {
+  ...POD_SETTINGS_DESCRIPTIONS,
   // top level
   $schema: 'Ignored by safehold. Lets editors (yaml-language-server) find `values.schema.json`; the usual form is a `# yaml-language-server: $schema=../values.schema.json` comment instead.',
   name: 'The application (backup set) name. Prefixes every object safehold writes (`<name>-backup`, `<name>-safehold`, …) and, with `namespace` and `instance`, identifies this set\'s snapshots in a shared repository. Changing it starts a new history: the old snapshots stay under the old name.',
