@@ -25,6 +25,7 @@ export function egressTcpPorts(v: Values): number[] | undefined {
   for (const c of v.components) if ('port' in c) ports.add(c.port);
   for (const t of Object.values(v.drill?.targets ?? {})) if (t.port && !t.sidecar) ports.add(t.port);
   if (v.repository.s3) ports.add(urlPort(v.repository.s3.endpoint));
+  for (const c of v.copies ?? []) if (c.repository.s3) ports.add(urlPort(c.repository.s3.endpoint));
   if (v.monitoring.enabled && v.monitoring.pushgateway) ports.add(urlPort(v.monitoring.pushgateway));
   for (const h of hooks) if (h.type === 'http') ports.add(urlPort(h.url));
   if (rbacRules(v).size > 0 || requestRbacRules(v).length > 0) API_SERVER_PORTS.forEach((p) => ports.add(p));
