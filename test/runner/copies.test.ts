@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backup } from '../../src/runner/commands/backup.js';
 import { copy } from '../../src/runner/commands/copy.js';
+import { drill } from '../../src/runner/commands/drill.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { buildContext } from '../../src/runner/context.js';
 import { Restic } from '../../src/runner/restic/client.js';
@@ -98,6 +99,41 @@ describe('copies', () => {
       [good.setId, 'good'],
       [later.setId, 'good'],
     ]);
+  });
+
+  it('drill.from drills from the copy (the source repository gone)', async () => {
+    const db = await seededTable(500);
+    const app = await makeApp({
+      values: {
+        components: [pgComponent('db', db)],
+        copies: [{ name: 'offsite', repository: { local: { path: '/placeholder' }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }],
+        drill: { schedule: '@weekly', from: 'offsite', checks: [{ component: 'db', table: 't', minRows: 500 }] },
+      },
+    });
+    app.update({ copies: [{ name: 'offsite', repository: { local: { path: join(app.dir, 'copy-repo') }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] });
+    const set = await backup(app.ctx());
+    await copy(app.ctx());
+    rmSync(join(app.dir, 'repo'), { recursive: true, force: true });
+    const ctx = buildContext({ values: app.valuesFile, secretsDir: app.secretsDir, scratchDir: join(app.dir, 'scratch'), operation: 'drill', log: app.ctx().log });
+    expect(ctx.from).toBe('offsite');
+    const r = await drill(ctx);
+    expect(JSON.stringify(r)).toContain(set.setId);
+  });
+
+  it('a protected copy is only added to: the copy run forgets nothing there (its maintenance does)', async () => {
+    const db = await seededTable(50);
+    const prefix = uniqueName('prot');
+    const app = await makeApp({
+      values: {
+        components: [pgComponent('db', db)],
+        copies: [{ name: 'vault', repository: { ...s3Repository(prefix), protection: { maintenance: { schedule: '0 7 * * *', credentials: { secretName: 's3-maintenance' } } } }, schedule: '0 5 * * *', retention: { keepLast: 1 } }],
+      },
+    });
+    const ids = [(await backup(app.ctx())).setId];
+    expect((await copy(app.ctx()))[0]).toMatchObject({ copied: ids, removedSets: [] });
+    ids.push((await backup(app.ctx())).setId);
+    expect((await copy(app.ctx()))[0]).toMatchObject({ copied: [ids[1]], removedSets: [] });
+    expect((await copySets(app, 'vault')).map(([id]) => id)).toEqual(ids);
   });
 
   it('refuses a copy repository created without the source\'s chunker parameters', async () => {
