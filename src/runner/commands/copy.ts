@@ -64,6 +64,8 @@ async function copyOne(ctx: RunContext, c: Copy): Promise<CopyResult> {
   }
   const copyCtx = copyContext(ctx, c, dest);
   await verifyCopied(ctx, copyCtx, plan.sets, await dest.snapshots(filter));
+  // The copy's structure (index, packs, trees): the verify CronJob checks the source only.
+  if (plan.sets.length) await dest.check();
   let removedSets: string[] = [];
   if (c.repository.protection) ctx.log.info('protected copy: its maintenance applies retention', { copy: c.name });
   else {
@@ -98,7 +100,7 @@ async function openCopy(ctx: RunContext, dest: Restic): Promise<void> {
   }
 }
 
-/** Each copied set is good in the copy, with every snapshot and the same tree ids, and its manifest reads back equal. */
+/** Each copied set is good in the copy, with every snapshot and the same tree ids (same content), and its manifest reads back equal. */
 async function verifyCopied(ctx: RunContext, copyCtx: RunContext, sets: readonly BackupSet[], destSnaps: readonly CopiedSnapshot[]): Promise<void> {
   const destSets = new Map(groupSets(destSnaps).map((s) => [s.id, s]));
   const problems = sets.flatMap((s) => copyProblems(s, s.snapshots, destSets.get(s.id)));
