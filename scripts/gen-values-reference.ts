@@ -217,6 +217,20 @@ export const DESCRIPTIONS: Record<string, string> = {
   'monitoring.alerts.sizeDropRatio': 'A component smaller than this share of the previous good set marks the new set suspicious (not counted by retention, exit code 5) and fires SafeholdBackupSizeDropped.',
   'monitoring.alerts.drillMaxAge': 'Alert when the newest successful drill is older than this.',
 
+  // copies
+  copies: 'Further repositories this set\'s good sets are copied to (3-2-1), each by its own CronJob running `safehold copy --to <name>`. A copy is created with the source\'s chunker parameters (`restic init --copy-chunker-params`), so it deduplicates like the source; suspicious, incomplete and safety sets are never copied. See docs/copies.md.',
+  'copies[].schedule': 'When the copy CronJob runs (cron, 5 fields); after the backup, so that the newest set travels the same day.',
+  'copies[].timeZone': 'Time zone of `schedule` (default: the set\'s `timeZone`).',
+  'copies[].retention': 'What the copy keeps, by whole good sets like the source (default: the set\'s `retention`). A protected copy is only added to; its own maintenance applies retention.',
+  'copies[].retention.keepLast': 'Keep the newest N good sets in the copy.',
+  'copies[].retention.keepHourly': 'Keep the newest good set of each of the last N hours.',
+  'copies[].retention.keepDaily': 'Keep the newest good set of each of the last N days.',
+  'copies[].retention.keepWeekly': 'Keep the newest good set of each of the last N weeks.',
+  'copies[].retention.keepMonthly': 'Keep the newest good set of each of the last N months.',
+  'copies[].retention.keepYearly': 'Keep the newest good set of each of the last N years.',
+  'copies[].retention.prune': 'Run `restic prune` on the copy after its retention removed sets.',
+  'copies[].maxLag': 'Alert (`SafeholdCopyLagging`) when the newest set in the copy is older than this.',
+
   // verify
   verify: 'The scheduled integrity check of the repository: a CronJob runs `restic check --read-data-subset n/N` (n rotating by day) and reads every set\'s manifest, and pushes the result. One per repository: when several values files share one, `synth` emits it for the first by namespace/name/instance only (docs/verify.md).',
   'verify.enabled': 'Emit the verify CronJob (and its alerts) for this repository.',
@@ -230,6 +244,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   drill: 'A scheduled restore test: a second CronJob restores the newest good set into scratch targets, runs checks, always cleans up, and pushes the result. Absent: no drill CronJob.',
   'drill.schedule': 'When the drill CronJob runs.',
   'drill.timeZone': 'The zone `drill.schedule` is read in (default: `timeZone`).',
+  'drill.from': 'Drill from this copy (a `copies[].name`): proves the copy restores, not only the source.',
   'drill.timeout': 'The drill Job\'s `activeDeadlineSeconds`.',
   'drill.targets': 'Where each component is restored, by component name. PostgreSQL/MySQL/CockroachDB default to a scratch database `safehold_drill_<component>` on the production server (the login needs CREATEDB); Redis needs a sidecar or another server. `kubernetes` and `files` components are skipped by drills in this release.',
   'drill.targets.<component>': 'The scratch target of one component.',
@@ -259,6 +274,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   // restore
   restore: 'A restore request. While it is in the values, the synthesized output holds a one-shot restore Job named after a hash of this section; remove it once the Job has succeeded. See docs/restore.md.',
   'restore.snapshot': '`latest` (the newest good set) or a backup set id as listed by `safehold snapshots` (`20261122-003000-a1b2c3`; good or suspicious, never incomplete).',
+  'restore.from': 'Restore from this copy (a `copies[].name`) instead of the set\'s own repository, e.g. when that is lost. The plan names it; the request records go to the copy. Part of the request id.',
   'restore.components': 'Restore only these components, in the order of `components` (default: all).',
   'restore.dropExisting': 'MariaDB/MySQL and CockroachDB: drop each restored database and create it (with its recorded charset and collation) before restoring into it, after every component was fetched and verified and a safety copy stored. Needs `confirm`. PostgreSQL is never dropped: it is restored beside the live database and swapped in, the replaced one kept as `<db>.safehold-previous`.',
   'restore.owners': 'PostgreSQL: `keep` gives every object its recorded owner back and creates the roles the set references that are missing; `login` gives everything to the restore login and creates no role.',

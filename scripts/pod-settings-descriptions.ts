@@ -27,7 +27,7 @@ export const POD_SETTINGS_DESCRIPTIONS: Record<string, string> = {
   '*scratch.sizeLimit': 'The emptyDir `sizeLimit`: over it the kubelet evicts this pod, not its neighbours.',
   '*scratch.medium': '`Memory`: a tmpfs (counts against the memory limit).',
   '*terminationGracePeriodSeconds': "The pods' `terminationGracePeriodSeconds`, also handed to the runner (`SAFEHOLD_GRACE_SECONDS`) as its clean-up time after SIGTERM. At most half the operation's timeout. Default: 20 % of the timeout, 10–60 s.",
-  operations: `Pod settings per operation (\`backup\`, \`restore\`, \`drop\`, \`drill\`, \`verify\`, \`maintenance\`), over the set-level ones: maps and security contexts merge key by key, everything else replaces. ${MORE}`,
+  operations: `Pod settings per operation (\`backup\`, \`restore\`, \`drop\`, \`drill\`, \`verify\`, \`maintenance\`, \`copy\`), over the set-level ones: maps and security contexts merge key by key, everything else replaces. ${MORE}`,
   'operations.backup': 'Pod settings of one operation (the same fields as the set level).',
   platform: '`openshift` leaves runAsUser, runAsGroup and fsGroup to the SCC (restricted-v2) and makes the NetworkPolicy\'s DNS port 5353.',
   serviceAccount: 'Metadata of every operation\'s ServiceAccount.',

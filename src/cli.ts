@@ -12,14 +12,15 @@ Generator:
 
 Runner (in the image, or locally with --values):
   safehold backup        --config FILE | --values FILE  [--secrets-dir DIR]
-  safehold restore       ... [--snapshot ID|latest] [--plan] [--json]
+  safehold restore       ... [--snapshot ID|latest] [--from COPY] [--plan] [--json]
   safehold snapshots     ... [--json]
   safehold verify        ... [--read-data SUBSET]   e.g. 10% or 100%; default: today's n/N of verify.readDataSubsets
   safehold prune         ...
   safehold maintenance   ...                        retention, prune and restic check (protected repositories)
   safehold drop-database ...
   safehold release       ... --request ID    end the claim of a request whose run is gone
-  safehold drill         ...
+  safehold drill         ... [--from COPY]
+  safehold copy          ... [--to COPY]               good sets into every copy (or one), verified; docs/copies.md
   safehold status        --values FILE|DIR | --config FILE  [--json] [--pushgateway URL]
                          last good set and its age, sizes, drills, requests; exit 1 when overdue or failed
   safehold report        --values FILE|DIR | --config FILE  --out FILE.html [--pushgateway URL] [--prometheus URL]
@@ -28,7 +29,7 @@ Runner (in the image, or locally with --values):
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 refused by a precondition,
             4 repository unusable (password, missing, locked), 5 backup suspicious.`;
 
-const RUNNER_COMMANDS = new Set(['backup', 'restore', 'snapshots', 'verify', 'prune', 'maintenance', 'drop-database', 'drill', 'release', 'status', 'report']);
+const RUNNER_COMMANDS = new Set(['backup', 'restore', 'snapshots', 'verify', 'prune', 'maintenance', 'drop-database', 'drill', 'release', 'status', 'report', 'copy']);
 
 /** Runs one command; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { METRICS, PUSH_JOB } from '../contract/metrics.js';
 import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { clusterAlertRules, neverSucceeded } from './cluster-alert-rules.js';
+import { copyAlertRules } from './copy-alert-rules.js';
 import { standardLabels, type BackupSetNames } from './names.js';
 import { verifyAlertRules } from './verify-alert-rules.js';
 
@@ -131,6 +132,7 @@ export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: 
 
   // Only the values file that runs the repository's verify CronJob alerts on it.
   if (o.verify ?? v.verify.enabled) groups.push({ name: `safehold/${set}/verify`, rules: verifyAlertRules(v, names, sel) });
+  if (v.copies?.length) groups.push({ name: `safehold/${set}/copies`, rules: copyAlertRules(v, names, (extra) => pushSelector(v, extra)) });
   const ksm = clusterAlertRules(v, names, !!pushgateway);
   groups.push({ name: `safehold/${set}/kube-state-metrics`, rules: ksm });
   return groups;

@@ -5,6 +5,7 @@ import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
 import { BackupAlerts } from './alerts.js';
 import { BackupCronJob } from './backup-cron-job.js';
+import { CopyCronJob } from './copy-cron-job.js';
 import { DashboardConfigMap } from './dashboard-config-map.js';
 import { drillProblems, DrillCronJob } from './drill-cron-job.js';
 import { DropDatabaseJob } from './drop-database-job.js';
@@ -58,6 +59,7 @@ export class BackupSetChart extends Chart {
     if (v.dropDatabase) new DropDatabaseJob(this, 'DropDatabase', { values: v, names, apiAccess: api('drop-database') });
     if (v.restore) new RestoreJob(this, 'Restore', { values: v, names, apiAccess: api('restore') });
     if (v.repository.protection) new MaintenanceCronJob(this, 'Maintenance', { values: v, names });
+    for (const c of v.copies ?? []) new CopyCronJob(this, `Copy-${c.name}`, { values: v, names, copy: c.name });
     if (v.monitoring.enabled && v.monitoring.dashboard) new DashboardConfigMap(this, 'Dashboard', { values: v, names });
     if (v.monitoring.enabled) new BackupAlerts(this, 'Alerts', { values: v, names, verify: props.verify ?? v.verify.enabled });
   }

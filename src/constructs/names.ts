@@ -57,6 +57,7 @@ export function backupSetNames(v: Values): BackupSetNames {
       'drop-database': `${prefix}-safehold-drop`,
       maintenance: `${prefix}-safehold-maintenance`,
       verify: `${prefix}-safehold-verify`,
+      copy: `${prefix}-safehold-copy`,
     },
     maintenanceCronJob: `${prefix}-maintenance`,
     maintenanceNamespace: v.repository.protection?.maintenance.namespace ?? v.namespace,
@@ -86,7 +87,16 @@ export function nameProblems(v: Values): RuleIssue[] {
   else if (v.drill && n.drillCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.drillCronJob, 'drill CronJob');
   else if (v.repository.protection && n.maintenanceCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.maintenanceCronJob, 'maintenance CronJob');
   else if (v.verify.enabled && n.verifyCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.verifyCronJob, 'verify CronJob');
+  (v.copies ?? []).forEach((c, i) => {
+    const name = copyCronJobName(n, c.name);
+    if (name.length > MAX_CRON_JOB_NAME) issues.push({ path: ['copies', i, 'name'], message: `the copy CronJob name "${name}" would be ${name.length} characters, Kubernetes allows ${MAX_CRON_JOB_NAME}; shorten the copy's name (or the set's)` });
+  });
   return issues;
+}
+
+/** One CronJob per copy: `<prefix>-copy-<copy name>`. */
+export function copyCronJobName(n: BackupSetNames, copy: string): string {
+  return `${n.prefix}-copy-${copy}`;
 }
 
 /** Labels that select the pods of this set (NetworkPolicy) and never change for its lifetime. */

@@ -69,6 +69,7 @@ export function operations(v: Values): RunnerComponent[] {
   if (v.dropDatabase) ops.push('drop-database');
   if (v.repository.protection) ops.push('maintenance');
   if (v.verify.enabled) ops.push('verify');
+  if (v.copies?.length) ops.push('copy');
   return ops;
 }
 

@@ -37,6 +37,11 @@ export interface RunnerPodProps {
   readonly sidecars?: readonly k8s.Container[];
   /** @default - none */
   readonly sidecarVolumes?: readonly k8s.Volume[];
+  /**
+   * The run's deadline and the CronJob its pods belong to, for operations with one CronJob per item (copies).
+   * @default - from the operation
+   */
+  readonly schedule?: { readonly timeout: string; readonly workload: string };
 }
 
 function quantities(list: NonNullable<Values['resources']>['requests']): Record<string, k8s.Quantity> | undefined {
@@ -123,7 +128,7 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   if (clash) throw new Error(`two volumes of the ${props.component} pod would be named "${clash}"`);
 
   // The grace period after SIGTERM is the runner's cleanup allowance; it learns it, and its workload, from the environment.
-  const op = operation(v, names, props.component);
+  const op = props.schedule ? { seconds: durationSeconds(props.schedule.timeout) ?? 3600, workload: props.schedule.workload } : operation(v, names, props.component);
   const grace = settings.terminationGracePeriodSeconds ?? graceSeconds(op.seconds);
   const runner: k8s.Container = {
     name: RUNNER_CONTAINER,

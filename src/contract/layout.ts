@@ -21,7 +21,7 @@ export function secretFile(secretsDir: string, secretName: string, key: string):
 }
 
 /** The runner's operations: each has its own pods, ServiceAccount, Role and Secrets. */
-export type Operation = 'backup' | 'restore' | 'drop-database' | 'drill' | 'maintenance' | 'verify';
+export type Operation = 'backup' | 'restore' | 'drop-database' | 'drill' | 'maintenance' | 'verify' | 'copy';
 
 /** The S3 keys an operation uses: in a protected repository only maintenance holds the delete-capable ones. */
 export function s3CredentialsFor(r: Values['repository'], op: Operation | undefined) {
@@ -44,11 +44,16 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
     cr && add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
   // Every operation reads the repository; the drop too: the durable request records there decide whether
   // it may drop (a cluster rebuilt from git has no ledger ConfigMap), and it records that it dropped.
-  add(v.repository.password.secretName, v.repository.password.key);
-  const s3 = s3CredentialsFor(v.repository, op);
-  if (s3) add(s3.secretName, s3.accessKeyIdKey, s3.secretAccessKeyKey);
-  if (v.repository.s3?.caCert) add(v.repository.s3.caCert.secretName, v.repository.s3.caCert.key);
-  const databases = op === 'maintenance' || op === 'verify' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
+  const repository = (r: Values['repository']) => {
+    add(r.password.secretName, r.password.key);
+    const s3 = s3CredentialsFor(r, op);
+    if (s3) add(s3.secretName, s3.accessKeyIdKey, s3.secretAccessKeyKey);
+    if (r.s3?.caCert) add(r.s3.caCert.secretName, r.s3.caCert.key);
+  };
+  repository(v.repository);
+  // The copy job writes every copy; a restore or drill reads the copy it names (docs/copies.md).
+  for (const c of copiesReadBy(v, op)) repository(c.repository);
+  const databases = op === 'maintenance' || op === 'verify' || op === 'copy' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
   for (const c of databases) {
     if ('credentials' in c) login(c.credentials as Parameters<typeof login>[0]);
   }
@@ -61,6 +66,12 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   if (op === 'drill') for (const t of Object.values(v.drill?.targets ?? {})) login(t.credentials as Parameters<typeof login>[0]);
   // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
   return new Map([...refs.entries()].sort(([a], [b]) => byCodeUnit(a, b)).map(([k, s]) => [k, [...s].sort()]));
+}
+
+/** The copies an operation opens besides the set's own repository. */
+export function copiesReadBy(v: Values, op: Operation): NonNullable<Values['copies']> {
+  const from = op === 'restore' ? v.restore?.from : op === 'drill' ? v.drill?.from : undefined;
+  return (v.copies ?? []).filter((c) => op === 'copy' || c.name === from);
 }
 
 /** restic host name pinned per application so retention groups across pods with random names. */

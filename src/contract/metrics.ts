@@ -36,18 +36,29 @@ export const METRICS = {
   verifyDuration: 'safehold_verify_duration_seconds',
   /** Which n of --read-data-subset n/N the last check read back. */
   verifyReadDataSubset: 'safehold_verify_read_data_subset',
+  /** Per copy (grouping key `copy`): the copy run's result, its newest good set and how far it trails the source. */
+  copyLastSuccess: 'safehold_copy_last_success_timestamp_seconds',
+  copyLastAttempt: 'safehold_copy_last_attempt_timestamp_seconds',
+  copyLastStatus: 'safehold_copy_last_status',
+  /** Time of the newest good set in the copy (what a restore from it would restore). */
+  copyNewestSet: 'safehold_copy_newest_set_timestamp_seconds',
+  /** Seconds between the source's newest good set and the copy's. */
+  copyLag: 'safehold_copy_lag_seconds',
+  copySetsCopied: 'safehold_copy_sets_copied',
   restoreLastSuccess: 'safehold_restore_last_success_timestamp_seconds',
   restoreLastStatus: 'safehold_restore_last_status',
 } as const;
 
 /** Pushgateway grouping key: keeps apps (and instances) apart so pushes never overwrite each other. */
-export type PushOperation = 'backup' | 'drill' | 'restore' | 'verify';
+export type PushOperation = 'backup' | 'drill' | 'restore' | 'verify' | 'copy';
 
-export function groupingKey(v: Values, operation: PushOperation): Array<[string, string]> {
+/** Copies push one group each (`copy` label), so one copy's push never replaces another's series. */
+export function groupingKey(v: Values, operation: PushOperation, copy?: string): Array<[string, string]> {
   return [
     ['namespace', v.namespace],
     ['app', v.name],
     ['instance', v.instance ?? ''],
     ['operation', operation],
+    ...(copy === undefined ? [] : [['copy', copy] as [string, string]]),
   ];
 }

@@ -10,8 +10,8 @@ function shortHash(value: unknown): string {
 const app = (v: Values) => [v.namespace, v.name, v.instance ?? ''];
 
 /**
- * What a restore request changes, and nothing else: which set, which components, what is dropped
- * first, and the user's requestIds. Never tuning (timeout, rolloutRestart, confirm) and never a
+ * What a restore request changes, and nothing else: which set (and from which copy), which components,
+ * what is dropped first, and the user's requestIds. Never tuning (timeout, rolloutRestart, confirm) and never a
  * schema default: every fallback is written here, so a release that adds or changes a default
  * cannot turn a finished request into a new one. test/contract/requests.test.ts pins the ids.
  */
@@ -25,6 +25,8 @@ export function restoreOutcome(v: Values): Record<string, unknown> | undefined {
     // The drop is a step of the restore request (one id, one claim): dropExisting, or dropDatabase's component.
     drop: r.dropExisting === true ? '*' : (v.dropDatabase?.component ?? ''),
   };
+  // Only when written: ids of requests without it stay what they were.
+  if (r.from) parts.from = r.from;
   const ids = [r.requestId, v.dropDatabase?.requestId].filter((x): x is string => !!x);
   if (ids.length) parts.requestId = ids;
   return parts;

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { WORKLOAD_ENV } from '../contract/deadline.js';
 import { SCRATCH_DIR, SECRETS_DIR, type Operation } from '../contract/layout.js';
 import { UsageError } from '../errors.js';
+import { copyNamed } from '../values/copies.js';
 import { loadValuesFile } from '../values/load.js';
 import type { Values } from '../values/schema.js';
 import { createLogger, type Logger } from './log.js';
@@ -22,6 +23,8 @@ export interface RunContext {
   readonly ledgerFile: string;
   readonly inCluster: boolean;
   readonly now: () => Date;
+  /** The copy this run reads instead of the set's own repository (restore/drill --from, restore.from, drill.from). */
+  readonly from?: string;
 }
 
 export interface ContextOptions {
@@ -34,6 +37,8 @@ export interface ContextOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Which operation runs: picks the repository keys (maintenance holds the delete-capable ones). */
   readonly operation?: Operation;
+  /** Read from this copy (copies[].name) instead of the set's own repository: restore and drill (docs/copies.md). */
+  readonly from?: string;
 }
 
 export function buildContext(o: ContextOptions): RunContext {
@@ -45,6 +50,8 @@ export function buildContext(o: ContextOptions): RunContext {
   const scratchDir = resolve(o.scratchDir ?? env.SAFEHOLD_SCRATCH_DIR ?? join(env.TMPDIR ?? SCRATCH_DIR, 'safehold'));
   mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
   const log = o.log ?? createLogger(undefined, { app: values.name, namespace: values.namespace, ...(values.instance ? { instance: values.instance } : {}) });
+  const from = copyFrom(values, o);
+  const repository = from === undefined ? values.repository : copyNamed(values, from)!.repository;
   const ledgerFile = o.ledger ?? join(dirname(resolve(file)), '.safehold-ledger', `${values.namespace}.${values.name}${values.instance ? `.${values.instance}` : ''}.json`);
   // Made on first use: a command that never touches the repository needs none of its Secrets.
   let restic: Restic | undefined;
@@ -54,7 +61,7 @@ export function buildContext(o: ContextOptions): RunContext {
     secrets,
     get restic() {
       if (!restic) {
-        restic = new Restic(repoAccess(values.repository, secrets, scratchDir, o.operation, env), log);
+        restic = new Restic(repoAccess(repository, secrets, scratchDir, o.operation, env), log);
         restic.workload = env[WORKLOAD_ENV] || undefined;
       }
       return restic;
@@ -64,5 +71,19 @@ export function buildContext(o: ContextOptions): RunContext {
     ledgerFile,
     inCluster: !!env.KUBERNETES_SERVICE_HOST && !o.values,
     now: () => new Date(),
+    from,
   };
+}
+
+/** The copy a run reads (--from, or restore.from / drill.from), or undefined for the set's own repository. */
+function copyFrom(v: Values, o: ContextOptions): string | undefined {
+  const written = o.operation === 'restore' ? v.restore?.from : o.operation === 'drill' ? v.drill?.from : undefined;
+  // A restore request in git names its source (it is part of the request id): the command line cannot change it.
+  const fixed = written !== undefined || (o.operation === 'restore' && !!v.restore);
+  if (o.from !== undefined && fixed && o.from !== written) {
+    throw new UsageError(`--from ${o.from} conflicts with ${o.operation}.from ${written === undefined ? '(not set)' : `"${written}"`} in the values: the request in git decides; change it there`);
+  }
+  const name = o.from ?? written;
+  if (name !== undefined && !copyNamed(v, name)) throw new UsageError(`--from ${name}: no copy of that name (copies: ${(v.copies ?? []).map((c) => c.name).join(', ') || 'none'})`);
+  return name;
 }

@@ -35,6 +35,8 @@ const COMMON = {
   pushgateway: { type: 'string' },
   out: { type: 'string' },
   prometheus: { type: 'string' },
+  to: { type: 'string' },
+  from: { type: 'string' },
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
@@ -47,7 +49,7 @@ const out = (s: string) => process.stdout.write(s);
 export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boolean {
   return (
     cmd === 'drill' ||
-    (inCluster && cmd !== 'backup' && cmd !== 'maintenance') ||
+    (inCluster && cmd !== 'backup' && cmd !== 'maintenance' && cmd !== 'copy') ||
     !!v.restore?.rolloutRestart ||
     !!v.restore?.scaleDown ||
     Object.values(v.hooks).some((list) => list.some((h) => h.type === 'exec')) ||
@@ -57,7 +59,7 @@ export function needsKubernetes(cmd: string, v: Values, inCluster: boolean): boo
 
 export async function runnerCommand(cmd: string, args: string[]): Promise<number> {
   const { values: f } = parseFlags(args, COMMON);
-  const contextOptions = { config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger };
+  const contextOptions = { config: f.config, values: f.values, secretsDir: f['secrets-dir'], scratchDir: f['scratch-dir'], ledger: f.ledger, from: f.from };
   // status reads many values files (a directory) and never writes: its own contexts.
   if (cmd === 'status') {
     const { collectStatus, statusContexts, statusExitCode, statusReport } = await import('./commands/status.js');
@@ -73,7 +75,7 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
     return ExitCode.ok;
   }
   // prune deletes too: in a protected repository it needs the maintenance keys.
-  const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill', 'verify'] as const).find((c) => c === cmd);
+  const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill', 'verify', 'copy'] as const).find((c) => c === cmd);
   const ctx = buildContext({ ...contextOptions, operation });
   const off = handleSignals(ctx.log, currentGraceSeconds);
   try {
@@ -124,6 +126,12 @@ async function dispatch(cmd: string, f: ReturnType<typeof parseFlags<typeof COMM
     case 'verify': {
       const r = await verify(ctx, { readData: f['read-data'] });
       if (f.json) out(`${JSON.stringify(r, null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    case 'copy': {
+      const { copy } = await import('./commands/copy.js');
+      const r = await copy(ctx, { to: f.to });
+      out(f.json ? `${JSON.stringify(r, null, 2)}\n` : r.map((c) => `${c.name}: copied ${c.copied.length} set(s)${c.copied.length ? ` (${c.copied.join(', ')})` : ''}; newest ${c.newestSet ?? 'none'}\n`).join(''));
       return ExitCode.ok;
     }
     case 'prune':

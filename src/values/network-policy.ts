@@ -19,12 +19,12 @@ export const networkPeer = z.union([
 export type NetworkPeer = z.output<typeof networkPeer>;
 
 /**
- * One destination: a component by name, or `repository`, `pushgateway`, `kubernetes-api`. `to` limits the peers;
+ * One destination: a component by name, or `repository`, `copies` (every copy's S3 store), `pushgateway`, `kubernetes-api`. `to` limits the peers;
  * `ports` replaces the Service port by the pod's port (policies match after DNAT: a MinIO Service 443 → pod 9000).
  */
 export const networkDestination = z.strictObject({ to: z.array(networkPeer).min(1).optional(), ports: z.array(port).min(1).optional() });
 
-export const NETWORK_DESTINATIONS_RESERVED = ['repository', 'pushgateway', 'kubernetes-api'] as const;
+export const NETWORK_DESTINATIONS_RESERVED = ['repository', 'copies', 'pushgateway', 'kubernetes-api'] as const;
 
 export const networkPolicy = z
   .union([

@@ -109,6 +109,7 @@ export const operations = z
     drill: podSettings.optional(),
     verify: podSettings.optional(),
     maintenance: podSettings.optional(),
+    copy: podSettings.optional(),
   })
   .default({});
 

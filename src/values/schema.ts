@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { VERSION } from '../version.js';
 import { component } from './components.js';
+import { copiesSchema } from './copies.js';
 import { cron, dnsLabel, dnsSubdomain, duration, INSTANCE_ID, labelSelector, quantity, timeZone } from './formats.js';
 import { hook, hooks } from './hooks.js';
 import { networkPolicy } from './network-policy.js';
@@ -142,6 +143,8 @@ export const drill = z.strictObject({
   timeout: duration.default('2h'),
   targets: z.record(dnsLabel, drillTarget).default({}),
   checks: z.array(drillCheck).default([]),
+  /** Drill from this copy (a name under copies:) instead of the set's own repository. */
+  from: dnsLabel.optional(),
 });
 export type Drill = z.output<typeof drill>;
 
@@ -162,6 +165,8 @@ export type Verify = z.output<typeof verify>;
 
 export const restore = z.strictObject({
   snapshot: z.string().regex(/^(latest|[a-z0-9][a-z0-9-]{5,63})$/, 'must be "latest" or a backup set id').default('latest'),
+  /** Restore from this copy (a name under copies:) instead of the set's own repository: docs/copies.md. */
+  from: dnsLabel.optional(),
   /** Restore only these components (default: all, in order). */
   components: z.array(dnsLabel).optional(),
   dropExisting: z.boolean().default(false),
@@ -204,6 +209,8 @@ export const values = z.strictObject({
   resources,
   repository,
   retention,
+  /** Further repositories the good sets are copied to (docs/copies.md). */
+  copies: copiesSchema(repository, retention.unwrap()),
   components: z.array(component).min(1, 'must list at least one component'),
   hooks,
   monitoring,

@@ -40,6 +40,15 @@ const common = {
   restore: { snapshot: 'latest', timeout: '30m' },
   verify: { maxAge: '3h', timeout: '20m' },
   dropDatabase: { component: 'db', confirm: 'shop' },
+  copies: [
+    {
+      name: 'offsite',
+      repository: { s3: { endpoint: 'https://s3.other.example', bucket: 'offsite', credentials: { secretName: 'backup-s3' } }, password: { secretName: 'offsite-restic' } },
+      schedule: '0 6 * * *',
+      timeout: '20m',
+      maxLag: '3h',
+    },
+  ],
 };
 const withPushgateway = makeValues({ ...common, name: 'eventstore', monitoring: { ...common.monitoring, pushgateway: 'http://pushgateway.monitoring:9091' } });
 const withoutPushgateway = makeValues({ ...common, name: 'ledger' });
@@ -54,6 +63,8 @@ function labelsFor(v: Values) {
     drill: push('drill'),
     verify: push('verify'),
     verifyCron: ksm({ cronjob: n.verifyCronJob }),
+    copy: { ...push('copy'), copy: 'offsite' },
+    copyCron: ksm({ cronjob: `${n.prefix}-copy-offsite` }),
     backupCron: ksm({ cronjob: n.backupCronJob }),
     drillCron: ksm({ cronjob: n.drillCronJob }),
     job: (name: string, extra: Labels = {}) => ksm({ job_name: name, ...extra }),
@@ -98,6 +109,14 @@ function pushCases(v: Values): Case[] {
     { alert: 'SafeholdVerifyTooOld', why: 'at exactly maxAge + for: still pending', series: [s(METRICS.verifyLastSuccess, L.verify, flat(0))], at: '3h10m' },
     { alert: 'SafeholdVerifyTooOld', why: 'one evaluation after maxAge + for', series: [s(METRICS.verifyLastSuccess, L.verify, flat(0))], at: '3h11m', fires: L.verify },
     { alert: 'SafeholdVerifyMetricsAbsent', why: 'verify CronJob maxAge old, nothing pushed', series: [s('kube_cronjob_created', L.verifyCron, flat(0))], at: '3h1m', fires: L.verifyCron },
+    { alert: 'SafeholdCopyFailed', why: 'the copy run failed', series: [s(METRICS.copyLastStatus, L.copy, flat(0))], at: '5m', fires: L.copy },
+    { alert: 'SafeholdCopyFailed', why: 'the copy run passed', series: [s(METRICS.copyLastStatus, L.copy, flat(1))], at: '5m' },
+    { alert: 'SafeholdCopyFailed', why: "another copy's failure", series: [s(METRICS.copyLastStatus, { ...L.copy, copy: 'other' }, flat(0))], at: '5m' },
+    { alert: 'SafeholdCopyLagging', why: 'at exactly maxLag + for: still pending', series: [s(METRICS.copyNewestSet, L.copy, flat(0))], at: '3h10m' },
+    { alert: 'SafeholdCopyLagging', why: 'one evaluation after maxLag + for', series: [s(METRICS.copyNewestSet, L.copy, flat(0))], at: '3h11m', fires: L.copy },
+    { alert: 'SafeholdCopyLagging', why: 'new sets keep arriving in the copy', series: [s(METRICS.copyNewestSet, L.copy, ticking)], at: '3h11m' },
+    { alert: 'SafeholdCopyMetricsAbsent', why: 'copy CronJob maxLag old, nothing pushed', series: [s('kube_cronjob_created', L.copyCron, flat(0))], at: '3h1m', fires: L.copyCron },
+    { alert: 'SafeholdCopyMetricsAbsent', why: 'a copy passed once', series: [s('kube_cronjob_created', L.copyCron, flat(0)), s(METRICS.copyLastSuccess, L.copy, flat(0))], at: '3h1m' },
     { alert: 'SafeholdVerifyMetricsAbsent', why: 'a check passed once', series: [s('kube_cronjob_created', L.verifyCron, flat(0)), s(METRICS.verifyLastSuccess, L.verify, flat(0))], at: '3h1m' },
   ];
 }
@@ -142,6 +161,7 @@ function clusterCases(v: Values, pushgateway: boolean): Case[] {
       ...cronJobCases(v, 'SafeholdBackupCronJob', L.backupCron, '2h1m', 600),
       ...cronJobCases(v, 'SafeholdDrillCronJob', L.drillCron, '4h1m', 1200),
       ...cronJobCases(v, 'SafeholdVerifyCronJob', L.verifyCron, '3h1m', 1200),
+      ...cronJobCases(v, 'SafeholdCopyCronJob', L.copyCron, '3h1m', 1200),
       // The drill alert at exactly its threshold: drillMaxAge 4h and for 10m, not 4h + 4h.
       { alert: 'SafeholdDrillCronJobNoRecentSuccess', why: 'at exactly drillMaxAge + for: still pending', series: [s('kube_cronjob_status_last_successful_time', L.drillCron, flat(0))], at: '4h10m' },
       { alert: 'SafeholdDrillCronJobNoRecentSuccess', why: 'one evaluation after drillMaxAge + for', series: [s('kube_cronjob_status_last_successful_time', L.drillCron, flat(0))], at: '4h11m', fires: L.drillCron },

@@ -50,6 +50,7 @@ describe('request ids', () => {
       id({ ...base, requestId: 'second' }),
       id(base, { dropDatabase: { component: 'db', confirm: 'shop' } }),
       id(base, { namespace: 'other-team' }),
+      id({ ...base, from: 'offsite' }, { copies: [{ name: 'offsite', repository: { local: { path: '/copy' }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] }),
     ];
     expect(new Set([first, ...others]).size).toBe(others.length + 1);
   });

@@ -8,6 +8,7 @@ import type { Component } from '../../values/components.js';
 import { isDatabase } from '../../values/rules.js';
 import type { Restore } from '../../values/schema.js';
 import { clusterOps, scaleBackCommands, type ScaledWorkload } from '../cluster.js';
+import { manifestInCopy } from '../copies/plan.js';
 import { handlerFor } from '../components/index.js';
 import type { Staged } from '../components/pg-swap.js';
 import type { Prepared, RestoreTarget } from '../components/types.js';
@@ -27,6 +28,9 @@ export interface RestorePlan {
   readonly setId: string;
   readonly setTime: string;
   readonly setStatus: string;
+  /** Where the set is read from: the set's own repository, or a copy (restore.from / --from). */
+  readonly repository: string;
+  readonly from?: string;
   readonly components: readonly string[];
   readonly drop: readonly string[];
   readonly steps: readonly string[];
@@ -73,7 +77,8 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
     const known = sets.map((s) => `${s.id} (${s.status})`).join(', ') || 'none';
     throw new SafeholdError(`no ${r.snapshot === 'latest' ? 'good backup set' : `complete backup set ${r.snapshot}`} for ${v.namespace}/${v.name} in ${ctx.restic.access.location}; sets: ${known}`);
   }
-  const manifest = await readManifest(ctx, set);
+  // Read from a copy, the manifest's snapshot ids are translated to the copy's.
+  const manifest = manifestInCopy(await readManifest(ctx, set), set);
   const wanted = r.components ?? v.components.map((c) => c.name);
   const components = v.components
     .filter((c) => wanted.includes(c.name))
@@ -106,6 +111,8 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
     setId: set.id,
     setTime: set.time,
     setStatus: set.status,
+    repository: ctx.restic.access.location,
+    from: ctx.from,
     components: components.map(({ c }) => c.name),
     drop,
     steps,
@@ -261,6 +268,7 @@ export function formatPlan(p: RestorePlan): string {
   return [
     `restore plan${p.requestId ? ` (request ${p.requestId})` : ''}`,
     `  set:        ${p.setId} (${p.setStatus}, ${p.setTime})`,
+    `  from:       ${p.from ? `copy ${p.from} (${p.repository})` : p.repository}`,
     `  components: ${p.components.join(', ')}`,
     `  drop first: ${p.drop.length ? p.drop.join(', ') : 'nothing'}`,
     `  restart:    ${p.rolloutRestart ?? 'nothing'}`,

@@ -27,8 +27,8 @@ export function exposition(samples: readonly Sample[]): string {
 }
 
 /** Grouping-key URL; an empty label value uses the base64 form the Pushgateway documents. */
-export function pushUrl(base: string, v: Values, operation: PushOperation): string {
-  const parts = groupingKey(v, operation).map(([k, val]) => (val === '' ? `${k}@base64/=` : `${k}/${encodeURIComponent(val)}`));
+export function pushUrl(base: string, v: Values, operation: PushOperation, copy?: string): string {
+  const parts = groupingKey(v, operation, copy).map(([k, val]) => (val === '' ? `${k}@base64/=` : `${k}/${encodeURIComponent(val)}`));
   return `${base.replace(/\/$/, '')}/metrics/job/${PUSH_JOB}/${parts.join('/')}`;
 }
 
@@ -36,10 +36,10 @@ export function pushUrl(base: string, v: Values, operation: PushOperation): stri
  * POST replaces only the metric names it sends within the group, so a failed run's push
  * (status 0, attempt time) keeps the last success timestamp of an earlier run.
  */
-export async function pushMetrics(v: Values, operation: PushOperation, samples: readonly Sample[], log: Logger): Promise<void> {
+export async function pushMetrics(v: Values, operation: PushOperation, samples: readonly Sample[], log: Logger, copy?: string): Promise<void> {
   const base = v.monitoring.enabled ? v.monitoring.pushgateway : undefined;
   if (!base) return;
-  const url = pushUrl(base, v, operation);
+  const url = pushUrl(base, v, operation, copy);
   try {
     const res = await fetch(url, { method: 'POST', body: exposition(samples), headers: { 'content-type': 'text/plain; version=0.0.4' }, signal: AbortSignal.timeout(15000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
