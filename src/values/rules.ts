@@ -3,6 +3,7 @@ import type { Component, DatabaseComponent } from './components.js';
 import type { Hook } from './hooks.js';
 import type { Values } from './schema.js';
 import { protectionIssues, secretListingIssues } from './security-rules.js';
+import { tlsIssues } from './tls.js';
 
 export interface RuleIssue {
   readonly path: (string | number)[];
@@ -99,7 +100,7 @@ export function checkRules(v: Values): RuleIssue[] {
   allHooksWithPaths(v).forEach(([h, path]) => {
     if (h.type === 'exec' && !h.selector === !h.pod) issues.push({ path, message: `an exec hook needs exactly one of selector or pod, got ${h.pod ? 'both' : 'neither'}` });
   });
-  issues.push(...secretListingIssues(v), ...protectionIssues(v));
+  issues.push(...secretListingIssues(v), ...protectionIssues(v), ...tlsIssues(v.components as Parameters<typeof tlsIssues>[0]));
 
   if (v.drill) {
     for (const [name, t] of Object.entries(v.drill.targets)) {
