@@ -56,7 +56,13 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   const databases = op === 'maintenance' || op === 'verify' || op === 'copy' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
   for (const c of databases) {
     if ('credentials' in c) login(c.credentials as Parameters<typeof login>[0]);
+    const tls = 'tls' in c ? c.tls : undefined;
+    if (tls?.caCert) add(tls.caCert.secretName, tls.caCert.key);
+    if (tls?.clientCert) add(tls.clientCert.secretName, tls.clientCert.certKey, tls.clientCert.keyKey);
   }
+  // The operations that push metrics (runner/metrics/push.ts).
+  const pushes = op === 'backup' || op === 'restore' || op === 'drill' || op === 'verify';
+  if (pushes && v.monitoring.enabled && v.monitoring.pushgateway && v.monitoring.caCert) add(v.monitoring.caCert.secretName, v.monitoring.caCert.key);
   const phases = { backup: ['preBackup', 'postBackup'], restore: ['preRestore', 'postRestore'] } as const;
   const hooks = op === 'drill' ? drillHooks(v) : op === 'backup' || op === 'restore' ? phases[op].flatMap((p) => v.hooks[p]) : [];
   for (const h of hooks) {

@@ -46,8 +46,8 @@ export function buildContext(o: ContextOptions): RunContext {
   const file = o.config ?? o.values;
   if (!file || (o.config && o.values)) throw new UsageError('give exactly one of --config FILE (in the cluster) or --values FILE (locally)');
   const values = loadValuesFile(file);
-  const secrets = new SecretStore(o.secretsDir ?? env.SAFEHOLD_SECRETS_DIR ?? SECRETS_DIR);
   const scratchDir = resolve(o.scratchDir ?? env.SAFEHOLD_SCRATCH_DIR ?? join(env.TMPDIR ?? SCRATCH_DIR, 'safehold'));
+  const secrets = new SecretStore(o.secretsDir ?? env.SAFEHOLD_SECRETS_DIR ?? SECRETS_DIR, scratchDir);
   mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
   const log = o.log ?? createLogger(undefined, { app: values.name, namespace: values.namespace, ...(values.instance ? { instance: values.instance } : {}) });
   const from = copyFrom(values, o);

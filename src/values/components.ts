@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { dnsLabel, dnsSubdomain, duration, labelSelector } from './formats.js';
 import { podSecurityContext } from './pod-settings.js';
 import { loginRef, passwordRef } from './secrets.js';
+import { databaseTls } from './tls.js';
 
 const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
 const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9._:-]+$/, 'must be a host name or IP address');
@@ -28,6 +29,7 @@ export const postgresComponent = z.strictObject({
   /** Parallel pg_restore jobs; >1 spools the dump to scratch space first. */
   restoreJobs: z.number().int().min(1).max(16).default(1),
   sslMode: z.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full']).default('prefer'),
+  tls: databaseTls.optional(),
 });
 
 export const mysqlComponent = z.strictObject({
@@ -37,6 +39,9 @@ export const mysqlComponent = z.strictObject({
   port: port.default(3306),
   database: dbName,
   credentials: loginRef,
+  /** Absent: the client's default (MariaDB 11.4+ verifies the server, older clients use no TLS). */
+  sslMode: z.enum(['disable', 'require', 'verify-full']).optional(),
+  tls: databaseTls.optional(),
 });
 
 export const redisComponent = z.strictObject({
@@ -57,6 +62,7 @@ export const cockroachComponent = z.strictObject({
   database: dbName,
   credentials: loginRef,
   sslMode: z.enum(['disable', 'require', 'verify-full']).default('verify-full'),
+  tls: databaseTls.optional(),
 });
 
 const gvk = {

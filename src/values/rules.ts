@@ -5,6 +5,7 @@ import type { Values } from './schema.js';
 import { podSettingsIssues } from './pod-rules.js';
 import { copyIssues } from './copies.js';
 import { protectionIssues, secretListingIssues } from './security-rules.js';
+import { tlsIssues } from './tls.js';
 
 export interface RuleIssue {
   readonly path: (string | number)[];
@@ -101,7 +102,7 @@ export function checkRules(v: Values): RuleIssue[] {
   allHooksWithPaths(v).forEach(([h, path]) => {
     if (h.type === 'exec' && !h.selector === !h.pod) issues.push({ path, message: `an exec hook needs exactly one of selector or pod, got ${h.pod ? 'both' : 'neither'}` });
   });
-  issues.push(...secretListingIssues(v), ...protectionIssues(v), ...podSettingsIssues(v), ...copyIssues(v));
+  issues.push(...secretListingIssues(v), ...protectionIssues(v), ...podSettingsIssues(v), ...copyIssues(v), ...tlsIssues(v.components as Parameters<typeof tlsIssues>[0]));
 
   if (v.drill) {
     for (const [name, t] of Object.entries(v.drill.targets)) {

@@ -97,6 +97,8 @@ export const monitoring = z
   .strictObject({
     enabled: z.boolean().default(true),
     pushgateway: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
+    /** A Secret key holding the CA bundle of an https Pushgateway (otherwise the system's CAs are trusted). */
+    caCert: secretKeyRef('ca.crt').optional(),
     /** Labels on the PrometheusRule, for the operator's ruleSelector (kube-prometheus-stack: release: <name>). */
     ruleLabels: z
       .record(

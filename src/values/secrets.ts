@@ -4,7 +4,7 @@ import { credentialsInArgv, credentialsInText, isCredentialName, SENSITIVE_NAME,
 import { dnsSubdomain } from './formats.js';
 import { formatSecretHint, secretHintFor } from './secret-hints.js';
 
-const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret data key ([-._a-zA-Z0-9]+)');
+export const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret data key ([-._a-zA-Z0-9]+)');
 
 /** `{ secretName, key }` with a default key. */
 export const secretKeyRef = (defaultKey: string) =>

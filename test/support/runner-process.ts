@@ -17,10 +17,11 @@ export interface RunnerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-export function startRunner(args: string[], o: { env?: Record<string, string>; uts?: string } = {}): RunnerProcess {
+/** `uid`/`gid`: run the runner as that user (as a pod's runAsUser would), the test being root. */
+export function startRunner(args: string[], o: { env?: Record<string, string>; uts?: string; uid?: number; gid?: number } = {}): RunnerProcess {
   const node = [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args];
   const [cmd, ...argv] = o.uts ? [bin('nsenter'), `--uts=${o.uts}`, '--', ...node] : node;
-  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', ...o.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', ...o.env }, stdio: ['ignore', 'ignore', 'pipe'], uid: o.uid, gid: o.gid });
   let err = '';
   const lines: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -18,6 +19,8 @@ export interface StartOptions {
    * baseDir must then be visible at the same path inside the root (a bind mount).
    */
   root?: string;
+  /** Serve TLS with this certificate and key (PEM files; tls-certs.ts makes them); `caFile` checks client certificates. */
+  tls?: { certFile: string; keyFile: string; caFile?: string };
 }
 export interface PostgresInfo {
   host: string; port: number; user: 'postgres';
@@ -218,9 +221,11 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresIn
       '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions']), { cwd: dir });
     await rm(pwfile);
   });
+  const tlsArgs = opts.tls ? await serverTlsFiles(dir, opts.tls, await ids('postgres', root)) : undefined;
   const proc = launch(...asPostgres('postgres', ['-D', data, '-p', String(port), '-k', dir,
     '-c', `listen_addresses=${HOST}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off']), log, dir);
+    '-c', 'full_page_writes=off', ...(tlsArgs ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsArgs.cert}`, '-c', `ssl_key_file=${tlsArgs.key}`,
+      ...(tlsArgs.ca ? ['-c', `ssl_ca_file=${tlsArgs.ca}`] : [])] : [])]), log, dir);
   // runuser forks: signal the postmaster itself (SIGINT = fast shutdown), then wait for runuser.
   const postmasterPid = async () => Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   const kill = async () => terminate(proc, 'SIGINT', await postmasterPid().catch(() => proc.child.pid));
@@ -234,6 +239,19 @@ export async function startPostgres(opts: StartOptions = {}): Promise<PostgresIn
     host: HOST, port, user: 'postgres', password, socketDir: dir, binDir,
     async stop() { await kill(); livePids.delete(pid); await rm(dir, { recursive: true, force: true }); },
   };
+}
+
+/** Copies a server's TLS files into its dir, owned by the server's user, the key 0600 (PostgreSQL refuses others). */
+async function serverTlsFiles(dir: string, t: NonNullable<StartOptions['tls']>, [uid, gid]: [number, number]): Promise<{ cert: string; key: string; ca?: string }> {
+  const out: Record<string, string> = {};
+  for (const [name, from] of Object.entries({ cert: t.certFile, key: t.keyFile, ca: t.caFile })) {
+    if (!from) continue;
+    const to = join(dir, `server-tls-${name}.pem`);
+    await writeFile(to, await readFile(from), { mode: 0o600 });
+    await chown(to, uid, gid);
+    out[name] = to;
+  }
+  return out as { cert: string; key: string; ca?: string };
 }
 
 /** A user's uid and gid in the host's (or a root filesystem's) /etc/passwd. */
@@ -263,9 +281,11 @@ export async function startMariadb(opts: StartOptions = {}): Promise<MariadbInfo
     await run(...tool('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${data}`,
       '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', `--tmpdir=${tmp}`]), { cwd: dir });
   });
+  const tlsFiles = opts.tls ? await serverTlsFiles(dir, opts.tls, await ids('mysql', root)) : undefined;
+  const tlsArgs = tlsFiles ? [`--ssl-cert=${tlsFiles.cert}`, `--ssl-key=${tlsFiles.key}`, ...(tlsFiles.ca ? [`--ssl-ca=${tlsFiles.ca}`] : [])] : [];
   const proc = launch(...tool('mariadbd', ['--no-defaults', '--user=mysql', `--datadir=${data}`,
     `--socket=${socket}`, `--pid-file=${join(dir, 'mysqld.pid')}`, `--port=${port}`, `--bind-address=${HOST}`,
-    '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', `--tmpdir=${tmp}`]), log, dir);
+    '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', `--tmpdir=${tmp}`, ...tlsArgs]), log, dir);
   await boot('mariadb', dir, proc, async () => {
     await run(...tool('mariadb-admin', ['--no-defaults', '-S', socket, '-u', 'root', 'ping']));
     return true;
@@ -342,13 +362,22 @@ export async function startS3(opts: StartOptions & { bucket?: string } = {}): Pr
 
 export async function startPushgateway(opts: StartOptions = {}): Promise<PushgatewayInfo & Stoppable> {
   const [port, dir] = await Promise.all([freePort(), makeDir(opts.baseDir, 'pushgateway')]);
-  const url = `http://${HOST}:${port}`;
-  const proc = launch(bin('prometheus-pushgateway'), [`--web.listen-address=${HOST}:${port}`],
+  const url = `${opts.tls ? 'https' : 'http'}://${HOST}:${port}`;
+  const webConfig = join(dir, 'web-config.yml');
+  // --web.config.file (Pushgateway 1.5): tls_server_config serves https.
+  if (opts.tls) await writeFile(webConfig, `tls_server_config:\n  cert_file: ${opts.tls.certFile}\n  key_file: ${opts.tls.keyFile}\n`);
+  const proc = launch(bin('prometheus-pushgateway'), [`--web.listen-address=${HOST}:${port}`, ...(opts.tls ? [`--web.config.file=${webConfig}`] : [])],
     join(dir, 'server.log'), dir);
+  const ca = opts.tls?.caFile ? await readFile(opts.tls.caFile) : undefined;
   await boot('pushgateway', dir, proc, async () => {
-    const res = await fetch(`${url}/-/ready`);
-    await res.arrayBuffer();
-    return res.ok;
+    if (!opts.tls) {
+      const res = await fetch(`${url}/-/ready`);
+      await res.arrayBuffer();
+      return res.ok;
+    }
+    return new Promise<boolean>((resolve) => {
+      https.get(`${url}/-/ready`, { ca }, (res) => { res.resume(); resolve(res.statusCode === 200); }).once('error', () => resolve(false));
+    });
   });
   return { url, async stop() { await terminate(proc); await rm(dir, { recursive: true, force: true }); } };
 }

@@ -119,7 +119,7 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
     const samples = successSamples(ctx, records, previous, status, seconds);
     // A suspicious set skips retention: the last status stays what the last retention did.
     if (retention) samples.push({ name: METRICS.retentionLastStatus, value: retention.ok ? 1 : 0 });
-    await pushMetrics(v, 'backup', samples, ctx.log);
+    await pushMetrics(v, 'backup', samples, ctx.log, ctx.secrets);
     ctx.log.info('backup finished', { set: setId, status, seconds, bytes: records.reduce((n, r) => n + r.bytes, 0) });
     return { setId, status, suspicious, components: records, forgotten };
   } catch (e) {
@@ -135,7 +135,7 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
         { name: METRICS.backupLastStatus, value: 0 },
         { name: METRICS.backupRefused, value: e instanceof RequestInProgressError ? 1 : 0 },
       ],
-      ctx.log,
+      ctx.log, ctx.secrets,
     );
     throw e;
   } finally {

@@ -126,6 +126,7 @@ async function pushCopy(ctx: RunContext, c: Copy, r: CopyResult | undefined): Pr
       ...(r?.newestSetTime ? [{ name: METRICS.copyNewestSet, value: Date.parse(r.newestSetTime) / 1000 }] : []),
     ],
     ctx.log,
+    ctx.secrets,
     c.name,
   );
 }

@@ -174,7 +174,7 @@ export async function drill(ctx: RunContext): Promise<DrillReport> {
         { name: METRICS.drillRestoreDuration, value: report.restoreSeconds },
         { name: METRICS.drillRestoredSetAge, value: Math.max(0, Math.round(now - Date.parse(report.setTime) / 1000)) },
       ],
-      ctx.log,
+      ctx.log, ctx.secrets,
     );
     ctx.log.info('drill passed', { set: report.setId, seconds: report.seconds, bytes: report.restoredBytes, bytesPerSecond: report.bytesPerSecond, checks: report.checks.length, skipped: report.skipped.map((s) => s.component) });
     return report;
@@ -188,7 +188,7 @@ export async function drill(ctx: RunContext): Promise<DrillReport> {
         { name: METRICS.drillLastAttempt, value: ctx.now().getTime() / 1000 },
         { name: METRICS.drillLastStatus, value: 0 },
       ],
-      ctx.log,
+      ctx.log, ctx.secrets,
     );
     throw e;
   } finally {

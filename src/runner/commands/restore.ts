@@ -10,6 +10,7 @@ import type { Restore } from '../../values/schema.js';
 import { clusterOps, scaleBackCommands, type ScaledWorkload } from '../cluster.js';
 import { manifestInCopy } from '../copies/plan.js';
 import { handlerFor } from '../components/index.js';
+import { refuseUnreachable } from '../components/preflight.js';
 import type { Staged } from '../components/pg-swap.js';
 import type { Prepared, RestoreTarget } from '../components/types.js';
 import type { RunContext } from '../context.js';
@@ -142,6 +143,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
   if (o.expectRequest && o.expectRequest !== plan.requestId) {
     throw new RefusedError(`this Job was created for restore request ${o.expectRequest}, but the config now describes ${plan.requestId ?? 'no restore'}; nothing was changed`);
   }
+  if (!o.drill) await refuseUnreachable(ctx, components.map(({ c }) => c), o.targets);
   // Claimed before anything destructive: refused when the repository (or the ledger cache) says it ran, or another pod holds it.
   const claim = plan.requestId ? (held.claim = await claimRequest(ctx, plan.requestId, 'restore', { dropWaitSeconds: o.dropWaitSeconds })) : undefined;
   if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
@@ -229,14 +231,14 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
       await pushMetrics(v, 'restore', [
         { name: METRICS.restoreLastSuccess, value: ctx.now().getTime() / 1000 },
         { name: METRICS.restoreLastStatus, value: 1 },
-      ], ctx.log);
+      ], ctx.log, ctx.secrets);
     }
     ctx.log.info('restore finished', { set: manifest.setId, seconds: (Date.now() - started) / 1000 });
     return plan;
   } catch (e) {
     ctx.log.error('restore FAILED', { set: manifest.setId, error: failureReason(e) });
     await tidyAfterFailure(ctx);
-    if (!o.drill) await pushMetrics(v, 'restore', [{ name: METRICS.restoreLastStatus, value: 0 }], ctx.log);
+    if (!o.drill) await pushMetrics(v, 'restore', [{ name: METRICS.restoreLastStatus, value: 0 }], ctx.log, ctx.secrets);
     // Left at zero on purpose (the data may be half-restored): say how to bring the application back.
     if (scaled.length) throw new SafeholdError(`${(e as Error).message}\n  still scaled to zero by restore.scaleDown; when the data is right, scale back with:\n  ${scaleBackCommands(scaled).join('\n  ')}`);
     throw e;

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
 import { buildContext, type ContextOptions, type RunContext } from '../context.js';
+import { pushgatewayCa } from '../metrics/push.js';
 import { groupOf, readPushgateway, type PushedGroup } from '../metrics/read.js';
 import type { Snapshot } from '../restic/client.js';
 import { appStatus, type AppStatus, type SetPoint } from '../status/model.js';
@@ -40,7 +41,7 @@ async function drillGroups(ctxs: readonly RunContext[], override?: string): Prom
       if (!c.values.drill) return {};
       const base = override ?? (c.values.monitoring.enabled ? c.values.monitoring.pushgateway : undefined);
       if (!base) return { note: 'no monitoring.pushgateway to read drill results from' };
-      if (!reads.has(base)) reads.set(base, readPushgateway(base));
+      if (!reads.has(base)) reads.set(base, readPushgateway(base, pushgatewayCa(c.values, c.secrets)));
       const r = await reads.get(base)!;
       if (!r.groups) return { note: `Pushgateway ${base} did not answer: ${r.error}` };
       return { group: groupOf(r.groups, c.values, 'drill') };

@@ -65,6 +65,6 @@ async function pushVerify(ctx: RunContext, started: number, readData: string, ok
       ...(ok ? [{ name: METRICS.verifyLastSuccess, value: now }, { name: METRICS.verifyDuration, value: now - started / 1000 }] : []),
       ...(subset ? [{ name: METRICS.verifyReadDataSubset, value: Number(subset[1]) }] : []),
     ],
-    ctx.log,
+    ctx.log, ctx.secrets,
   );
 }

@@ -1,6 +1,6 @@
 // The `files` component: paths of mounted volumes (with include/exclude) as one restic snapshot; restored per path.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { SafeholdError } from '../../errors.js';
 import type { FilesComponent } from '../../values/components.js';
@@ -8,6 +8,7 @@ import type { RunContext } from '../context.js';
 import { backupPathsArgs, restoreArgs } from '../restic/args.js';
 import { summaryOf } from '../restic/client.js';
 import { componentTag, type ComponentRecord } from '../sets.js';
+import { metadataMismatches, ownersLost, runnerUid, type OwnedNode } from './file-owners.js';
 import type { ComponentHandler, Prepared } from './types.js';
 
 /** `restic ls --json <id>`: one snapshot line, then one line per node. Pure. */
@@ -97,9 +98,7 @@ export function expandIncludes(paths: readonly string[], include: readonly strin
   return { files: top, unmatched };
 }
 
-interface Node {
-  readonly type: string;
-  readonly path: string;
+interface Node extends OwnedNode {
   readonly size?: number;
   readonly struct_type?: string;
 }
@@ -120,13 +119,24 @@ export function restoreDestinations(roots: readonly string[], restoreTo?: string
   return roots.map((root) => ({ root, dest: !restoreTo ? root : roots.length === 1 ? restoreTo : join(restoreTo, basename(root)) }));
 }
 
+/** A merged directory takes the restored one's mode, and its owner where this process may chown (root). */
+function keepDirMetadata(restored: string, dest: string): void {
+  const st = lstatSync(restored);
+  const uid = runnerUid();
+  if (uid === 0) lchownSync(dest, st.uid, st.gid);
+  // Another user's mount point keeps its mode (only its owner or root may chmod it).
+  if (uid === 0 || lstatSync(dest).uid === uid) chmodSync(dest, st.mode & 0o7777);
+}
+
 /** Moves a restored tree over the destination: files replace files, directories merge. */
 function mergeMove(from: string, to: string): void {
   for (const d of readdirSync(from, { withFileTypes: true })) {
     const src = join(from, d.name);
     const dst = join(to, d.name);
-    if (d.isDirectory() && lstatExists(dst) && lstatSync(dst).isDirectory()) mergeMove(src, dst);
-    else {
+    if (d.isDirectory() && lstatExists(dst) && lstatSync(dst).isDirectory()) {
+      mergeMove(src, dst);
+      keepDirMetadata(src, dst);
+    } else {
       if (lstatExists(dst)) rmSync(dst, { recursive: true, force: true });
       renameSync(src, dst);
     }
@@ -183,21 +193,26 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
     }
   },
 
-  plan(c, _ctx, rec) {
+  async plan(c, ctx, rec) {
+    const lost = ownersLost((await listing(ctx, rec.snapshotId)).nodes, runnerUid(), rec.items ?? []);
     return [
       `${c.name} (files): ${rec.fileName}, ${rec.bytes} bytes from snapshot ${rec.snapshotId.slice(0, 8)}`,
       ...restoreDestinations(rec.items ?? [], c.restoreTo).map(({ root, dest }) => `${c.name}: ${root} → ${dest}: stored files overwrite existing ones; files created since the backup are left alone`),
+      ...(lost ? [`${c.name}: owners NOT kept: ${lost}`] : []),
     ];
   },
 
   async prepare(c, ctx, rec: ComponentRecord): Promise<Prepared> {
     const tree = await listing(ctx, rec.snapshotId);
     if (tree.sha256 !== rec.sha256) throw new SafeholdError(`${c.name}: snapshot ${rec.snapshotId.slice(0, 8)} does not hold the file tree its manifest recorded; nothing was changed`);
-    return { bytes: rec.bytes };
+    return { bytes: rec.bytes, state: tree.nodes };
   },
 
-  async apply(c, ctx, rec) {
+  async apply(c, ctx, rec, p) {
     if (!rec.items?.length) throw new SafeholdError(`${c.name}: the set records no backed-up path to restore`);
+    const nodes = (p.state as Node[] | undefined) ?? (await listing(ctx, rec.snapshotId)).nodes;
+    const lost = ownersLost(nodes, runnerUid(), rec.items);
+    if (lost) ctx.log.warn(`owners not kept: ${lost}`, { component: c.name });
     for (const { root, dest } of restoreDestinations(rec.items ?? [], c.restoreTo)) {
       mkdirSync(dest, { recursive: true });
       // restic 0.14 restores the metadata of parent directories too: restore into a staging
@@ -207,9 +222,12 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
       try {
         await ctx.restic.run([...restoreArgs(rec.snapshotId, staging, [root]), '--verify']);
         mergeMove(join(staging, root), dest);
+        keepDirMetadata(join(staging, root), dest);
       } finally {
         rmSync(staging, { recursive: true, force: true });
       }
+      const differ = metadataMismatches(nodes, root, dest);
+      if (differ.count) ctx.log.warn('restored files whose owner or mode differs from the stored one', { component: c.name, to: dest, files: differ.count, examples: differ.examples });
       ctx.log.info('files restored', { component: c.name, from: root, to: dest });
     }
   },

@@ -4,11 +4,15 @@ import { RefusedError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import type { RunContext } from '../context.js';
 import { endpointOf, streamEngine } from '../engines/index.js';
+import { mysqlStatement } from '../engines/mysql.js';
 import { psql } from '../engines/postgres.js';
 import { quoteIdent } from '../engines/pg-quote.js';
 import { RespClient } from '../engines/resp.js';
+import { tlsProblem } from '../engines/tls.js';
 import type { Endpoint } from '../engines/types.js';
-import { run } from '../process/spawn.js';
+import { run, type ProcessSpec } from '../process/spawn.js';
+import type { RestoreTarget } from './types.js';
+import { targetEndpoint } from './stream.js';
 
 /** Relations and sequences of the database the login cannot read (pg_dump would fail on the first). */
 export const UNREADABLE_SQL = `SELECT coalesce(string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY 1), '')
@@ -51,14 +55,43 @@ export async function preflight(ctx: RunContext): Promise<void> {
     try {
       problems.push(...(await componentProblems(c, where, field, endpointOf(c, ctx.secrets))));
     } catch (err) {
-      problems.push(`${where}: cannot connect to ${c.host}:${c.port}: ${(err as Error).message.split('\n').slice(0, 3).join(' | ')}`);
+      problems.push(connectFailure(where, field, `${c.host}:${c.port}`, err));
     }
   }
   if (problems.length) throw new RefusedError(`backup refused before any dump, nothing was stored:\n  ${problems.join('\n  ')}`);
 }
 
+/** Why a connection failed: a TLS problem says which field to fix; anything else the first lines of the error. */
+function connectFailure(where: string, field: string, server: string, err: unknown): string {
+  const msg = (err as Error).message;
+  return tlsProblem(where, field, server, msg) ?? `${where}: cannot connect to ${server}: ${msg.split('\n').slice(0, 3).join(' | ')}`;
+}
+
+/** A query every server of the type answers, in a database that exists before any restore (the target may be dropped). */
+function pingSpec(c: Component, e: Endpoint): ProcessSpec | undefined {
+  if (c.type === 'postgres') return psql(e, 'SELECT 1', 'postgres');
+  if (c.type === 'cockroachdb') return psql(e, 'SELECT 1', 'defaultdb');
+  if (c.type === 'mysql') return mysqlStatement(e, 'SELECT 1');
+  return undefined;
+}
+
+/** Before a restore claims its request: every database server it writes to answers (TLS and login checked); nothing changed otherwise. */
+export async function refuseUnreachable(ctx: RunContext, components: readonly Component[], targets?: Readonly<Record<string, RestoreTarget>>): Promise<void> {
+  const problems: string[] = [];
+  for (const c of components) {
+    const i = ctx.values.components.indexOf(c);
+    const e = 'host' in c ? targetEndpoint(c, ctx.secrets, targets?.[c.name]) : undefined;
+    const spec = e && pingSpec(c, e);
+    if (!spec || !e) continue;
+    await run(spec).catch((err) => problems.push(connectFailure(`components[${i}] (${c.name})`, `components[${i}]`, `${e.host}:${e.port}`, err)));
+  }
+  if (problems.length) throw new RefusedError(`restore refused, nothing was changed:\n  ${problems.join('\n  ')}`);
+}
+
 async function componentProblems(c: Component, where: string, field: string, e: Endpoint): Promise<string[]> {
   if (c.type === 'postgres') return postgresProblems(where, e);
   if (c.type === 'redis') return redisProblems(where, field, e);
+  // The dump's client connects the same way: TLS and login are checked here, before anything is stored.
+  if (c.type === 'mysql') await run(mysqlStatement(e, 'SELECT 1'));
   return [];
 }

@@ -23,7 +23,7 @@ export interface RestoreTarget {
    * Literal login settings that replace the component's (a drill sidecar: its superuser, no
    * password, no TLS). A key present with `undefined` removes that setting.
    */
-  readonly connection?: { readonly username?: string; readonly password?: string; readonly sslMode?: string };
+  readonly connection?: { readonly username?: string; readonly password?: string; readonly sslMode?: string; readonly tls?: undefined };
 }
 
 export interface ApplyOptions {

@@ -46,7 +46,7 @@ export type DrillSupport = (c: Component) => 'dry-run' | 'restore-to' | undefine
 
 /** A sidecar is a fresh image: its superuser, no password, no TLS — unless the values name credentials. */
 function sidecarConnection(c: Component, withCredentials: boolean): RestoreTarget['connection'] {
-  const noTls = c.type === 'postgres' || c.type === 'cockroachdb' ? { sslMode: 'disable' } : {};
+  const noTls = c.type === 'postgres' || c.type === 'cockroachdb' ? { sslMode: 'disable', tls: undefined } : { sslMode: undefined, tls: undefined };
   if (withCredentials) return Object.keys(noTls).length ? noTls : undefined;
   switch (c.type) {
     case 'postgres':

@@ -3,6 +3,7 @@ import type { Component } from '../../values/components.js';
 import { UsageError } from '../../errors.js';
 import type { SecretStore } from '../secrets.js';
 import { postgres } from './postgres.js';
+import { tlsFiles } from './tls.js';
 import type { Endpoint, StreamEngine } from './types.js';
 
 const STREAM_ENGINES = new Map<string, StreamEngine>([[postgres.type, postgres]]);
@@ -41,6 +42,7 @@ export function endpointOf(c: Component, secrets: SecretStore, override: Partial
     username: login?.usernameKey ? secrets.read(login.secretName, login.usernameKey) : undefined,
     password: login ? secrets.read(login.secretName, login.passwordKey) : undefined,
     sslMode: 'sslMode' in c ? c.sslMode : undefined,
+    tls: 'tls' in c ? tlsFiles(c.tls, secrets) : undefined,
     ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
   };
 }

@@ -8,6 +8,7 @@
 import { BINARIES, binaryPath } from '../binaries.js';
 import type { ProcessSpec } from '../process/spawn.js';
 import type { Endpoint, StreamEngine } from './types.js';
+import { mysqlTlsArgs } from './tls.js';
 import { lenientVerdict } from './version.js';
 
 export function mysqlEnv(e: Endpoint): Record<string, string> {
@@ -15,7 +16,7 @@ export function mysqlEnv(e: Endpoint): Record<string, string> {
 }
 
 /** Connection flags; --no-defaults must come first. TCP always: "localhost" would otherwise mean the socket. */
-const conn = (e: Endpoint): string[] => ['--no-defaults', '--protocol=TCP', '-h', e.host, '-P', String(e.port), ...(e.username ? ['-u', e.username] : [])];
+const conn = (e: Endpoint): string[] => ['--no-defaults', '--protocol=TCP', '-h', e.host, '-P', String(e.port), ...(e.username ? ['-u', e.username] : []), ...mysqlTlsArgs(e)];
 
 /** Identifiers in backticks, backticks doubled. */
 export const quoteMysqlIdent = (name: string): string => `\`${name.replace(/`/g, '``')}\``;

@@ -6,13 +6,13 @@ import { run, type ProcessSpec } from '../process/spawn.js';
 import type { Endpoint, StreamEngine } from './types.js';
 import { dbConninfo, quoteIdent } from './pg-quote.js';
 import { quoteLiteral } from './postgres-globals.js';
+import { pgTlsEnv } from './tls.js';
 import { parseVersion } from './version.js';
 
 export function pgEnv(e: Endpoint): Record<string, string> {
   const env: Record<string, string> = { PGCONNECT_TIMEOUT: '15', PGAPPNAME: 'safehold' };
   if (e.password !== undefined) env.PGPASSWORD = e.password;
-  if (e.sslMode) env.PGSSLMODE = e.sslMode;
-  return env;
+  return { ...env, ...pgTlsEnv(e) };
 }
 
 /** libpq connection flags (user name only; the password is PGPASSWORD in the environment); the database as conninfo. */

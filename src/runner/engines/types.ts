@@ -1,6 +1,7 @@
 // One interface for every database engine: pure functions that say what to run; commands do the running.
 import type { Logger } from '../log.js';
 import type { ProcessSpec, Running } from '../process/spawn.js';
+import type { TlsFiles } from './tls.js';
 
 /** Where a dump comes from or a restore goes: production, or a drill's scratch target. */
 export interface Endpoint {
@@ -12,6 +13,8 @@ export interface Endpoint {
   /** Read from a mounted Secret at run time; goes into the child's environment only. */
   readonly password?: string;
   readonly sslMode?: string;
+  /** CA bundle and client certificate files (engines/tls.ts). */
+  readonly tls?: TlsFiles;
 }
 
 export interface VersionProbe {

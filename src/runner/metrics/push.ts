@@ -1,7 +1,10 @@
 // Pushes a run's metrics to the Pushgateway (text format, PUT per grouping key); never fails the run.
+import { readFileSync } from 'node:fs';
 import { groupingKey, PUSH_JOB, type PushOperation } from '../../contract/metrics.js';
 import type { Values } from '../../values/schema.js';
 import type { Logger } from '../log.js';
+import type { SecretStore } from '../secrets.js';
+import { httpRequest } from './http.js';
 
 export interface Sample {
   readonly name: string;
@@ -32,19 +35,28 @@ export function pushUrl(base: string, v: Values, operation: PushOperation, copy?
   return `${base.replace(/\/$/, '')}/metrics/job/${PUSH_JOB}/${parts.join('/')}`;
 }
 
+/** The CA bundle of monitoring.caCert (an https Pushgateway with a private CA); undefined: the system's CAs. */
+export function pushgatewayCa(v: Values, secrets: SecretStore): Buffer | undefined {
+  const ref = v.monitoring.caCert;
+  return ref ? readFileSync(secrets.path(ref.secretName, ref.key)) : undefined;
+}
+
 /**
  * POST replaces only the metric names it sends within the group, so a failed run's push
  * (status 0, attempt time) keeps the last success timestamp of an earlier run.
  */
-export async function pushMetrics(v: Values, operation: PushOperation, samples: readonly Sample[], log: Logger, copy?: string): Promise<void> {
+export async function pushMetrics(v: Values, operation: PushOperation, samples: readonly Sample[], log: Logger, secrets: SecretStore, copy?: string): Promise<void> {
   const base = v.monitoring.enabled ? v.monitoring.pushgateway : undefined;
   if (!base) return;
   const url = pushUrl(base, v, operation, copy);
   try {
-    const res = await fetch(url, { method: 'POST', body: exposition(samples), headers: { 'content-type': 'text/plain; version=0.0.4' }, signal: AbortSignal.timeout(15000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    const ca = pushgatewayCa(v, secrets);
+    const res = await httpRequest(url, { method: 'POST', body: exposition(samples), headers: { 'content-type': 'text/plain; version=0.0.4' }, ca, timeoutMs: 15000 });
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 200)}`);
     log.info('metrics pushed', { pushgateway: base, samples: samples.length });
   } catch (e) {
-    log.error('metrics push failed (alerts on stale metrics will fire)', { pushgateway: base, error: (e as Error).message });
+    const untrusted = /CERT|SELF_SIGNED|UNABLE_TO/.test(String((e as { code?: unknown }).code ?? ''));
+    const hint = untrusted ? `; the Pushgateway's certificate was not trusted: ${v.monitoring.caCert ? 'monitoring.caCert must hold the CA bundle that signed it' : 'set monitoring.caCert: { secretName: <Secret with the CA bundle>, key: ca.crt }'}` : '';
+    log.error('metrics push failed (alerts on stale metrics will fire)', { pushgateway: base, error: `${(e as Error).message}${hint}` });
   }
 }

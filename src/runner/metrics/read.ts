@@ -1,6 +1,7 @@
 // Reads back what the runner pushed (the Pushgateway's JSON API): `safehold status` shows drill results from it.
 import { PUSH_JOB } from '../../contract/metrics.js';
 import type { Values } from '../../values/schema.js';
+import { httpRequest } from './http.js';
 
 /** One pushed group's gauges: `name` → value, per-component ones as `name{component}`. */
 export type PushedGroup = ReadonlyMap<string, number>;
@@ -33,11 +34,11 @@ export function groupOf(groups: ReadonlyMap<string, PushedGroup>, v: Values, ope
 }
 
 /** Fetches every group once; undefined (with the reason) when the Pushgateway does not answer. */
-export async function readPushgateway(base: string): Promise<{ groups?: Map<string, PushedGroup>; error?: string }> {
+export async function readPushgateway(base: string, ca?: Buffer): Promise<{ groups?: Map<string, PushedGroup>; error?: string }> {
   try {
-    const res = await fetch(`${base.replace(/\/$/, '')}/api/v1/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const res = await httpRequest(`${base.replace(/\/$/, '')}/api/v1/metrics`, { ca, timeoutMs: 10_000 });
     if (!res.ok) return { error: `HTTP ${res.status}` };
-    return { groups: pushedGroups(await res.json()) };
+    return { groups: pushedGroups(JSON.parse(res.text)) };
   } catch (e) {
     return { error: (e as Error).message };
   }
