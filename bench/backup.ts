@@ -1,5 +1,6 @@
 // Backup: the runner vs the same tools piped by hand vs the read floor vs `pg_dump | gzip`, rounds interleaved.
 import { join } from 'node:path';
+import { binaryPath } from '../src/runner/binaries.js';
 import { dumpCmd } from './lib/db.js';
 import { chain, duBytes, type Cmd, type Timing } from './lib/proc.js';
 import { mb, median, ratio, secs, table } from './lib/report.js';
@@ -15,7 +16,7 @@ export interface BackupOutcome extends SectionResult {
 /** restic with the runner's own arguments (restic/args.ts backupStdinArgs), run by hand. */
 function handRestic(repo: string, cache: string): Cmd {
   return {
-    cmd: 'restic',
+    cmd: binaryPath('restic'),
     args: ['backup', '--json', '--stdin', '--stdin-filename', 'db.pgdump', '--host', 'bench.hand', '--tag', 'safehold', '--tag', 'component=db'],
     env: resticEnv(repo, cache),
   };

@@ -14,6 +14,7 @@ import type { BenchEnv, Ratio, SectionResult } from './lib/section.js';
 import { benchRestore } from './restore.js';
 import { benchStorage } from './storage.js';
 import { benchSynth } from './synth.js';
+import { useImageTools, type BenchTools } from './lib/image-tools.js';
 
 const SECTIONS = ['backup', 'restore', 'memory', 'storage', 'synth'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -29,6 +30,8 @@ const { values: flags } = parseArgs({
     record: { type: 'boolean', default: false },
     /** Keep the work dir (repositories, logs) for inspection. */
     keep: { type: 'boolean', default: false },
+    /** Run the host's restic, pg_dump and PostgreSQL instead of the image's (scripts/make-test-rootfs.sh). */
+    'host-tools': { type: 'boolean', default: false },
   },
 });
 
@@ -78,18 +81,20 @@ async function main(): Promise<void> {
   chmodSync(base, 0o755);
   const work = join(base, 'work');
   const results: SectionResult[] = [];
-  const info = await machine();
+  const tools: BenchTools = flags['host-tools'] ? { done: async () => undefined } : await useImageTools(base);
+  const info = { ...(await machine()), tools: tools.root ? `the image's (${tools.root})` : "the host's" };
   log(`mode ${quick ? 'quick' : 'full'}: database ${size} MB, ${runs} rounds, sections ${[...only].join(', ')}; work dir ${base}`);
   const needDb = only.has('backup') || only.has('restore') || only.has('memory') || only.has('storage');
   const compiled = await buildRunner(join(base, 'build'));
   useCompiledRunner(join(compiled, 'runner-child.js'));
-  const server = needDb ? await startPostgres({ baseDir: base }) : undefined;
+  const server = needDb ? await startPostgres({ baseDir: base, root: tools.root }) : undefined;
   try {
     if (server) {
       const pg = pgClient(server);
       log(`generating ${size} MB database`);
       const gen = await generate(pg, 'bench', size);
       log(`database: ${mb(gen.bytes)}, ${gen.rows} event rows`);
+      info.server = await pg.sql('postgres', 'SHOW server_version');
       const env: BenchEnv = { pg, work, quick, runs, db: 'bench', dbBytes: gen.bytes, log };
       const memory: Array<{ label: string; dbBytes: number; runs: readonly RunnerRun[]; command: string }> = [];
       let repo: string | undefined;
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
     if (only.has('synth')) results.push(await benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js') }));
   } finally {
     if (server) await server.stop().catch(() => undefined);
+    await tools.done();
     if (!flags.keep) rmSync(base, { recursive: true, force: true });
     else log(`kept ${base}`);
   }
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
     `command: \`${command}\` (${quick ? 'quick' : 'full'} mode, database ${size} MB, medians of ${runs}), finished in ${seconds.toFixed(0)} s`,
     `date: ${new Date().toISOString()}`,
     ...Object.entries(info).map(([k, v]) => `${k}: ${v}`),
+    `load at the end (1, 5, 15 min): ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} — other engineers' work shares the 2 cores; ratios are measured side by side`,
   ];
   const body = [
     ...results.flatMap((r) => [`### ${r.title}`, '', r.detail, ...(r.notes?.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []), '']),

@@ -4,6 +4,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { binaryPath } from '../../src/runner/binaries.js';
 import type { ChildResult } from '../runner-child.js';
 import type { Pg } from './db.js';
 import { output, type Cmd } from './proc.js';
@@ -35,6 +36,7 @@ export interface AppOptions {
   readonly restoreInto?: string;
 }
 
+let requests = 0;
 /** A values file and secrets dir for one postgres component and a local repository. */
 export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
   mkdirSync(dir, { recursive: true });
@@ -52,7 +54,8 @@ export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
     components: [
       { name: 'db', type: 'postgres', host: pg.info.host, port: pg.info.port, database, credentials: { secretName: 'pg' }, sslMode: 'disable', restoreJobs: o.restoreJobs ?? 1 },
     ],
-    ...(o.restoreInto ? { restore: { snapshot: 'latest', dropExisting: true, confirm: o.restoreInto } } : {}),
+    // Each bench restore is a new request: the repository records every request that ran and refuses a repeat.
+    ...(o.restoreInto ? { restore: { snapshot: 'latest', dropExisting: true, confirm: o.restoreInto, requestId: `bench-${process.pid}-${++requests}` } } : {}),
   };
   const valuesFile = join(dir, `values-${o.name}-${database}.yaml`);
   writeFileSync(valuesFile, stringify(values));
@@ -73,7 +76,7 @@ export function resticEnv(repo: string, cacheDir: string): Record<string, string
 export async function freshRepository(template: string, path: string): Promise<string> {
   if (!existsSync(template)) {
     mkdirSync(join(template, '..'), { recursive: true });
-    await output({ cmd: 'restic', args: ['init', '--repository-version', '2'], env: resticEnv(template, join(template, '..', 'init-cache')) });
+    await output({ cmd: binaryPath('restic'), args: ['init', '--repository-version', '2'], env: resticEnv(template, join(template, '..', 'init-cache')) });
   }
   rmSync(path, { recursive: true, force: true });
   cpSync(template, path, { recursive: true });
