@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const work = join(base, 'work');
   const results: SectionResult[] = [];
   const tools: BenchTools = flags['host-tools'] ? { done: async () => undefined } : await useImageTools(base);
-  const info = { ...(await machine()), tools: tools.root ? `the image's (${tools.root})` : "the host's" };
+  const info: Record<string, string> = { ...(await machine()), tools: tools.root ? `the image's (${tools.root})` : "the host's" };
   log(`mode ${quick ? 'quick' : 'full'}: database ${size} MB, ${runs} rounds, sections ${[...only].join(', ')}; work dir ${base}`);
   const needDb = only.has('backup') || only.has('restore') || only.has('memory') || only.has('storage');
   const compiled = await buildRunner(join(base, 'build'));
