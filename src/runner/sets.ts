@@ -90,7 +90,11 @@ export function groupSets(snapshots: readonly Snapshot[]): BackupSet[] {
   const by = new Map<string, Snapshot[]>();
   for (const s of snapshots) {
     const id = tagValue(s, 'set');
-    if (id) by.set(id, [...(by.get(id) ?? []), s]);
+    if (!id) continue;
+    const list = by.get(id);
+    // Appended in place: copying the list per snapshot made grouping quadratic in a set's size.
+    if (list) list.push(s);
+    else by.set(id, [s]);
   }
   return [...by.entries()]
     .map(([id, snaps]) => {
