@@ -89,13 +89,15 @@ export async function benchRestore(env: BenchEnv, repo: string): Promise<Restore
   const s1 = floor / w(runs.j1!);
   const s2 = floor / w(runs.j2!);
   const best = (xs: readonly { wall: number }[]) => Math.min(...xs.map((x) => x.wall));
+  // Issue 17's goal: speed vs createdb + pg_restore from a local file ≥ 0.8× at 100 MB (quick), ≥ 0.95× at 1 GB.
+  const goal = env.quick ? 0.8 : 0.95;
   return {
     title: `Restore into an empty database (dump ${mb(env.dbBytes)} database, medians of ${env.runs})`,
     detail: `${detail}\n\n${breakdown}`,
     runnerRuns: all,
     ratios: [
-      { measure: 'restore: runner (restoreJobs 1) speed / pg_restore floor', value: ratio(s1), goal: '≥ 0.9×', met: s1 >= 0.9 },
-      { measure: 'restore: runner (restoreJobs 2) speed / pg_restore floor', value: ratio(s2), goal: '≥ 0.9×', met: s2 >= 0.9 },
+      { measure: 'restore: runner (restoreJobs 1) speed / createdb + pg_restore floor', value: ratio(s1), goal: `≥ ${goal}×`, met: s1 >= goal },
+      { measure: 'restore: runner (restoreJobs 2) speed / createdb + pg_restore floor', value: ratio(s2), goal: `≥ ${goal}×`, met: s2 >= goal },
       { measure: 'restore: runner (restoreJobs 1) / floor, best runs', value: ratio(best(floors.j1!) / best(runs.j1!)) },
       { measure: 'restore: pg_restore -j 2 speed / pg_restore floor', value: ratio(floor / w(floors.j2!)) },
     ],
