@@ -1,5 +1,6 @@
 // Backup: the runner vs the same tools piped by hand vs the read floor vs `pg_dump | gzip`, rounds interleaved.
 import { join } from 'node:path';
+import { binaryPath } from '../src/runner/binaries.js';
 import { dumpCmd } from './lib/db.js';
 import { chain, duBytes, type Cmd, type Timing } from './lib/proc.js';
 import { mb, median, ratio, secs, table } from './lib/report.js';
@@ -15,7 +16,7 @@ export interface BackupOutcome extends SectionResult {
 /** restic with the runner's own arguments (restic/args.ts backupStdinArgs), run by hand. */
 function handRestic(repo: string, cache: string): Cmd {
   return {
-    cmd: 'restic',
+    cmd: binaryPath('restic'),
     args: ['backup', '--json', '--stdin', '--stdin-filename', 'db.pgdump', '--host', 'bench.hand', '--tag', 'safehold', '--tag', 'component=db'],
     env: resticEnv(repo, cache),
   };
@@ -112,6 +113,8 @@ export async function benchBackup(env: BenchEnv): Promise<BackupOutcome> {
   const streamVsHandBest = best(runner.map((x) => x.phases['stream: dump | restic backup'] ?? 0)) / best(hand.map((x) => x.wall));
   const runnerVsHandBest = best(runner.map((x) => x.wall)) / best(hand.map((x) => x.wall));
   const gzipSpeedup = w.gzip / w.runner;
+  // Issue 17's goals: 100 MB (quick) whole ≤ 1.5× the bare pipe and ≥ 1.5× gzip's speed; 1 GB (full) ≤ 1.1× and ≥ 2×.
+  const goal = env.quick ? { pipe: 1.5, gzip: 1.5 } : { pipe: 1.1, gzip: 2 };
   return {
     title: `Backup (database ${mb(env.dbBytes)} on disk, medians of ${env.runs})`,
     detail: `${detail}\n\n${breakdown}\n\nrestic snapshots counts two listings (start, retention); retention's listing and its forget --dry-run run side by side.`,
@@ -120,10 +123,10 @@ export async function benchBackup(env: BenchEnv): Promise<BackupOutcome> {
     ratios: [
       { measure: 'backup: runner stream (dump | restic) / hand-piped', value: ratio(streamVsHand), goal: '≤ 1.05×', met: streamVsHand <= 1.05 },
       { measure: 'backup: runner stream / hand-piped, best runs', value: ratio(streamVsHandBest), goal: '≤ 1.05×', met: streamVsHandBest <= 1.05 },
-      { measure: 'backup: runner whole command / hand-piped', value: ratio(runnerVsHand), goal: '≤ 1.05×', met: runnerVsHand <= 1.05 },
+      { measure: 'backup: runner whole command / hand-piped (bare pipe)', value: ratio(runnerVsHand), goal: `≤ ${goal.pipe}×`, met: runnerVsHand <= goal.pipe },
       { measure: 'backup: runner whole command / hand-piped, best runs', value: ratio(runnerVsHandBest) },
       { measure: 'backup: runner CPU / hand-piped CPU', value: ratio(c.runner / c.hand) },
-      { measure: 'backup: gzip baseline time / runner time', value: ratio(gzipSpeedup), goal: '≥ 2×', met: gzipSpeedup >= 2 },
+      { measure: 'backup: speed vs pg_dump | gzip > file (gzip time / runner time)', value: ratio(gzipSpeedup), goal: `≥ ${goal.gzip}×`, met: gzipSpeedup >= goal.gzip },
       { measure: 'backup: read floor / runner (speed vs floor)', value: ratio(w.floor / w.runner) },
       { measure: 'backup: read floor / hand-piped', value: ratio(w.floor / w.hand) },
     ],

@@ -38,9 +38,12 @@ export async function benchRestore(env: BenchEnv, repo: string): Promise<Restore
     };
     const floorDb = `restore_floor_j${jobs}`;
     variants[`pg_restore -j${jobs}`] = async (r) => {
-      await createDatabase(pg, floorDb);
+      await pg.sql('postgres', `DROP DATABASE IF EXISTS ${floorDb} WITH (FORCE)`);
       const args = ['--exit-on-error', '--no-owner', ...(jobs > 1 ? ['--jobs', String(jobs)] : []), ...pg.conn(floorDb), file];
-      floors[`j${jobs}`]!.push(await chain([{ cmd: pg.bin('pg_restore'), args, env: pgEnv }]));
+      // The floor includes createdb: a restore onto a new server has to create the database too.
+      const create = await chain([{ cmd: pg.bin('psql'), args: ['-X', '-q', '-c', `CREATE DATABASE ${floorDb}`, ...pg.conn('postgres')], env: pgEnv }]);
+      const load = await chain([{ cmd: pg.bin('pg_restore'), args, env: pgEnv }]);
+      floors[`j${jobs}`]!.push({ wall: create.wall + load.wall, cpu: create.cpu + load.cpu });
       if (r === 0) await sameRows(pg, db, floorDb);
     };
   }
@@ -64,8 +67,8 @@ export async function benchRestore(env: BenchEnv, repo: string): Promise<Restore
   const w = (xs: readonly { wall: number }[]) => median(xs.map((x) => x.wall));
   const floor = w(floors.j1!);
   const rows: Array<readonly [string, readonly { wall: number; cpu: number }[]]> = [
-    ['floor: pg_restore -d db file', floors.j1!],
-    ['pg_restore -j 2 -d db file', floors.j2!],
+    ['floor: createdb + pg_restore -d db file', floors.j1!],
+    ['createdb + pg_restore -j 2 -d db file', floors.j2!],
     ...(env.quick ? [] : [['pg_restore -j 2, dump written to a pipe (no offsets)', floors.piped!] as const]),
     ['runner restore (restoreJobs 1)', runs.j1!],
     ['runner restore (restoreJobs 2)', runs.j2!],
@@ -86,13 +89,15 @@ export async function benchRestore(env: BenchEnv, repo: string): Promise<Restore
   const s1 = floor / w(runs.j1!);
   const s2 = floor / w(runs.j2!);
   const best = (xs: readonly { wall: number }[]) => Math.min(...xs.map((x) => x.wall));
+  // Issue 17's goal: speed vs createdb + pg_restore from a local file ≥ 0.8× at 100 MB (quick), ≥ 0.95× at 1 GB.
+  const goal = env.quick ? 0.8 : 0.95;
   return {
     title: `Restore into an empty database (dump ${mb(env.dbBytes)} database, medians of ${env.runs})`,
     detail: `${detail}\n\n${breakdown}`,
     runnerRuns: all,
     ratios: [
-      { measure: 'restore: runner (restoreJobs 1) speed / pg_restore floor', value: ratio(s1), goal: '≥ 0.9×', met: s1 >= 0.9 },
-      { measure: 'restore: runner (restoreJobs 2) speed / pg_restore floor', value: ratio(s2), goal: '≥ 0.9×', met: s2 >= 0.9 },
+      { measure: 'restore: runner (restoreJobs 1) speed / createdb + pg_restore floor', value: ratio(s1), goal: `≥ ${goal}×`, met: s1 >= goal },
+      { measure: 'restore: runner (restoreJobs 2) speed / createdb + pg_restore floor', value: ratio(s2), goal: `≥ ${goal}×`, met: s2 >= goal },
       { measure: 'restore: runner (restoreJobs 1) / floor, best runs', value: ratio(best(floors.j1!) / best(runs.j1!)) },
       { measure: 'restore: pg_restore -j 2 speed / pg_restore floor', value: ratio(floor / w(floors.j2!)) },
     ],

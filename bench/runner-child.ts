@@ -36,6 +36,9 @@ export interface ChildResult {
 }
 
 const startupSeconds = process.uptime();
+// The whole pod's memory: this process joins the bench's memory cgroup (lib/cgroup.ts) before it starts any
+// child; restic, pg_dump and pg_restore inherit it, and the charges of the imports move with it.
+if (process.env.SAFEHOLD_BENCH_CGROUP) writeFileSync(`${process.env.SAFEHOLD_BENCH_CGROUP}/cgroup.procs`, String(process.pid));
 const req = JSON.parse(process.argv[2]!) as ChildRequest;
 const phases: Record<string, number> = {};
 const add = (name: string, ms: number) => (phases[name] = (phases[name] ?? 0) + ms / 1000);
@@ -67,6 +70,7 @@ timed(streamHandler, 'checkStored', 'read-back check');
 timed(streamHandler, 'prepare', 'fetch + verify (spool)');
 timed(streamHandler, 'recreate', 'drop + create database');
 timed(streamHandler, 'apply', 'pg_restore');
+timed(streamHandler, 'stage', 'pg_restore into the side database');
 
 const vmHWM = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
 const startupHWMKiB = vmHWM();

@@ -1,4 +1,5 @@
 // The bench database: mixed content generated with generate_series, and the daily churn patterns.
+import { binaryPath, type Binary } from '../../src/runner/binaries.js';
 import type { PostgresInfo } from '../../test/support/servers.js';
 import { output, type Cmd } from './proc.js';
 
@@ -13,8 +14,8 @@ export interface Pg {
 
 export function pgClient(info: PostgresInfo): Pg {
   const conn = (db: string) => ['-h', info.host, '-p', String(info.port), '-U', info.user, '-d', db];
-  // The tools on PATH, as the runner starts them (binaries.ts), so every variant runs the same programs.
-  const bin = (tool: string) => tool;
+  // The tools the runner starts (binaries.ts: PATH or SAFEHOLD_BIN_*), so every variant runs the same programs.
+  const bin = (tool: string) => binaryPath(tool as Binary);
   return {
     info,
     conn,

@@ -1,6 +1,7 @@
 // Medians, tables and the machine description printed with every result.
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { binaryPath } from '../../src/runner/binaries.js';
 import { output } from './proc.js';
 
 export const median = (xs: readonly number[]): number => {
@@ -31,8 +32,8 @@ export async function machine(): Promise<Record<string, string>> {
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     os: /PRETTY_NAME="?([^"\n]*)/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '?',
     node: process.version,
-    restic: await firstLine('restic', ['version']),
-    pg_dump: await firstLine('pg_dump', ['--version']),
+    restic: await firstLine(binaryPath('restic'), ['version']),
+    pg_dump: await firstLine(binaryPath('pg_dump'), ['--version']),
     gzip: await firstLine('gzip', ['--version']),
     load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   };

@@ -4,8 +4,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { binaryPath } from '../../src/runner/binaries.js';
 import type { ChildResult } from '../runner-child.js';
 import type { Pg } from './db.js';
+import { memoryGroup } from './cgroup.js';
 import { output, type Cmd } from './proc.js';
 
 let child = fileURLToPath(new URL('../runner-child.ts', import.meta.url));
@@ -33,8 +35,13 @@ export interface AppOptions {
   readonly restoreJobs?: number;
   /** With a restore: section (dropExisting + confirm), restore recreates the database empty first. */
   readonly restoreInto?: string;
+  /** Another component instead of the PostgreSQL one (a Redis server). */
+  readonly component?: Record<string, unknown>;
+  /** The values' retention (default: the schema's). */
+  readonly retention?: Record<string, number | boolean>;
 }
 
+let requests = 0;
 /** A values file and secrets dir for one postgres component and a local repository. */
 export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
   mkdirSync(dir, { recursive: true });
@@ -50,9 +57,11 @@ export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
     schedule: '0 3 * * *',
     repository: { local: { path: o.repo }, password: { secretName: 'restic' } },
     components: [
-      { name: 'db', type: 'postgres', host: pg.info.host, port: pg.info.port, database, credentials: { secretName: 'pg' }, sslMode: 'disable', restoreJobs: o.restoreJobs ?? 1 },
+      o.component ?? { name: 'db', type: 'postgres', host: pg.info.host, port: pg.info.port, database, credentials: { secretName: 'pg' }, sslMode: 'disable', restoreJobs: o.restoreJobs ?? 1 },
     ],
-    ...(o.restoreInto ? { restore: { snapshot: 'latest', dropExisting: true, confirm: o.restoreInto } } : {}),
+    // Each bench restore is a new request: the repository records every request that ran and refuses a repeat.
+    ...(o.retention ? { retention: o.retention } : {}),
+    ...(o.restoreInto ? { restore: { snapshot: 'latest', dropExisting: true, confirm: o.restoreInto, requestId: `bench-${process.pid}-${++requests}` } } : {}),
   };
   const valuesFile = join(dir, `values-${o.name}-${database}.yaml`);
   writeFileSync(valuesFile, stringify(values));
@@ -73,7 +82,7 @@ export function resticEnv(repo: string, cacheDir: string): Record<string, string
 export async function freshRepository(template: string, path: string): Promise<string> {
   if (!existsSync(template)) {
     mkdirSync(join(template, '..'), { recursive: true });
-    await output({ cmd: 'restic', args: ['init', '--repository-version', '2'], env: resticEnv(template, join(template, '..', 'init-cache')) });
+    await output({ cmd: binaryPath('restic'), args: ['init', '--repository-version', '2'], env: resticEnv(template, join(template, '..', 'init-cache')) });
   }
   rmSync(path, { recursive: true, force: true });
   cpSync(template, path, { recursive: true });
@@ -86,6 +95,10 @@ export interface RunnerRun extends ChildResult {
   readonly wall: number;
   /** user + system CPU seconds of the runner and every process it started. */
   readonly cpu: number;
+  /** The whole pod's peak: bytes the memory cgroup around the runner and its children was charged (page cache included). */
+  readonly podPeakBytes?: number;
+  /** Of that, page cache left at the end (files written: restic's cache, a spool). */
+  readonly podCacheBytes?: number;
 }
 
 let seq = 0;
@@ -104,9 +117,11 @@ export async function runRunner(app: BenchApp, command: 'backup' | 'restore'): P
     resultFile,
   };
   const cmd: Cmd = { cmd: process.execPath, args: [...(child.endsWith('.ts') ? ['--import', 'tsx'] : []), child, JSON.stringify(req)] };
+  const group = memoryGroup(`safehold-bench-${process.pid}-${n}`);
   const started = process.hrtime.bigint();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd.cmd, ...cmd.args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = { ...process.env, ...(group ? { SAFEHOLD_BENCH_CGROUP: group.dir } : {}) };
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd.cmd, ...cmd.args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
     child.once('error', reject);
@@ -115,5 +130,7 @@ export async function runRunner(app: BenchApp, command: 'backup' | 'restore'): P
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   const [u, s] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult;
-  return { ...result, wall, cpu: u + s };
+  const pod = group ? { podPeakBytes: group.peakBytes(), podCacheBytes: group.stat().total_cache } : {};
+  group?.remove();
+  return { ...result, wall, cpu: u + s, ...pod };
 }

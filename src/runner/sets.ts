@@ -92,15 +92,16 @@ export function groupSets(snapshots: readonly Snapshot[]): BackupSet[] {
   for (const s of snapshots) {
     const id = tagValue(s, 'set');
     if (!id) continue;
-    const group = by.get(id);
-    if (group) group.push(s);
+    const list = by.get(id);
+    // Appended in place: copying the list per snapshot made grouping quadratic in a set's size.
+    if (list) list.push(s);
     else by.set(id, [s]);
   }
   const sets = [...by.entries()].map(([id, snaps]): BackupSet => {
-      const manifest = snaps.find((s) => s.tags?.includes(TAG_MANIFEST));
-      const status: BackupSet['status'] = !manifest ? 'incomplete' : manifest.tags?.includes(STATUS_GOOD) ? 'good' : manifest.tags?.includes(STATUS_SAFETY) ? 'safety' : 'suspicious';
-      return { id, time: (manifest ?? snaps[0]).time, snapshots: snaps, manifestSnapshot: manifest, status };
-    });
+    const manifest = snaps.find((s) => s.tags?.includes(TAG_MANIFEST));
+    const status: BackupSet['status'] = !manifest ? 'incomplete' : manifest.tags?.includes(STATUS_GOOD) ? 'good' : manifest.tags?.includes(STATUS_SAFETY) ? 'safety' : 'suspicious';
+    return { id, time: (manifest ?? snaps[0]).time, snapshots: snaps, manifestSnapshot: manifest, status };
+  });
   return byTime(sets, (a, b) => compareText(a.id, b.id));
 }
 

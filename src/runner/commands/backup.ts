@@ -70,8 +70,7 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
   const artifactsDir = join(ctx.scratchDir, `artifacts-${setId}`);
   ctx.log.info('backup started', { set: setId, repository: ctx.restic.access.location, components: v.components.map((c) => c.name) });
   try {
-    await ctx.restic.open({ create: true });
-    const listing = await ctx.restic.snapshots(base);
+    const listing = await ctx.restic.openListing({ create: true }, base);
     await refuseDuringRequests(ctx, 'backup', listing);
     const sets = groupSets(listing);
     const previousGood = [...sets].reverse().find((s) => s.status === 'good');

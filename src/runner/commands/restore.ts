@@ -71,8 +71,7 @@ interface Resolved {
 export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): Promise<Resolved> {
   const v = ctx.values;
   const r = request(ctx, o);
-  await ctx.restic.open({ create: false });
-  const sets = groupSets(await ctx.restic.snapshots(baseFilter(v)));
+  const sets = groupSets(await ctx.restic.openListing({ create: false }, baseFilter(v)));
   const set = pickSet(sets, r.snapshot);
   if (!set) {
     const known = sets.map((s) => `${s.id} (${s.status})`).join(', ') || 'none';

@@ -36,10 +36,22 @@ export async function storeGlobals(ctx: RunContext, c: Component, text: string, 
   return { snapshotId, fileName, sha256: sha256(text), bytes: Buffer.byteLength(text) };
 }
 
+/** Stored globals read by this process, by repository and snapshot: the plan and the restore read them once. */
+const readTexts = new Map<string, Promise<string>>();
+
 /** The recorded globals of a component (undefined for sets made before they were recorded); refused when altered. */
 export async function readGlobals<T>(ctx: RunContext, rec: ComponentRecord): Promise<T | undefined> {
   if (!rec.globals) return undefined;
-  const text = await ctx.restic.dumpText(rec.globals.snapshotId, rec.globals.fileName);
+  const { snapshotId, fileName } = rec.globals;
+  const key = `${ctx.restic.access.location}\n${snapshotId}\n${fileName}`;
+  let read = readTexts.get(key);
+  if (!read) {
+    read = ctx.restic.dumpText(snapshotId, fileName);
+    readTexts.set(key, read);
+    // A failed read is not kept: the next caller tries again.
+    read.catch(() => readTexts.delete(key));
+  }
+  const text = await read;
   if (sha256(text) !== rec.globals.sha256) throw new SafeholdError(`${rec.name}: the stored ${rec.globals.fileName} does not match its manifest; nothing was changed`);
   return JSON.parse(text) as T;
 }

@@ -9,7 +9,8 @@ import type { SecretStore } from '../secrets.js';
 import { endpointOf, requireStreamEngine } from '../engines/index.js';
 import type { Endpoint, StreamEngine } from '../engines/types.js';
 import { strictVerdict } from '../engines/version.js';
-import { feedFile, handOver, pipeToChecker, type StreamStats } from '../process/pipe.js';
+import { feedFile, type StreamStats } from '../process/pipe.js';
+import { checkHead, hashedPipe } from '../process/pipe-hashed.js';
 import { spool } from '../process/read.js';
 import { run, start, type ProcessSpec } from '../process/spawn.js';
 import { backupStdinArgs, dumpArgs } from '../restic/args.js';
@@ -82,6 +83,9 @@ async function fetchSpool(c: Component, ctx: RunContext, rec: ComponentRecord): 
   return { file, stats };
 }
 
+/** Bytes each backup record's stream carried into restic (counted on the way in), for checkStored. */
+const piped = new WeakMap<ComponentRecord, number>();
+
 export const streamHandler: ComponentHandler = {
   async backup(c, ctx, t) {
     const engine = requireStreamEngine(c);
@@ -92,10 +96,10 @@ export const streamHandler: ComponentHandler = {
     const fileName = engine.fileName(c.name);
     const started = Date.now();
     const store = ctx.restic.spec(backupStdinArgs({ host: t.host, tags: [...t.tags, componentTag(c.name)], filename: fileName }));
-    // The dump's stdout is handed to restic as its stdin: no byte passes through JavaScript. restic counts the
-    // bytes; checkStored reads the stored stream back and records its sha256 (bench/README.md "Backup").
+    // The dump's bytes are hashed on their way into restic (one reused buffer): the record's sha256 is known
+    // without reading the stream back; checkStored compares the count with restic's (bench/README.md "Backup").
     const progress = ctx.log.progress('backup', { component: c.name });
-    const { consumer } = await handOver(engine.dump(e), store, (text) => {
+    const { consumer, stats } = await hashedPipe(engine.dump(e), store, (text) => {
       const done = [...text.matchAll(/"bytes_done":(\d+)/g)].pop();
       if (done) progress(Number(done[1]));
     });
@@ -103,44 +107,48 @@ export const streamHandler: ComponentHandler = {
     const bytes = summary.total_bytes_processed ?? 0;
     const globals = globalsText === undefined ? undefined : await storeGlobals(ctx, c, globalsText, { host: t.host, tags: t.tags });
     ctx.log.info('component stored', { component: c.name, bytes, snapshot: summary.snapshot_id.slice(0, 8), seconds: (Date.now() - started) / 1000 });
-    return {
+    const rec: ComponentRecord = {
       ...(globals ? { globals } : {}),
       name: c.name,
       type: c.type,
       snapshotId: summary.snapshot_id,
       fileName,
       bytes,
-      sha256: '',
+      sha256: stats.sha256,
       durationMs: Date.now() - started,
       clientVersion: versions.client,
       serverVersion: versions.server,
     };
+    piped.set(rec, stats.bytes);
+    return rec;
   },
 
   /**
-   * Reads the whole stored stream back (restic verifies each chunk's SHA-256 as it reads), checks it with the
-   * engine's list mode or file check, and completes the record: its sha256 is the stream as stored, which
-   * restore verifies before changing anything; its length must be what restic read from the dump.
+   * The bytes hashed on the way in must be what restic read. Then the stored stream is read back from the
+   * repository (restic verifies each chunk's SHA-256 as it reads): with a list mode (pg_restore --list) only the
+   * head it needs to prove the dump readable (the custom format's table of contents), else the whole stream,
+   * checked by the engine's file check and against the sha256 taken on the way in — which restore verifies
+   * before changing anything.
    */
   async checkStored(c, ctx, rec) {
     const engine = requireStreamEngine(c);
     const list = engine.list?.();
+    const inWay = piped.get(rec);
+    if (inWay !== undefined && inWay !== rec.bytes) return `${inWay} bytes went into restic, but restic read ${rec.bytes} from the dump`;
     try {
-      let stats: StreamStats;
       let problem: string | undefined;
-      if (list) stats = await pipeToChecker(ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), list);
+      // --no-lock: the read-back is stopped once the checker has the head, and a stopped restic must leave no lock.
+      if (list) await checkHead(ctx.restic.spec(['--no-lock', ...dumpArgs(rec.snapshotId, rec.fileName)]), list);
       else {
         const spool = await fetchSpool(c, ctx, rec);
-        stats = spool.stats;
         try {
           problem = await checkFile(engine, spool.file);
         } finally {
           rmSync(spool.file, { force: true });
         }
+        if (spool.stats.bytes !== rec.bytes) return `stored stream has ${spool.stats.bytes} bytes, but restic read ${rec.bytes} from the dump`;
+        if (spool.stats.sha256 !== rec.sha256) return `stored stream's sha256 ${spool.stats.sha256.slice(0, 12)} differs from the dump's ${rec.sha256.slice(0, 12)}`;
       }
-      // The record is this handler's own, created by backup() above; the manifest is written after this check.
-      (rec as { sha256: string }).sha256 = stats.sha256;
-      if (stats.bytes !== rec.bytes) return `stored stream has ${stats.bytes} bytes, but restic read ${rec.bytes} from the dump`;
       return problem;
     } catch (e) {
       if (e instanceof SafeholdError) return `stored dump is not readable: ${e.message.split('\n')[0]}`;

@@ -18,7 +18,7 @@ export interface PipeResult {
 }
 
 /** Keeps the last MiB of a process's text output (restic's JSON summary is its last line). */
-function keepTail(stream: NodeJS.ReadableStream, onText?: (text: string) => void): { text: () => string } {
+export function keepTail(stream: NodeJS.ReadableStream, onText?: (text: string) => void): { text: () => string } {
   let out = '';
   stream.setEncoding('utf8');
   stream.on('data', (d: string) => {
@@ -80,7 +80,7 @@ const isBrokenPipe = (e: unknown) => ['EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'].inc
  * pipefail: the producer's failure is the root cause, unless the consumer failed first and we stopped the
  * producer because of it (restic refusing the repository, psql stopping on an SQL error).
  */
-function throwFirstFailure(producer: ProcessSpec, pe: Exit, consumer: ProcessSpec, ce: Exit, consumerDiedFirst: boolean, result: object): void {
+export function throwFirstFailure(producer: ProcessSpec, pe: Exit, consumer: ProcessSpec, ce: Exit, consumerDiedFirst: boolean, result: object): void {
   const order: Array<[ProcessSpec, Exit]> = consumerDiedFirst ? [[consumer, ce], [producer, pe]] : [[producer, pe], [consumer, ce]];
   for (const [spec, e] of order) if (!succeeded(spec, e)) throw Object.assign(failure(spec, e), { result });
 }

@@ -19,7 +19,7 @@ const READ_BUFFER = 256 * 1024;
 export async function readStdout(
   producer: ProcessSpec,
   onChunk: (chunk: Buffer) => boolean | void,
-): Promise<{ exit: Promise<Exit>; done: Promise<void>; resume: () => void }> {
+): Promise<{ exit: Promise<Exit>; done: Promise<void>; resume: () => void; kill: () => void }> {
   // A socket file in a fresh 0700 directory: unlike the abstract namespace, no other user (or network
   // namespace peer) can connect and read the decrypted stream; removed as soon as our end is accepted.
   const dir = mkdtempSync(join(tmpdir(), 'safehold-'));
@@ -71,7 +71,7 @@ export async function readStdout(
     },
   );
   done.catch(() => undefined);
-  return { exit: p.exit, done, resume: () => socket.resume() };
+  return { exit: p.exit, done, resume: () => socket.resume(), kill: () => p.kill() };
 }
 
 /** Streams a process's stdout into a new file (mode 0600), hashing it; fails if the process fails. */

@@ -69,6 +69,13 @@ export function resticVersionProblem(versionOutput: string): string | undefined 
   return undefined;
 }
 
+export interface RunOptions {
+  /** A lock error is returned at once, not retried (the caller unlocks stale locks and retries itself). */
+  readonly lockIsFinal?: boolean;
+}
+
+const isLockError = (e: unknown): boolean => e instanceof ProcessError && (e.code === 11 || /repository is already locked/.test(e.stderrTail));
+
 const TRANSIENT = /connection refused|connection reset|timeout|i\/o timeout|no such host|EOF|503|502|500 Internal|TLS handshake|broken pipe|repository is already locked/i;
 
 export class Restic implements LockStore {
@@ -98,13 +105,14 @@ export class Restic implements LockStore {
   }
 
   /** Runs an idempotent command, retrying transient storage errors with exponential backoff. */
-  async run(args: readonly string[], input?: string | Buffer): Promise<string> {
+  async run(args: readonly string[], input?: string | Buffer, o: RunOptions = {}): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
         return (await run(this.spec(args), input)).stdout;
       } catch (e) {
         if (!(e instanceof ProcessError)) throw e;
         if (/wrong password or no key found/.test(e.stderrTail) || e.code === 12) throw new RepositoryError(`${this.access.location}: wrong repository password (restic: ${lastLine(e.stderrTail)})`);
+        if (o.lockIsFinal && isLockError(e)) throw e;
         // Past the deadline or asked to stop, a retry is stopped at once: fail with the real cause.
         if (attempt >= this.retry.attempts || !TRANSIENT.test(e.stderrTail) || deadlinePassed() || stopReason() !== undefined) {
           if (/repository is already locked/.test(e.stderrTail)) {
@@ -121,23 +129,56 @@ export class Restic implements LockStore {
 
   /** Opens the repository (one restic call): clears stale locks only; creates the repository on first use. */
   async open(opts: { create: boolean }): Promise<void> {
+    await this.openWith(opts, async () => {
+      await this.run(a.unlockArgs());
+    });
+  }
+
+  /**
+   * Opens the repository with the run's first listing as the probe (one restic start instead of unlock + listing):
+   * `unlock` runs only when the listing meets a lock (restic ≥ 0.14 lists under a shared lock, so a stale
+   * exclusive lock of a killed prune is found here), then the listing is retried. Returns the listing.
+   */
+  async openListing(opts: { create: boolean }, filter: a.SnapshotFilter): Promise<Snapshot[]> {
+    let listing: Snapshot[] = [];
+    const created = await this.openWith(opts, async (retryLock) => {
+      try {
+        listing = await this.snapshots(filter, { lockIsFinal: true });
+      } catch (e) {
+        if (!isLockError(e)) throw e;
+        this.log.info('restic: the repository is locked; removing stale locks', { error: lastLine((e as ProcessError).stderrTail) });
+        await this.run(a.unlockArgs());
+        retryLock();
+        listing = await this.snapshots(filter);
+      }
+    });
+    return created ? [] : listing;
+  }
+
+  /** The version check, the probe (missing repository → init when asked), dead pods' locks; true when it initialized. */
+  private async openWith(opts: { create: boolean }, probe: (retryLock: () => void) => Promise<void>): Promise<boolean> {
     const version = (await run({ cmd: binaryPath(BINARIES.restic), args: ['version'] })).stdout;
     const tooOld = resticVersionProblem(version);
     if (tooOld) throw new RefusedError(`${binaryPath(BINARIES.restic)}: ${tooOld}; nothing was done`);
-    this.versionArgs = retryLockArgs(version);
+    const retryLock = retryLockArgs(version);
+    // The probe meets a lock at once (no --retry-lock): a stale one is removed instead of waited for.
+    this.versionArgs = [];
     try {
-      await this.run(a.unlockArgs());
+      await probe(() => (this.versionArgs = retryLock));
     } catch (e) {
+      this.versionArgs = retryLock;
       const missing = e instanceof ProcessError && (e.code === 10 || /Is there a repository|unable to open config file|does not exist|NoSuchKey|NoSuchBucket|Not Found|404/i.test(e.stderrTail));
       if (!missing) throw e;
       if (!opts.create) throw new RepositoryError(`no restic repository at ${this.access.location}`);
       this.log.info('restic: initializing repository', { repository: this.access.location });
       await this.run(a.initArgs());
       this.opened = true;
-      return;
+      return true;
     }
+    this.versionArgs = retryLock;
     if (this.workload) await clearDeadRunLocks(this, { workload: this.workload, startedAt: this.startedAt }, this.log);
     this.opened = true;
+    return false;
   }
 
   /** Every lock in the repository, read without taking one. */
@@ -157,8 +198,8 @@ export class Restic implements LockStore {
     return [];
   }
 
-  async snapshots(filter: a.SnapshotFilter): Promise<Snapshot[]> {
-    const out = await this.run(a.snapshotsArgs(filter));
+  async snapshots(filter: a.SnapshotFilter, o: RunOptions = {}): Promise<Snapshot[]> {
+    const out = await this.run(a.snapshotsArgs(filter), undefined, o);
     const list = (JSON.parse(out || '[]') ?? []) as Snapshot[];
     return byTime(list);
   }
