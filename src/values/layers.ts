@@ -28,9 +28,18 @@ export function defaultsFor(file: string, root?: string): string[] {
   const dir = resolve(dirname(file));
   let top = resolve(root ?? process.cwd());
   if (dir !== top && !dir.startsWith(top + sep)) top = dir;
-  const chain = [top, ...relative(top, dir).split(sep).filter(Boolean).map((_, i, parts) => join(top, ...parts.slice(0, i + 1)))];
+  const chain = [
+    top,
+    ...relative(top, dir)
+      .split(sep)
+      .filter(Boolean)
+      .map((_, i, parts) => join(top, ...parts.slice(0, i + 1))),
+  ];
   const shown = (f: string) => (isAbsolute(file) ? f : relative(process.cwd(), f));
-  return chain.map((d) => join(d, DEFAULTS_FILE)).filter((f) => existsSync(f) && statSync(f).isFile()).map(shown);
+  return chain
+    .map((d) => join(d, DEFAULTS_FILE))
+    .filter((f) => existsSync(f) && statSync(f).isFile())
+    .map(shown);
 }
 
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -10,15 +10,16 @@ import { CHARTS } from './_dist.js';
 
 // Helm ≤ 3.17 validates with gojsonschema (draft 4–7); Helm 3.18+ with santhosh-tekuri/jsonschema, which
 // honours the schema's $schema (draft-07 here) and defaults to 2020-12: check the schema under both.
-const validators = () => [
-  ['draft-07', (s: object) => new Ajv({ allErrors: true, strict: true }).compile(s)],
-  ['2020-12', (s: Record<string, unknown>) => new Ajv2020({ allErrors: true, strict: true }).compile({ ...s, $schema: undefined })],
-] as const;
+const validators = () =>
+  [
+    ['draft-07', (s: object) => new Ajv({ allErrors: true, strict: true }).compile(s)],
+    ['2020-12', (s: Record<string, unknown>) => new Ajv2020({ allErrors: true, strict: true }).compile({ ...s, $schema: undefined })],
+  ] as const;
 
 const charts = readdirSync(CHARTS).sort();
 
 describe('Helm chart values', () => {
-  it.each(charts)('%s: no values and a parent chart\'s global pass; any other value is refused, naming the values files', (name) => {
+  it.each(charts)("%s: no values and a parent chart's global pass; any other value is refused, naming the values files", (name) => {
     const schema = JSON.parse(readFileSync(join(CHARTS, name, 'values.schema.json'), 'utf8')) as Record<string, unknown>;
     for (const [draft, compile] of validators()) {
       const validate = compile(schema);

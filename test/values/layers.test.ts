@@ -55,12 +55,12 @@ describe('layered values files', () => {
 
   it('null in a values file removes an inherited field, a list replaces the inherited list', () => {
     const root = writeTree({
-      '_defaults.yaml': `${ROOT_DEFAULTS}monitoring:\n  pushgateway: http://pg:9091\n  ruleLabels: { release: kps }\n`.replace(/monitoring:\n  pushgateway: http:\/\/pushgateway.monitoring:9091\n  alerts: \{ maxAge: 30h \}\n/, ''),
+      '_defaults.yaml': ROOT_DEFAULTS.replace('  alerts: { maxAge: 30h }', '  ruleLabels: { release: kps }'),
       'shop.yaml': `${app('shop', 'shop')}monitoring:\n  ruleLabels: null\n`,
     });
     const v = loadLayered(join(root, 'shop.yaml'), { root }).values;
     expect(v.monitoring.ruleLabels).toEqual({});
-    expect(v.monitoring.pushgateway).toBe('http://pg:9091');
+    expect(v.monitoring.pushgateway).toBe('http://pushgateway.monitoring:9091');
   });
 
   it('a mistake in a _defaults.yaml is reported with that file, line and column', () => {
@@ -71,14 +71,21 @@ describe('layered values files', () => {
     });
     const p = problems(() => loadLayered(join(root, 'prod/shop.yaml'), { root }));
     expect(p).toEqual([
-      expect.objectContaining({ file: join(root, 'prod/_defaults.yaml'), line: 3, col: 14, path: 'retention.keepDaily', message: expect.stringMatching(/expected number, got "many"/) }),
+      expect.objectContaining({
+        file: join(root, 'prod/_defaults.yaml'),
+        line: 3,
+        col: 14,
+        path: 'retention.keepDaily',
+        message: expect.stringMatching(/expected number, got "many"/),
+      }),
       expect.objectContaining({ file: join(root, 'prod/_defaults.yaml'), line: 4, col: 3, path: 'retention.keepWeeks', message: 'unknown field' }),
     ]);
   });
 
   it('a defaults file may leave out required fields, but not hold credentials', () => {
     const root = writeTree({
-      '_defaults.yaml': 'repository:\n  s3:\n    endpoint: https://s3.example.com\n    bucket: acme-backups\n    credentials: { secretName: s3 }\n  password: hunter2hunter2\n',
+      '_defaults.yaml':
+        'repository:\n  s3:\n    endpoint: https://s3.example.com\n    bucket: acme-backups\n    credentials: { secretName: s3 }\n  password: hunter2hunter2\n',
       'shop.yaml': app('shop', 'shop'),
     });
     const p = problems(() => loadLayered(join(root, 'shop.yaml'), { root }));
@@ -105,7 +112,9 @@ describe('layered values files', () => {
     const root = acceptanceTree();
     const text = explainFile(join(root, 'prod/shop.yaml'), { root });
     const line = (path: string) => text.split('\n').find((l) => l.startsWith(`${path}: `));
-    expect(text.split('\n')[0]).toBe(`# ${join(root, 'prod/shop.yaml')}: merged from ${join(root, '_defaults.yaml')} → ${join(root, 'prod/_defaults.yaml')} → ${join(root, 'prod/shop.yaml')}`);
+    expect(text.split('\n')[0]).toBe(
+      `# ${join(root, 'prod/shop.yaml')}: merged from ${join(root, '_defaults.yaml')} → ${join(root, 'prod/_defaults.yaml')} → ${join(root, 'prod/shop.yaml')}`,
+    );
     expect(line('schedule')).toBe(`schedule: "0 1 * * *"  # ${join(root, 'prod/_defaults.yaml')}:1:11 (overrides ${join(root, '_defaults.yaml')}:12:11)`);
     expect(line('repository.s3.bucket')).toBe(`repository.s3.bucket: "acme-backups"  # ${join(root, '_defaults.yaml')}:5:13`);
     expect(line('retention.keepWeekly')).toBe(`retention.keepWeekly: 4  # ${join(root, 'prod/_defaults.yaml')}:2:40`);
