@@ -85,8 +85,10 @@ export type Locator = (path: Path, key?: string) => { file: string; line: number
 function onlyMissing(issue: z.core.$ZodIssue): boolean {
   if (issue.code === 'invalid_type') return (issue as { input?: unknown }).input === undefined;
   if (issue.code === 'invalid_union') return issue.errors.some((branch) => branch.every(onlyMissing));
-  // Cross-field refinements (exactly one of s3/pvc/local…) are judged on the merged values.
-  return issue.code === 'custom';
+  // Cross-field refinements of a mapping (exactly one of s3/pvc/local…) are judged on the merged values;
+  // a refinement of a scalar (a cron, a duration) is the value's own mistake.
+  const input = (issue as { input?: unknown }).input;
+  return issue.code === 'custom' && (input === undefined || (typeof input === 'object' && input !== null));
 }
 
 /**

@@ -82,6 +82,13 @@ describe('layered values files', () => {
     ]);
   });
 
+  it('a mistake in a _defaults.yaml is an error even where every values file overrides that field', () => {
+    const root = writeTree({ '_defaults.yaml': `${ROOT_DEFAULTS}timeout: soon\n`, 'shop.yaml': `${app('shop', 'shop')}timeout: 1h\n` });
+    expect(problems(() => loadLayered(join(root, 'shop.yaml'), { root }))).toEqual([
+      expect.objectContaining({ file: join(root, '_defaults.yaml'), line: 13, col: 10, path: 'timeout' }),
+    ]);
+  });
+
   it('a defaults file may leave out required fields, but not hold credentials', () => {
     const root = writeTree({
       '_defaults.yaml':
