@@ -7,6 +7,7 @@ const USAGE = `safehold ${VERSION} — backup and restore for Kubernetes, the Gi
 
 Generator:
   safehold validate [FILE|DIR ...]        check values files (default: values/)
+  safehold validate --explain FILE         print the merged values, each field with the file:line:col that set it
   safehold synth [--values DIR] [--out DIR] [--charts DIR] [--schema FILE]
   safehold schema                          print values.schema.json
 

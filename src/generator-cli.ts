@@ -9,6 +9,12 @@ export async function generatorCommand(cmd: string, args: string[]): Promise<num
     process.stdout.write(valuesJsonSchemaText());
     return ExitCode.ok;
   }
+  if (cmd === 'validate' && args[0] === '--explain') {
+    if (args.length !== 2) throw new UsageError('validate --explain takes one values file: safehold validate --explain values/prod/shop.yaml');
+    const { explainFile } = await import('./values/explain.js');
+    process.stdout.write(explainFile(args[1]!));
+    return ExitCode.ok;
+  }
   if (cmd === 'validate') {
     const { listValuesFiles, loadAndCheck, synthesizeSets, warningsFor } = await import('./app.js');
     let failed = 0;

@@ -5,6 +5,7 @@ import { WORKLOAD_ENV } from '../contract/deadline.js';
 import { SCRATCH_DIR, SECRETS_DIR, type Operation } from '../contract/layout.js';
 import { UsageError } from '../errors.js';
 import { copyNamed } from '../values/copies.js';
+import { loadLayered } from '../values/layers.js';
 import { loadValuesFile } from '../values/load.js';
 import type { Values } from '../values/schema.js';
 import { createLogger, type Logger } from './log.js';
@@ -45,7 +46,8 @@ export function buildContext(o: ContextOptions): RunContext {
   const env = o.env ?? process.env;
   const file = o.config ?? o.values;
   if (!file || (o.config && o.values)) throw new UsageError('give exactly one of --config FILE (in the cluster) or --values FILE (locally)');
-  const values = loadValuesFile(file);
+  // A values file inherits its directory's _defaults.yaml; the config the constructs wrote is already whole.
+  const values = o.config ? loadValuesFile(file) : loadLayered(file).values;
   const scratchDir = resolve(o.scratchDir ?? env.SAFEHOLD_SCRATCH_DIR ?? join(env.TMPDIR ?? SCRATCH_DIR, 'safehold'));
   const secrets = new SecretStore(o.secretsDir ?? env.SAFEHOLD_SECRETS_DIR ?? SECRETS_DIR, scratchDir);
   mkdirSync(scratchDir, { recursive: true, mode: 0o700 });

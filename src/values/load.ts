@@ -59,7 +59,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
 }
 
 /** The node for a path, or the nearest existing ancestor; for a key issue, the key itself. */
-function nodeFor(doc: Document, path: Path, key?: string): YamlNode | undefined {
+export function nodeFor(doc: Document, path: Path, key?: string): YamlNode | undefined {
   let node: unknown = doc.contents;
   for (const seg of [...path, ...(key === undefined ? [] : [key])]) {
     if (!isNode(node) || !('items' in node)) break;
@@ -78,67 +78,119 @@ function nodeFor(doc: Document, path: Path, key?: string): YamlNode | undefined 
   return isNode(node) ? node : undefined;
 }
 
-/** Parses and validates one values document; throws ValuesError listing every problem. */
-export function parseValues(text: string, file = '<values>'): Values {
+/** Where a path of the values was written: file, line and column (a key issue points at the key). */
+export type Locator = (path: Path, key?: string) => { file: string; line: number; col: number };
+
+/** A zod issue that only says a field is missing (a defaults file may leave anything out). */
+function onlyMissing(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === 'invalid_type') return (issue as { input?: unknown }).input === undefined;
+  if (issue.code === 'invalid_union') return issue.errors.some((branch) => branch.every(onlyMissing));
+  // Cross-field refinements of a mapping (exactly one of s3/pvc/local…) are judged on the merged values;
+  // a refinement of a scalar (a cron, a duration) is the value's own mistake.
+  const input = (issue as { input?: unknown }).input;
+  return issue.code === 'custom' && (input === undefined || (typeof input === 'object' && input !== null));
+}
+
+/**
+ * Every problem of raw values, located by `locate`. `partial` checks a defaults file: what it writes
+ * must be right (unknown fields, wrong types, inline credentials), what it leaves out is not missing.
+ */
+export function valuesProblems(raw: Record<string, unknown>, locate: Locator, o: { partial?: boolean } = {}): { problems: ValuesProblem[]; values?: Values } {
   const problems: ValuesProblem[] = [];
-  const lc = new LineCounter();
-  const at = (offset: number | undefined, path: Path, message: string) => {
-    const pos = lc.linePos(offset ?? 0);
-    problems.push({ file, line: pos.line, col: pos.col, path: formatPath(path), message });
+  const at = (path: Path, message: string, key?: string) => {
+    const where = key === undefined ? locate(path) : locate(path.slice(0, -1), key);
+    problems.push({ ...where, path: formatPath(path), message });
   };
-  if (Buffer.byteLength(text) > MAX_VALUES_BYTES) {
-    throw new ValuesError([{ file, line: 1, col: 1, path: '', message: `file is larger than ${MAX_VALUES_BYTES} bytes; a values file is a small YAML mapping` }]);
-  }
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
-  for (const e of doc.errors) at(e.pos[0], [], `YAML syntax: ${e.message.split('\n')[0]}`);
-  if (problems.length) throw new ValuesError(problems);
-
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (e) {
-    at(0, [], `YAML could not be expanded: ${(e as Error).message} (aliases are limited to ${MAX_ALIASES})`);
-    throw new ValuesError(problems);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    at(doc.contents?.range?.[0], [], `expected a mapping of values (name, namespace, schedule, repository, components…), got ${describe(raw)}`);
-    throw new ValuesError(problems);
-  }
-
   const inline = findInlineSecrets(raw);
-  for (const s of inline) at(nodeFor(doc, s.path)?.range?.[0], s.path, s.message);
+  for (const s of inline) at(s.path, s.message);
   // A credential already reported is not reported again as a shape problem.
   const credentialKeys = new Set(inline.map((s) => formatPath(s.path)));
   const parsed = valuesSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (credentialKeys.has(formatPath(issue.path))) continue;
+      if (o.partial && onlyMissing(issue)) continue;
       if (issue.code === 'unrecognized_keys') {
-        for (const k of issue.keys) if (!credentialKeys.has(formatPath([...issue.path, k]))) at(nodeFor(doc, issue.path, k)?.range?.[0], [...issue.path, k], 'unknown field');
+        for (const k of issue.keys) if (!credentialKeys.has(formatPath([...issue.path, k]))) at([...issue.path, k], 'unknown field', k);
       } else {
         const disc = 'discriminator' in issue ? issue.discriminator : undefined;
         const path = disc && issue.path[issue.path.length - 1] !== disc ? [...issue.path, String(disc)] : issue.path;
-        at(nodeFor(doc, path)?.range?.[0], path, issueMessage(issue));
+        at(path, issueMessage(issue));
       }
     }
-  } else if (problems.length === 0) {
-    for (const r of checkRules(parsed.data)) at(nodeFor(doc, r.path)?.range?.[0], r.path, r.message);
+  } else if (problems.length === 0 && !o.partial) {
+    for (const r of checkRules(parsed.data)) at(r.path, r.message);
   }
-  if (problems.length || !parsed.success) {
-    problems.sort((a, b) => a.line - b.line || a.col - b.col);
-    throw new ValuesError(problems);
-  }
-  return parsed.data;
+  problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+  return { problems, ...(parsed.success && !problems.length ? { values: parsed.data } : {}) };
 }
 
-export function loadValuesFile(file: string): Values {
+/** A parsed values document: its YAML nodes (for locating) and its plain value. */
+export interface ValuesDocument {
+  readonly file: string;
+  readonly doc: Document;
+  readonly lines: LineCounter;
+  readonly raw: Record<string, unknown>;
+}
+
+/** Parses one values document (syntax, size, aliases, a mapping at the top); throws ValuesError. */
+export function parseValuesDocument(text: string, file = '<values>'): ValuesDocument {
+  const problems: ValuesProblem[] = [];
+  const lc = new LineCounter();
+  const at = (offset: number | undefined, message: string) => {
+    const pos = lc.linePos(offset ?? 0);
+    problems.push({ file, line: pos.line, col: pos.col, path: '', message });
+  };
+  if (Buffer.byteLength(text) > MAX_VALUES_BYTES) {
+    throw new ValuesError([{ file, line: 1, col: 1, path: '', message: `file is larger than ${MAX_VALUES_BYTES} bytes; a values file is a small YAML mapping` }]);
+  }
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  for (const e of doc.errors) at(e.pos[0], `YAML syntax: ${e.message.split('\n')[0]}`);
+  if (problems.length) throw new ValuesError(problems);
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    at(0, `YAML could not be expanded: ${(e as Error).message} (aliases are limited to ${MAX_ALIASES})`);
+    throw new ValuesError(problems);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    at(doc.contents?.range?.[0], `expected a mapping of values (name, namespace, schedule, repository, components…), got ${describe(raw)}`);
+    throw new ValuesError(problems);
+  }
+  return { file, doc, lines: lc, raw: raw as Record<string, unknown> };
+}
+
+/** Locates paths in one document: the node, or its nearest existing ancestor. */
+export function documentLocator(d: Pick<ValuesDocument, 'file' | 'doc' | 'lines'>): Locator {
+  return (path, key) => ({ file: d.file, ...d.lines.linePos(nodeFor(d.doc, path, key)?.range?.[0] ?? 0) });
+}
+
+/** Parses and validates one values document; throws ValuesError listing every problem. */
+export function parseValues(text: string, file = '<values>'): Values {
+  return checked(parseValuesDocument(text, file));
+}
+
+/** Reads and parses one values (or defaults) file; throws ValuesError. */
+export function readValuesDocument(file: string): ValuesDocument {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new ValuesError([{ file, line: 1, col: 1, path: '', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
   }
-  return parseValues(text, file);
+  return parseValuesDocument(text, file);
+}
+
+export function loadValuesFile(file: string): Values {
+  return checked(readValuesDocument(file));
+}
+
+function checked(d: ValuesDocument): Values {
+  const { problems, values } = valuesProblems(d.raw, documentLocator(d));
+  if (!values) throw new ValuesError(problems);
+  return values;
 }
 
 /** Validates a config the runner received (JSON or YAML); the same schema and rules as values files. */

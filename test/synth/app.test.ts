@@ -41,7 +41,7 @@ describe('synthesizeAll', () => {
     expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', 'dashboards', ...names.map((n) => `${n}.k8s.yaml`)].sort());
     expect(readdirSync(r.chartsDir).sort()).toEqual(names);
     const custom = readdirSync(join(r.outDir, 'custom-resources')).map((f) => f.replace('.k8s.yaml', ''));
-    for (const n of names) expect(tree(join(r.chartsDir, n))).toEqual(['Chart.yaml', 'README.md', ...(custom.includes(n) ? [`templates/${n}.custom-resources.k8s.yaml`] : []), `templates/${n}.k8s.yaml`]);
+    for (const n of names) expect(tree(join(r.chartsDir, n))).toEqual(['Chart.yaml', 'README.md', ...(custom.includes(n) ? [`templates/${n}.custom-resources.k8s.yaml`] : []), `templates/${n}.k8s.yaml`, 'values.schema.json']);
     // Operator kinds live apart from the core objects, so a missing CRD never fails the core apply.
     for (const n of names) expect(readFileSync(join(r.outDir, `${n}.k8s.yaml`), 'utf8')).not.toMatch(/^kind: (PrometheusRule|ExternalSecret|SealedSecret)$/m);
     expect(JSON.parse(readFileSync(r.schemaFile, 'utf8')).$schema).toContain('2020-12');
