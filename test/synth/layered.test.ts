@@ -32,6 +32,9 @@ describe('layered values tree', () => {
       'custom-resources/prod/blog.k8s.yaml',
       'custom-resources/prod/shop.k8s.yaml',
       'custom-resources/staging/shop.k8s.yaml',
+      'dashboards/prod/blog.json',
+      'dashboards/prod/shop.json',
+      'dashboards/staging/shop.json',
       'prod/blog.k8s.yaml',
       'prod/shop.k8s.yaml',
       'staging/shop.k8s.yaml',
@@ -83,7 +86,7 @@ describe('layered values tree', () => {
     const { dist, charts } = await synth(values);
     expect(Object.keys(dist).filter((f) => f.includes('staging'))).toEqual([]);
     expect(Object.keys(charts).filter((f) => f.includes('staging'))).toEqual([]);
-    expect(readdirSync(join(dirname(values), 'dist')).sort()).toEqual(['custom-resources', 'prod']);
+    expect(readdirSync(join(dirname(values), 'dist')).sort()).toEqual(['custom-resources', 'dashboards', 'prod']);
   });
 
   it('a mistake in a _defaults.yaml is reported once, at its file, line and column, however many files inherit it', async () => {

@@ -40,6 +40,6 @@ describe('pod settings rules', () => {
     const f = (name: string, runAsUser: number) => ({ name, type: 'files', paths: [`/${name}`], podSecurityContext: { runAsUser } });
     expect(problems({ components: [...BASE.components, f('a', 1000), f('b', 1000)] })).toEqual([]);
     expect(problems({ components: [...BASE.components, f('a', 1000), f('b', 1001)] })).toEqual([expect.stringMatching(/^components\[2\]\.podSecurityContext: one pod runs as one user/)]);
-    expect(problems({ networkPolicy: { destinations: { db: { ports: [5433] }, minio: { ports: [9000] } } } })).toEqual([expect.stringMatching(/^networkPolicy\.destinations\.minio: must name a component or one of repository, pushgateway, kubernetes-api/)]);
+    expect(problems({ networkPolicy: { destinations: { db: { ports: [5433] }, minio: { ports: [9000] } } } })).toEqual([expect.stringMatching(/^networkPolicy\.destinations\.minio: must name a component or one of repository, copies, pushgateway, kubernetes-api/)]);
   });
 });
