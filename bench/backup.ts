@@ -56,7 +56,15 @@ export async function benchBackup(env: BenchEnv): Promise<BackupOutcome> {
     },
     gzip: async () => {
       const file = join(work, 'dump.sql.gz');
-      gzip.push(await chain([{ ...dumpCmd(pg, db, []), env: pgEnv }, { cmd: 'gzip', args: [] }], { stdout: file }));
+      gzip.push(
+        await chain(
+          [
+            { ...dumpCmd(pg, db, []), env: pgEnv },
+            { cmd: 'gzip', args: [] },
+          ],
+          { stdout: file },
+        ),
+      );
       sizes.gzip = await duBytes(file);
     },
   };
@@ -87,10 +95,38 @@ export async function benchBackup(env: BenchEnv): Promise<BackupOutcome> {
     ['variant', 'wall (median)', 'CPU s (median)', 'runs (wall)', 'vs read floor', 'output'],
     [
       ['read floor: pg_dump -Fc -Z0 > /dev/null', secs(w.floor), secs(c.floor), floor.map((x) => x.wall.toFixed(2)).join(' '), ratio(1), '—'],
-      ['hand-piped: pg_dump -Fc -Z0 | restic backup --stdin', secs(w.hand), secs(c.hand), hand.map((x) => x.wall.toFixed(2)).join(' '), ratio(w.floor / w.hand), `repo ${mb(sizes.handRepo)}`],
-      ['runner backup (whole command)', secs(w.runner), secs(c.runner), runner.map((x) => x.wall.toFixed(2)).join(' '), ratio(w.floor / w.runner), `repo ${mb(sizes.runnerRepo)}`],
-      ['runner: its dump | restic stream only', secs(w.stream), '', runner.map((x) => (x.phases['stream: dump | restic backup'] ?? 0).toFixed(2)).join(' '), ratio(w.floor / w.stream), ''],
-      ['hand-written: pg_dump | gzip > file', secs(w.gzip), secs(c.gzip), gzip.map((x) => x.wall.toFixed(2)).join(' '), ratio(w.floor / w.gzip), `file ${mb(sizes.gzip)}`],
+      [
+        'hand-piped: pg_dump -Fc -Z0 | restic backup --stdin',
+        secs(w.hand),
+        secs(c.hand),
+        hand.map((x) => x.wall.toFixed(2)).join(' '),
+        ratio(w.floor / w.hand),
+        `repo ${mb(sizes.handRepo)}`,
+      ],
+      [
+        'runner backup (whole command)',
+        secs(w.runner),
+        secs(c.runner),
+        runner.map((x) => x.wall.toFixed(2)).join(' '),
+        ratio(w.floor / w.runner),
+        `repo ${mb(sizes.runnerRepo)}`,
+      ],
+      [
+        'runner: its dump | restic stream only',
+        secs(w.stream),
+        '',
+        runner.map((x) => (x.phases['stream: dump | restic backup'] ?? 0).toFixed(2)).join(' '),
+        ratio(w.floor / w.stream),
+        '',
+      ],
+      [
+        'hand-written: pg_dump | gzip > file',
+        secs(w.gzip),
+        secs(c.gzip),
+        gzip.map((x) => x.wall.toFixed(2)).join(' '),
+        ratio(w.floor / w.gzip),
+        `file ${mb(sizes.gzip)}`,
+      ],
     ],
   );
   const phaseNames = [...new Set(runner.flatMap((x) => Object.keys(x.phases)))];
@@ -126,7 +162,12 @@ export async function benchBackup(env: BenchEnv): Promise<BackupOutcome> {
       { measure: 'backup: runner whole command / hand-piped (bare pipe)', value: ratio(runnerVsHand), goal: `≤ ${goal.pipe}×`, met: runnerVsHand <= goal.pipe },
       { measure: 'backup: runner whole command / hand-piped, best runs', value: ratio(runnerVsHandBest) },
       { measure: 'backup: runner CPU / hand-piped CPU', value: ratio(c.runner / c.hand) },
-      { measure: 'backup: speed vs pg_dump | gzip > file (gzip time / runner time)', value: ratio(gzipSpeedup), goal: `≥ ${goal.gzip}×`, met: gzipSpeedup >= goal.gzip },
+      {
+        measure: 'backup: speed vs pg_dump | gzip > file (gzip time / runner time)',
+        value: ratio(gzipSpeedup),
+        goal: `≥ ${goal.gzip}×`,
+        met: gzipSpeedup >= goal.gzip,
+      },
       { measure: 'backup: read floor / runner (speed vs floor)', value: ratio(w.floor / w.runner) },
       { measure: 'backup: read floor / hand-piped', value: ratio(w.floor / w.hand) },
     ],

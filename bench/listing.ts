@@ -31,7 +31,11 @@ function syntheticListing(n: number, host: string): Snapshot[] {
   for (let i = 0; i < n; i++) {
     const set = `20240101T${String(i).padStart(6, '0')}Z`;
     const time = new Date(Date.UTC(2024, 0, 1) + i * 3600_000).toISOString();
-    for (const [k, extra] of [['db', []], ['globals', ['globals']], ['manifest', [TAG_MANIFEST, STATUS_GOOD]]] as const) {
+    for (const [k, extra] of [
+      ['db', []],
+      ['globals', ['globals']],
+      ['manifest', [TAG_MANIFEST, STATUS_GOOD]],
+    ] as const) {
       const id = `${i.toString(16).padStart(8, '0')}${k}`.padEnd(64, '0');
       out.push({ id, short_id: id.slice(0, 8), time, hostname: host, paths: [`/${k}`], tags: ['safehold', `set=${set}`, `component=db`, ...extra] });
     }
@@ -108,13 +112,32 @@ export async function benchListing(env: BenchEnv): Promise<SectionResult & { run
   const last = points[points.length - 1]!;
   const growth = (f: (p: Point) => number) => f(last) / f(first) / (last.snapshots / first.snapshots);
   const detail = table(
-    ['snapshots (≈ sets)', 'restic snapshots (runner args)', 'restic forget --dry-run (runner args)', 'runner: parse + group + choose (distinct sets)', 'ms per 1,000 snapshots (listing)'],
-    points.map((p) => [`${p.snapshots} (≈ ${Math.round(p.snapshots / SNAPSHOTS_PER_SET)})`, secs(p.listing), secs(p.dryRun), `${(p.runnerJs * 1000).toFixed(1)} ms`, ((1e6 * p.listing) / p.snapshots).toFixed(0)]),
+    [
+      'snapshots (≈ sets)',
+      'restic snapshots (runner args)',
+      'restic forget --dry-run (runner args)',
+      'runner: parse + group + choose (distinct sets)',
+      'ms per 1,000 snapshots (listing)',
+    ],
+    points.map((p) => [
+      `${p.snapshots} (≈ ${Math.round(p.snapshots / SNAPSHOTS_PER_SET)})`,
+      secs(p.listing),
+      secs(p.dryRun),
+      `${(p.runnerJs * 1000).toFixed(1)} ms`,
+      ((1e6 * p.listing) / p.snapshots).toFixed(0),
+    ]),
   );
   const pod = (r?: RunnerRun) => (r?.podPeakBytes ? `${(r.podPeakBytes / 2 ** 20).toFixed(0)} MiB` : 'not measured');
-  const phases = (r: RunnerRun) => Object.entries(r.phases).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ');
+  const phases = (r: RunnerRun) =>
+    Object.entries(r.phases)
+      .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
+      .join(', ');
   const notes = [
-    ...(atThousand ? [`a whole runner backup with ~1,000 sets in the repository: ${secs(atThousand.wall)}, whole-pod peak ${pod(atThousand)} (runner RSS ${(atThousand.vmHWMKiB / 1024).toFixed(0)} MiB); phases: ${phases(atThousand)}`] : []),
+    ...(atThousand
+      ? [
+          `a whole runner backup with ~1,000 sets in the repository: ${secs(atThousand.wall)}, whole-pod peak ${pod(atThousand)} (runner RSS ${(atThousand.vmHWMKiB / 1024).toFixed(0)} MiB); phases: ${phases(atThousand)}`,
+        ]
+      : []),
     `retention forgetting all but 7 of ${Math.round(n / SNAPSHOTS_PER_SET)} sets' snapshots (${n} → ${left} snapshots) in one backup: ${secs(retention.wall)}, whole-pod peak ${pod(retention)}; phases: ${phases(retention)}`,
     `repository after the copies: ${mb(await duBytes(repo))}; the copies repeat the seed sets' set= tags (restic's cost is per snapshot), the runner's part is timed on a listing of distinct sets`,
   ];
@@ -125,8 +148,18 @@ export async function benchListing(env: BenchEnv): Promise<SectionResult & { run
     notes,
     runnerRuns: runs,
     ratios: [
-      { measure: `listing: time per snapshot at ${last.snapshots} / at ${first.snapshots} (1.00× = linear)`, value: ratio(lin), goal: 'linear (≤ 1.5×)', met: lin <= 1.5 },
-      { measure: `retention dry run: time per snapshot at ${last.snapshots} / at ${first.snapshots}`, value: ratio(growth((p) => p.dryRun)), goal: 'linear (≤ 1.5×)', met: growth((p) => p.dryRun) <= 1.5 },
+      {
+        measure: `listing: time per snapshot at ${last.snapshots} / at ${first.snapshots} (1.00× = linear)`,
+        value: ratio(lin),
+        goal: 'linear (≤ 1.5×)',
+        met: lin <= 1.5,
+      },
+      {
+        measure: `retention dry run: time per snapshot at ${last.snapshots} / at ${first.snapshots}`,
+        value: ratio(growth((p) => p.dryRun)),
+        goal: 'linear (≤ 1.5×)',
+        met: growth((p) => p.dryRun) <= 1.5,
+      },
       { measure: `listing with ${last.snapshots} snapshots`, value: secs(last.listing), goal: 'measured', met: true },
       { measure: 'runner backup with ~1,000 sets: whole-pod peak memory', value: pod(atThousand), goal: 'measured', met: !!atThousand?.podPeakBytes },
     ],

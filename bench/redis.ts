@@ -8,7 +8,13 @@ import { median, secs, table } from './lib/report.js';
 import { freshRepository, makeApp, runRunner, type RunnerRun } from './lib/runner.js';
 import type { SectionResult } from './lib/section.js';
 
-export async function benchRedis(o: { work: string; base: string; root?: string; runs: number; log: (m: string) => void }): Promise<SectionResult & { runnerRuns: RunnerRun[] }> {
+export async function benchRedis(o: {
+  work: string;
+  base: string;
+  root?: string;
+  runs: number;
+  log: (m: string) => void;
+}): Promise<SectionResult & { runnerRuns: RunnerRun[] }> {
   const server = await startRedis({ baseDir: o.base, root: o.root });
   const cli = (...args: string[]) => output({ cmd: binaryPath('redis-cli'), args: ['-h', server.host, '-p', String(server.port), ...args] });
   try {
@@ -40,7 +46,13 @@ export async function benchRedis(o: { work: string; base: string; root?: string;
       title: `Redis backup of a small database (~16 KB, Redis ${(await cli('INFO', 'server')).match(/redis_version:(\S+)/)?.[1] ?? '?'}, medians of ${o.runs})`,
       detail: table(
         ['server repl-diskless-sync-delay', 'whole command (wall)', 'of which redis-cli --rdb | restic', 'node start-up', 'runs'],
-        rows.map((r) => [`${r.delay} s${r.delay === '5' ? ' (Redis default)' : ''}`, secs(wall(r.runs)), secs(phase(r.runs, 'stream: dump | restic backup')), secs(median(r.runs.map((x) => x.startupSeconds))), r.runs.map((x) => x.wall.toFixed(2)).join(' ')]),
+        rows.map((r) => [
+          `${r.delay} s${r.delay === '5' ? ' (Redis default)' : ''}`,
+          secs(wall(r.runs)),
+          secs(phase(r.runs, 'stream: dump | restic backup')),
+          secs(median(r.runs.map((x) => x.startupSeconds))),
+          r.runs.map((x) => x.wall.toFixed(2)).join(' '),
+        ]),
       ),
       notes: [
         "redis-cli --rdb asks the server for a replica's RDB; with diskless replication (Redis 7+ default) the server waits repl-diskless-sync-delay for more replicas before it starts the transfer. The runner does not change the server's configuration.",

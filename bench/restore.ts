@@ -24,7 +24,14 @@ export async function benchRestore(env: BenchEnv, repo: string): Promise<Restore
   await chain([{ ...dumpCmd(pg, db), env: pgEnv }], { stdout: file });
   // As the runner has it: pg_dump wrote into a pipe (restic's stdin), so the TOC has no data offsets.
   const piped = join(work, 'piped.pgdump');
-  if (!env.quick) await chain([{ ...dumpCmd(pg, db), env: pgEnv }, { cmd: 'cat', args: [] }], { stdout: piped });
+  if (!env.quick)
+    await chain(
+      [
+        { ...dumpCmd(pg, db), env: pgEnv },
+        { cmd: 'cat', args: [] },
+      ],
+      { stdout: piped },
+    );
 
   const runs: Record<string, RunnerRun[]> = { j1: [], j2: [] };
   const floors: Record<string, Timing[]> = { j1: [], j2: [], piped: [] };
@@ -48,12 +55,13 @@ export async function benchRestore(env: BenchEnv, repo: string): Promise<Restore
     };
   }
   // Diagnostic (full mode): does the missing TOC offset of a piped dump slow parallel restore down?
-  if (!env.quick) variants['pg_restore -j2 (pipe-written dump)'] = async (r) => {
-    await createDatabase(pg, 'restore_floor_piped');
-    const args = ['--exit-on-error', '--no-owner', '--jobs', '2', ...pg.conn('restore_floor_piped'), piped];
-    floors.piped!.push(await chain([{ cmd: pg.bin('pg_restore'), args, env: pgEnv }]));
-    if (r === 0) await sameRows(pg, db, 'restore_floor_piped');
-  };
+  if (!env.quick)
+    variants['pg_restore -j2 (pipe-written dump)'] = async (r) => {
+      await createDatabase(pg, 'restore_floor_piped');
+      const args = ['--exit-on-error', '--no-owner', '--jobs', '2', ...pg.conn('restore_floor_piped'), piped];
+      floors.piped!.push(await chain([{ cmd: pg.bin('pg_restore'), args, env: pgEnv }]));
+      if (r === 0) await sameRows(pg, db, 'restore_floor_piped');
+    };
   const names = Object.keys(variants);
   for (let r = 0; r < env.runs; r++) {
     for (let i = 0; i < names.length; i++) {
@@ -62,7 +70,8 @@ export async function benchRestore(env: BenchEnv, repo: string): Promise<Restore
       await variants[name]!(r);
     }
   }
-  for (const d of ['restore_runner_j1', 'restore_runner_j2', 'restore_floor_j1', 'restore_floor_j2', 'restore_floor_piped']) await pg.sql('postgres', `DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
+  for (const d of ['restore_runner_j1', 'restore_runner_j2', 'restore_floor_j1', 'restore_floor_j2', 'restore_floor_piped'])
+    await pg.sql('postgres', `DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
 
   const w = (xs: readonly { wall: number }[]) => median(xs.map((x) => x.wall));
   const floor = w(floors.j1!);

@@ -33,7 +33,16 @@ async function week(env: BenchEnv, kind: Churn): Promise<Week> {
     if (day > 1) await churn(pg, db, kind, day);
     const gz = join(work, `storage-${kind}-day${day}.sql.gz`);
     // Storage does not depend on timing: the gzip'd dump runs beside the runner's backup of the same state.
-    const [run] = await Promise.all([runRunner(app, 'backup'), chain([{ ...dumpCmd(pg, db, []), env: pgEnv }, { cmd: 'gzip', args: [] }], { stdout: gz })]);
+    const [run] = await Promise.all([
+      runRunner(app, 'backup'),
+      chain(
+        [
+          { ...dumpCmd(pg, db, []), env: pgEnv },
+          { cmd: 'gzip', args: [] },
+        ],
+        { stdout: gz },
+      ),
+    ]);
     runs.push(run);
     gzipBytes.push(await duBytes(gz));
     rmSync(gz);
@@ -59,7 +68,7 @@ export async function benchStorage(env: BenchEnv): Promise<SectionResult & { run
   const weeks = await Promise.all((['skewed', 'uniform'] as const).map((kind) => week(env, kind)));
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const detail = table(
-    ['churn', 'repository after 7 backups (du -sb)', '7 gzip\'d plain dumps', 'repository / gzip', '7 raw -Fc -Z0 dumps (for scale)', 'database on day 7'],
+    ['churn', 'repository after 7 backups (du -sb)', "7 gzip'd plain dumps", 'repository / gzip', '7 raw -Fc -Z0 dumps (for scale)', 'database on day 7'],
     weeks.map((w) => [w.kind, mb(w.repoBytes), mb(sum(w.gzipBytes)), ratio(w.repoBytes / sum(w.gzipBytes)), mb(DAYS * w.rawBytes), mb(w.dbBytesEnd)]),
   );
   return {
@@ -68,7 +77,12 @@ export async function benchStorage(env: BenchEnv): Promise<SectionResult & { run
     runnerRuns: weeks.flatMap((w) => w.runs),
     ratios: weeks.map((w) => {
       const r = w.repoBytes / sum(w.gzipBytes);
-      return { measure: `storage: repository / 7 gzip'd dumps, ${w.kind} churn`, value: ratio(r), goal: `≤ ${GOALS[w.kind].toFixed(2)}×`, met: r <= GOALS[w.kind] };
+      return {
+        measure: `storage: repository / 7 gzip'd dumps, ${w.kind} churn`,
+        value: ratio(r),
+        goal: `≤ ${GOALS[w.kind].toFixed(2)}×`,
+        met: r <= GOALS[w.kind],
+      };
     }),
   };
 }

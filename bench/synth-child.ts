@@ -39,7 +39,10 @@ if (req.mode === 'synth') {
   }
 } else {
   mkdirSync(req.outDir, { recursive: true });
-  for (const file of readdirSync(req.valuesDir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(req.valuesDir, f))) {
+  for (const file of readdirSync(req.valuesDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => join(req.valuesDir, f))) {
     parse(readFileSync(file, 'utf8'));
     const name = basename(file).replace(/\.ya?ml$/, '');
     const { source, objects } = JSON.parse(readFileSync(join(req.objectsDir, `${name}.json`), 'utf8')) as { source: string; objects: unknown[] };

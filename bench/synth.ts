@@ -87,7 +87,17 @@ export async function benchSynth(o: { work: string; quick: boolean; log: (m: str
   const t = (xs: SynthChildResult[]) => median(xs.map((x) => x.seconds));
   const mem = (xs: SynthChildResult[]) => Math.max(...xs.map((x) => x.vmHWMKiB)) / 1024;
   const detail = table(
-    ['values files', 'synthesizeAll', 'of which loading modules', 'plain-YAML floor', 'time / floor', 'ms per file (synth)', 'peak RSS synth', 'peak RSS floor', 'memory / floor'],
+    [
+      'values files',
+      'synthesizeAll',
+      'of which loading modules',
+      'plain-YAML floor',
+      'time / floor',
+      'ms per file (synth)',
+      'peak RSS synth',
+      'peak RSS floor',
+      'memory / floor',
+    ],
     rows.map((r) => [
       String(r.n),
       secs(t(r.synth)),

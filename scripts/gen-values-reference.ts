@@ -38,14 +38,17 @@ const FORMAT_KEY = 'x-safehold-format';
 
 const FORMAT_TEXT: Record<string, string> = {
   cron: 'A Kubernetes CronJob schedule: five fields (minute hour day-of-month month day-of-week; names such as `mon` and `jan` allowed; ranges, lists and `*/n` steps) or one of `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`, `@midnight`, `@hourly`. No `TZ=` prefix: use `timeZone`. Checked by safehold; the JSON schema only says "string".',
-  duration: 'Days, hours, minutes and seconds in that order, each optional, greater than zero: `30s`, `15m`, `1h`, `1h30m`, `8d`. A subset of Prometheus durations, so alert settings are copied into the PrometheusRule as written. Checked by safehold; the JSON schema only says "string".',
-  'time zone': 'An IANA time zone name such as `UTC`, `Europe/Berlin` or `America/New_York`, as known to the Node.js runtime that synthesizes (and to the kube-controller-manager that runs the CronJob). Checked by safehold; the JSON schema only says "string".',
+  duration:
+    'Days, hours, minutes and seconds in that order, each optional, greater than zero: `30s`, `15m`, `1h`, `1h30m`, `8d`. A subset of Prometheus durations, so alert settings are copied into the PrometheusRule as written. Checked by safehold; the JSON schema only says "string".',
+  'time zone':
+    'An IANA time zone name such as `UTC`, `Europe/Berlin` or `America/New_York`, as known to the Node.js runtime that synthesizes (and to the kube-controller-manager that runs the CronJob). Checked by safehold; the JSON schema only says "string".',
   'DNS-1123 label': 'At most 63 characters of lowercase letters, digits and `-`, starting and ending with a letter or digit.',
   'DNS-1123 subdomain': 'At most 253 characters: DNS-1123 labels joined by `.` (the rule for most Kubernetes object names).',
   quantity: 'A Kubernetes resource quantity such as `500m`, `256Mi`, `10Gi`.',
-  'label selector': 'An equality-based label selector: `key=value`, `key==value` or `key!=value`, comma-separated (`app.kubernetes.io/part-of=monoskope`). Set-based selectors (`in`, `notin`, `exists`) are not accepted.',
-  'instance id': 'The Astarte operator\'s rule: an optional lowercase letter, then up to 47 lowercase letters or digits (`^[a-z]?[a-z0-9]{0,47}$`).',
-  'Secret key': 'A key of a Secret\'s `data`: letters, digits, `-`, `_` and `.`.',
+  'label selector':
+    'An equality-based label selector: `key=value`, `key==value` or `key!=value`, comma-separated (`app.kubernetes.io/part-of=monoskope`). Set-based selectors (`in`, `notin`, `exists`) are not accepted.',
+  'instance id': "The Astarte operator's rule: an optional lowercase letter, then up to 47 lowercase letters or digits (`^[a-z]?[a-z0-9]{0,47}$`).",
+  'Secret key': "A key of a Secret's `data`: letters, digits, `-`, `_` and `.`.",
 };
 
 /** Names of map keys, by the map's path (default `<key>`). */
@@ -64,60 +67,79 @@ const KEY_NAMES: Record<string, string> = {
 export const DESCRIPTIONS: Record<string, string> = {
   ...POD_SETTINGS_DESCRIPTIONS,
   // top level
-  $schema: 'Ignored by safehold. Lets editors (yaml-language-server) find `values.schema.json`; the usual form is a `# yaml-language-server: $schema=../values.schema.json` comment instead.',
-  name: 'The application (backup set) name. Prefixes every object safehold writes (`<name>-backup`, `<name>-safehold`, …) and, with `namespace` and `instance`, identifies this set\'s snapshots in a shared repository. Changing it starts a new history: the old snapshots stay under the old name.',
-  namespace: 'The namespace of every object of this set, of the runner pods and of the restore ledger ConfigMap. Also the default namespace of `kubernetes` components, exec hooks and `restore.rolloutRestart`.',
-  instance: 'An optional instance id (Astarte\'s `AstarteInstanceID`). Object names become `<name>-<instance>-…`, and snapshots, metrics and the ledger are kept apart from other instances of the same `name`.',
+  $schema:
+    'Ignored by safehold. Lets editors (yaml-language-server) find `values.schema.json`; the usual form is a `# yaml-language-server: $schema=../values.schema.json` comment instead.',
+  name: "The application (backup set) name. Prefixes every object safehold writes (`<name>-backup`, `<name>-safehold`, …) and, with `namespace` and `instance`, identifies this set's snapshots in a shared repository. Changing it starts a new history: the old snapshots stay under the old name.",
+  namespace:
+    'The namespace of every object of this set, of the runner pods and of the restore ledger ConfigMap. Also the default namespace of `kubernetes` components, exec hooks and `restore.rolloutRestart`.',
+  instance:
+    "An optional instance id (Astarte's `AstarteInstanceID`). Object names become `<name>-<instance>-…`, and snapshots, metrics and the ledger are kept apart from other instances of the same `name`.",
   schedule: 'When the backup CronJob runs.',
-  timeZone: 'The CronJob\'s `spec.timeZone`: the zone `schedule` is read in.',
-  suspend: 'The CronJob\'s `spec.suspend`: `true` stops scheduled backups without deleting anything. Manual runs (`kubectl create job --from=cronjob/…`) still work.',
-  timeout: 'The backup Job\'s `activeDeadlineSeconds`, also used for the drop-database Job. The runner stops its children a little earlier (20 %, at most a minute) to remove a partial set and push the failure metric before Kubernetes kills the pod.',
-  image: 'The runner image of every pod. Defaults to the image of this safehold release; pin a digest (`…@sha256:…`) or point at your own registry if the default cannot be pulled.',
-  resources: 'Requests and limits of the runner container (drill sidecars get the same). Every database restore, and the backup of `mysql`, `cockroachdb` and `redis` components (to check the stored dump), holds a whole dump in the pod\'s `/tmp` emptyDir: size `ephemeral-storage` for the largest dump.',
+  timeZone: "The CronJob's `spec.timeZone`: the zone `schedule` is read in.",
+  suspend:
+    "The CronJob's `spec.suspend`: `true` stops scheduled backups without deleting anything. Manual runs (`kubectl create job --from=cronjob/…`) still work.",
+  timeout:
+    "The backup Job's `activeDeadlineSeconds`, also used for the drop-database Job. The runner stops its children a little earlier (20 %, at most a minute) to remove a partial set and push the failure metric before Kubernetes kills the pod.",
+  image:
+    'The runner image of every pod. Defaults to the image of this safehold release; pin a digest (`…@sha256:…`) or point at your own registry if the default cannot be pulled.',
+  resources:
+    "Requests and limits of the runner container (drill sidecars get the same). Every database restore, and the backup of `mysql`, `cockroachdb` and `redis` components (to check the stored dump), holds a whole dump in the pod's `/tmp` emptyDir: size `ephemeral-storage` for the largest dump.",
   'resources.requests': 'Resource requests of the runner container.',
   'resources.limits': 'Resource limits of the runner container.',
   '*.cpu': 'CPU.',
   '*.memory': 'Memory.',
-  '*.ephemeral-storage': 'Node-local scratch space (the `/tmp` emptyDir, restic\'s cache, spooled dumps).',
-  networkPolicy: 'Emit a NetworkPolicy for the runner pods: nothing may connect in; out only DNS and the TCP ports this set uses (databases, S3, Pushgateway, HTTP hooks, the API server when RBAC is needed). With a `command` hook every TCP port is allowed, since a command may connect anywhere.',
+  '*.ephemeral-storage': "Node-local scratch space (the `/tmp` emptyDir, restic's cache, spooled dumps).",
+  networkPolicy:
+    'Emit a NetworkPolicy for the runner pods: nothing may connect in; out only DNS and the TCP ports this set uses (databases, S3, Pushgateway, HTTP hooks, the API server when RBAC is needed). With a `command` hook every TCP port is allowed, since a command may connect anywhere.',
 
   // repository
-  repository: 'Where snapshots go: one restic repository. Set exactly one of `s3`, `pvc` or `local`. Several sets may share one repository; each set\'s snapshots are told apart by a pinned host name (`<namespace>.<name>[.<instance>]`) and tags.',
+  repository:
+    "Where snapshots go: one restic repository. Set exactly one of `s3`, `pvc` or `local`. Several sets may share one repository; each set's snapshots are told apart by a pinned host name (`<namespace>.<name>[.<instance>]`) and tags.",
   'repository.s3': 'An S3-compatible bucket (AWS, MinIO, Backblaze B2, Ceph RGW, …).',
   'repository.s3.endpoint': 'Scheme, host and optional port; no path (`https://s3.eu-central-1.amazonaws.com`). Requests use path-style addressing.',
   'repository.s3.bucket': 'The bucket. It must exist; safehold initializes the restic repository in it on the first backup.',
-  'repository.s3.region': 'The bucket\'s region (`s3.region` and `AWS_DEFAULT_REGION` for restic).',
-  'repository.s3.prefix': 'A path inside the bucket for this repository (`team/app`). Sets that share a repository use the same prefix; sets that must not share it use different ones.',
+  'repository.s3.region': "The bucket's region (`s3.region` and `AWS_DEFAULT_REGION` for restic).",
+  'repository.s3.prefix':
+    'A path inside the bucket for this repository (`team/app`). Sets that share a repository use the same prefix; sets that must not share it use different ones.',
   'repository.s3.insecure': 'Skip TLS certificate verification (`restic --insecure-tls`). For test servers only; use `caCert` for a private CA.',
   'repository.s3.caCert.key': 'The key holding the PEM bundle.',
-  'repository.s3.caCert': 'A Secret key holding the PEM CA bundle the endpoint\'s certificate is checked against (`restic --cacert`).',
+  'repository.s3.caCert': "A Secret key holding the PEM CA bundle the endpoint's certificate is checked against (`restic --cacert`).",
   'repository.s3.credentials': 'The Secret with the S3 access key id and secret access key.',
   'repository.s3.credentials.accessKeyIdKey': 'The key holding the access key id.',
   'repository.s3.credentials.secretAccessKeyKey': 'The key holding the secret access key.',
-  'repository.pvc': 'A PersistentVolumeClaim mounted at `/var/lib/safehold/repository` in every runner pod. Backup, drill and restore pods mount it one at a time, so `ReadWriteOnce` is enough.',
+  'repository.pvc':
+    'A PersistentVolumeClaim mounted at `/var/lib/safehold/repository` in every runner pod. Backup, drill and restore pods mount it one at a time, so `ReadWriteOnce` is enough.',
   'repository.pvc.claimName': 'The claim. Without `size` it must exist; with `size` safehold creates it.',
-  'repository.pvc.size': 'Create the claim with this storage request (`10Gi`). The created claim carries annotations that keep Argo CD, Flux and Helm from ever pruning or deleting it.',
-  'repository.pvc.storageClass': 'The storage class of a created claim (default: the cluster\'s default class).',
+  'repository.pvc.size':
+    'Create the claim with this storage request (`10Gi`). The created claim carries annotations that keep Argo CD, Flux and Helm from ever pruning or deleting it.',
+  'repository.pvc.storageClass': "The storage class of a created claim (default: the cluster's default class).",
   'repository.pvc.path': 'A sub-directory of the volume for the repository (several repositories on one volume).',
-  'repository.local': 'A directory on the machine running the runner: for local runs, CI and tests (`safehold backup --values …`). Not mounted into cluster pods.',
+  'repository.local':
+    'A directory on the machine running the runner: for local runs, CI and tests (`safehold backup --values …`). Not mounted into cluster pods.',
   'repository.local.path': 'Absolute path of the repository directory; created on the first backup.',
   'repository.password.key': 'The key holding the password.',
-  'repository.protection': 'Protected repository (S3 only; off unless set): backup pods only add, with keys that cannot delete; retention, prune and `restic check` run in a separate maintenance CronJob with its own keys. Retention is held while any set claims a time the bucket contradicts. See docs/security.md for the S3 policies and Object Lock.',
+  'repository.protection':
+    'Protected repository (S3 only; off unless set): backup pods only add, with keys that cannot delete; retention, prune and `restic check` run in a separate maintenance CronJob with its own keys. Retention is held while any set claims a time the bucket contradicts. See docs/security.md for the S3 policies and Object Lock.',
   'repository.protection.maintenance': 'The maintenance CronJob: forgets by the retention policy, prunes and checks the repository.',
   'repository.protection.maintenance.schedule': 'When maintenance runs (cron). Its longest gap counts toward the Object Lock period.',
-  'repository.protection.maintenance.timeZone': 'Time zone of the maintenance schedule (default: the set\'s timeZone).',
+  'repository.protection.maintenance.timeZone': "Time zone of the maintenance schedule (default: the set's timeZone).",
   'repository.protection.maintenance.credentials.accessKeyIdKey': 'The key holding the maintenance access key id.',
   'repository.protection.maintenance.credentials.secretAccessKeyKey': 'The key holding the maintenance secret access key.',
-  'repository.protection.objectLock': 'The bucket\'s default S3 Object Lock retention, declared so that validate checks it covers the retention horizon plus the maintenance interval.',
+  'repository.protection.objectLock':
+    "The bucket's default S3 Object Lock retention, declared so that validate checks it covers the retention horizon plus the maintenance interval.",
   'repository.protection.objectLock.days': 'Default retention of the bucket in days (as configured on the bucket).',
   'repository.protection.objectLock.mode': 'COMPLIANCE (no one can shorten it) or GOVERNANCE (users with s3:BypassGovernanceRetention can).',
-  'repository.password': 'The Secret key holding the restic repository password: the encryption key of every backup. **Lose it and the backups cannot be read by anyone.** Keep a copy outside the cluster. See docs/security.md.',
+  'repository.password':
+    'The Secret key holding the restic repository password: the encryption key of every backup. **Lose it and the backups cannot be read by anyone.** Keep a copy outside the cluster. See docs/security.md.',
 
   // retention
-  retention: 'Which good backup sets to keep, as restic\'s `forget --keep-*` policy applied to whole sets after every good backup (and by `safehold prune`). Suspicious and incomplete sets never count, and the newest good set is never removed. At least one value must be above 0.',
-  'monitoring.ruleLabels': 'Labels on the PrometheusRule so that the Prometheus operator selects it (kube-prometheus-stack selects release: <its release name> by default). safehold\'s own app.kubernetes.io labels win on a clash.',
+  retention:
+    "Which good backup sets to keep, as restic's `forget --keep-*` policy applied to whole sets after every good backup (and by `safehold prune`). Suspicious and incomplete sets never count, and the newest good set is never removed. At least one value must be above 0.",
+  'monitoring.ruleLabels':
+    "Labels on the PrometheusRule so that the Prometheus operator selects it (kube-prometheus-stack selects release: <its release name> by default). safehold's own app.kubernetes.io labels win on a clash.",
   'monitoring.ruleLabels.<key>': 'One label: key and value as Kubernetes allows them.',
-  'retention.prune': 'After a backup that forgot sets, run restic prune to free the space (takes an exclusive lock; set false and run safehold prune apart for very large repositories).',
+  'retention.prune':
+    'After a backup that forgot sets, run restic prune to free the space (takes an exclusive lock; set false and run safehold prune apart for very large repositories).',
   'retention.keepLast': 'Keep the newest N good sets.',
   'retention.keepHourly': 'Keep the newest good set of each of the last N hours that have one.',
   'retention.keepDaily': 'Keep the newest good set of each of the last N days that have one.',
@@ -128,12 +150,16 @@ export const DESCRIPTIONS: Record<string, string> = {
   // components
   components: 'What one backup set consists of, backed up in this order and restored in this order. Component names must be unique within the file.',
   '*.name': 'A name for logs and errors.',
-  'components[*].name': 'The component\'s name: unique within `components`; names the component in logs, plans, metrics (`component` label) and `restore.components`.',
-  'components[type=postgres]': 'A PostgreSQL database: `pg_dump --format=custom --compress=0` streamed into restic (restic deduplicates and compresses); restored with `pg_restore`.',
-  'components[type=mysql]': 'A MySQL or MariaDB database: `mariadb-dump --single-transaction` (routines, triggers, events) streamed into restic; restored with the `mariadb` client.',
+  'components[*].name':
+    "The component's name: unique within `components`; names the component in logs, plans, metrics (`component` label) and `restore.components`.",
+  'components[type=postgres]':
+    'A PostgreSQL database: `pg_dump --format=custom --compress=0` streamed into restic (restic deduplicates and compresses); restored with `pg_restore`.',
+  'components[type=mysql]':
+    'A MySQL or MariaDB database: `mariadb-dump --single-transaction` (routines, triggers, events) streamed into restic; restored with the `mariadb` client.',
   'components[type=redis]': 'A Redis server: `redis-cli --rdb -` streamed into restic; restored key by key.',
   'components[type=cockroachdb]': 'A CockroachDB database.',
-  'components[type=kubernetes]': 'Kubernetes objects, read through the API, cleaned of server-set fields and stored as one `v1 List`; restored in the listed order (create if absent, optionally waiting for a condition).',
+  'components[type=kubernetes]':
+    'Kubernetes objects, read through the API, cleaned of server-set fields and stored as one `v1 List`; restored in the listed order (create if absent, optionally waiting for a condition).',
   'components[type=files]': 'Files from mounted volumes, backed up by restic directly (with include/exclude), restored into place or into `restoreTo`.',
   '*.type': 'The component (or hook) kind.',
   '*.host': 'Host name or IP address of the server, as the runner pod resolves it.',
@@ -144,62 +170,80 @@ export const DESCRIPTIONS: Record<string, string> = {
   '*.key': 'The key in the Secret.',
   '*.usernameKey': 'The key holding the user name.',
   '*.passwordKey': 'The key holding the password.',
-  'components[type=postgres].restoreJobs': 'Parallel `pg_restore --jobs` on restore (the dump is on the pod\'s scratch disk anyway: it is verified there before anything is dropped).',
+  'components[type=postgres].restoreJobs':
+    "Parallel `pg_restore --jobs` on restore (the dump is on the pod's scratch disk anyway: it is verified there before anything is dropped).",
   'components[type=postgres].sslMode': 'libpq `PGSSLMODE`.',
   'components[type=cockroachdb].sslMode': 'TLS mode of the connection.',
-  'components[type=mysql].sslMode': 'TLS of the connection: `verify-full` checks the certificate against `tls.caCert` and the host name (`--ssl-verify-server-cert`), `require` encrypts without checking, `disable` turns TLS off. Absent: the client\'s default (MariaDB 11.4+ clients verify). See docs/running-in-your-cluster.md.',
-  'components[type=*].tls': 'TLS files of the connection, as Secret references mounted into the pods; the runner passes their paths to the client tools (never their content). See docs/running-in-your-cluster.md.',
-  'components[type=*].tls.caCert': 'A Secret key holding the PEM CA bundle the server\'s certificate is checked against (libpq `sslrootcert`, `--ssl-ca`); required by `sslMode` `verify-ca` and `verify-full`.',
+  'components[type=mysql].sslMode':
+    "TLS of the connection: `verify-full` checks the certificate against `tls.caCert` and the host name (`--ssl-verify-server-cert`), `require` encrypts without checking, `disable` turns TLS off. Absent: the client's default (MariaDB 11.4+ clients verify). See docs/running-in-your-cluster.md.",
+  'components[type=*].tls':
+    'TLS files of the connection, as Secret references mounted into the pods; the runner passes their paths to the client tools (never their content). See docs/running-in-your-cluster.md.',
+  'components[type=*].tls.caCert':
+    "A Secret key holding the PEM CA bundle the server's certificate is checked against (libpq `sslrootcert`, `--ssl-ca`); required by `sslMode` `verify-ca` and `verify-full`.",
   'components[type=*].tls.caCert.key': 'The key holding the PEM bundle.',
-  'components[type=*].tls.clientCert': 'A client certificate and its private key in one Secret (a `kubernetes.io/tls` Secret), for certificate logins (CockroachDB, PostgreSQL `cert`, MariaDB `REQUIRE X509`). The key is copied into the scratch space with mode 0600, as libpq requires.',
+  'components[type=*].tls.clientCert':
+    'A client certificate and its private key in one Secret (a `kubernetes.io/tls` Secret), for certificate logins (CockroachDB, PostgreSQL `cert`, MariaDB `REQUIRE X509`). The key is copied into the scratch space with mode 0600, as libpq requires.',
   'components[type=*].tls.clientCert.certKey': 'The key holding the PEM client certificate.',
   'components[type=*].tls.clientCert.keyKey': 'The key holding the PEM private key.',
   'components[type=redis].credentials': 'The Secret with the Redis password (`AUTH`); omit for a server without one.',
   'components[type=redis].restoreMode': '`merge`: restored keys replace keys of the same name, other keys stay. `flush`: the database is emptied first.',
   'components[type=kubernetes].namespace': 'Where the objects are read and restored (default: `namespace`).',
-  'components[type=kubernetes].resources': 'What to store, in restore order. Each entry selects objects of one kind by `names` or `labelSelector` (neither: every object of the kind in the namespace).',
-  'components[type=kubernetes].resources[].apiVersion': 'The API version the objects are read and restored with (`v1`, `api.astarte-platform.org/v1alpha2`). The CRD must serve it at restore time.',
+  'components[type=kubernetes].resources':
+    'What to store, in restore order. Each entry selects objects of one kind by `names` or `labelSelector` (neither: every object of the kind in the namespace).',
+  'components[type=kubernetes].resources[].apiVersion':
+    'The API version the objects are read and restored with (`v1`, `api.astarte-platform.org/v1alpha2`). The CRD must serve it at restore time.',
   'components[type=kubernetes].resources[].kind': 'The kind (`Secret`, `Astarte`).',
-  'components[type=kubernetes].resources[].plural': 'The resource\'s plural name when it is not the lowercase kind with the usual English plural (RBAC and API paths use it).',
+  'components[type=kubernetes].resources[].plural':
+    "The resource's plural name when it is not the lowercase kind with the usual English plural (RBAC and API paths use it).",
   'components[type=kubernetes].resources[].names': 'Only these objects. Read by name (RBAC `get` on exactly these names).',
   'components[type=kubernetes].resources[].labelSelector': 'Only objects with these labels.',
-  'components[type=kubernetes].resources[].allowListSecrets': 'Secrets selected by label (or all Secrets) mean `list secrets` on the whole namespace; refused unless true, and validate warns.',
-  'components[type=kubernetes].resources[].waitFor': 'After restoring this entry\'s objects, wait until each reports a status condition before restoring the next entry (Astarte: the Astarte CR must be Ready before the ingress).',
+  'components[type=kubernetes].resources[].allowListSecrets':
+    'Secrets selected by label (or all Secrets) mean `list secrets` on the whole namespace; refused unless true, and validate warns.',
+  'components[type=kubernetes].resources[].waitFor':
+    "After restoring this entry's objects, wait until each reports a status condition before restoring the next entry (Astarte: the Astarte CR must be Ready before the ingress).",
   'components[type=kubernetes].resources[].waitFor.condition': 'The `status.conditions[].type` that must become `True`.',
   'components[type=kubernetes].resources[].waitFor.timeout': 'How long to wait; the restore fails after that.',
-  'components[type=kubernetes].requireAbsent': 'The restore refuses (exit code 3, nothing changed) while any of these objects exists (3scale: no APIManager may exist).',
+  'components[type=kubernetes].requireAbsent':
+    'The restore refuses (exit code 3, nothing changed) while any of these objects exists (3scale: no APIManager may exist).',
   'components[type=kubernetes].requireAbsent[].apiVersion': 'API version of the kind that must be absent.',
   'components[type=kubernetes].requireAbsent[].kind': 'The kind that must be absent.',
   'components[type=kubernetes].requireAbsent[].plural': 'Its plural resource name, when unusual.',
   'components[type=kubernetes].requireAbsent[].name': 'Only this object must be absent (default: any object of the kind in the namespace).',
-  'components[type=kubernetes].existing': 'What the restore does with an object that exists: `skip` leaves it as it is, `replace` merge-patches it with the stored object.',
+  'components[type=kubernetes].existing':
+    'What the restore does with an object that exists: `skip` leaves it as it is, `replace` merge-patches it with the stored object.',
   'components[type=files].paths': 'Absolute paths to back up (directories or files), usually `volumes[].mountPath`.',
-  'components[type=files].include': 'Only these patterns, relative to each of `paths` or absolute inside one of them (`*`, `?`, `[…]` within a path segment, `**` across segments); a matched directory brings its whole subtree. Empty: everything under `paths`. A backup whose patterns match nothing fails.',
+  'components[type=files].include':
+    'Only these patterns, relative to each of `paths` or absolute inside one of them (`*`, `?`, `[…]` within a path segment, `**` across segments); a matched directory brings its whole subtree. Empty: everything under `paths`. A backup whose patterns match nothing fails.',
   'components[type=files].exclude': 'restic `--exclude` patterns.',
   'components[type=files].restoreTo': 'Restore into this directory instead of the original paths (one path: into it; several: `restoreTo/<basename>`).',
-  'components[type=files].volumes': 'PersistentVolumeClaims to mount in the runner pods: read-only (as declared) for backups, writable for restores, not at all for drills and drop-database.',
+  'components[type=files].volumes':
+    'PersistentVolumeClaims to mount in the runner pods: read-only (as declared) for backups, writable for restores, not at all for drills and drop-database.',
   'components[type=files].volumes[].claimName': 'The claim to mount.',
   'components[type=files].volumes[].mountPath': 'Where to mount it.',
   'components[type=files].volumes[].readOnly': 'Mount read-only in backup pods (restore pods always mount writable).',
 
   // hooks
-  hooks: 'Steps before and after backup and restore, run in order by the runner. Outputs of backup hooks can be stored with the set as artifacts; restore hooks read them from `{{artifacts}}/<name>`.',
+  hooks:
+    'Steps before and after backup and restore, run in order by the runner. Outputs of backup hooks can be stored with the set as artifacts; restore hooks read them from `{{artifacts}}/<name>`.',
   'hooks.preBackup': 'Before the first component is backed up. A failing hook (with `onError: fail`) fails the backup before anything is stored.',
   'hooks.postBackup': 'After the last component is stored, before the manifest: its artifacts are part of the set.',
   'hooks.preRestore': 'After every component was fetched and verified, before anything is dropped or restored.',
   'hooks.postRestore': 'After the last component is restored, before the rollout restart.',
-  'hooks.preBackup[type=command]': 'Run a program in the runner container (argument list, never a shell). It receives `SAFEHOLD_ARTIFACTS` and `SAFEHOLD_SET_ID` in its environment.',
+  'hooks.preBackup[type=command]':
+    'Run a program in the runner container (argument list, never a shell). It receives `SAFEHOLD_ARTIFACTS` and `SAFEHOLD_SET_ID` in its environment.',
   'hooks.preBackup[type=http]': 'Make an HTTP request from the runner.',
   'hooks.preBackup[type=exec]': 'Exec a command in a running pod, through the Kubernetes API (the runner gets RBAC `pods/exec` in that namespace).',
   '*.timeout': 'How long the step may take.',
   '*.onError': '`fail`: the failing hook fails the run. `continue`: it is logged and the run goes on.',
-  '*.artifact': 'Store the hook\'s output with the backup set under this file name: the file `{{artifacts}}/<artifact>` if the hook wrote it, else its standard output (at most 1 MiB). Backup hooks only.',
+  '*.artifact':
+    "Store the hook's output with the backup set under this file name: the file `{{artifacts}}/<artifact>` if the hook wrote it, else its standard output (at most 1 MiB). Backup hooks only.",
   '*.command': 'The program and its arguments. `{{artifacts}}` and `{{setId}}` are replaced in every argument.',
   '*.env.<NAME>': 'One variable: the Secret key its value is read from.',
   '*.env': 'Environment variables read from Secret keys (the value is read from the mounted file at run time).',
   '*.method': 'The HTTP method.',
   '*.url': 'The URL. `{{artifacts}}` and `{{setId}}` are replaced. Must not carry a password.',
-  '*.headers': 'Request headers: a literal `{ value }` or a Secret key `{ secretName, key }`. `Authorization`, `Cookie` and similar headers must come from a Secret.',
+  '*.headers':
+    'Request headers: a literal `{ value }` or a Secret key `{ secretName, key }`. `Authorization`, `Cookie` and similar headers must come from a Secret.',
   '*.headers.<header>': 'One header.',
   '*.headers.<header>[value]': 'A literal value.',
   '*.headers.<header>[secretName]': 'A value read from a Secret key.',
@@ -208,29 +252,36 @@ export const DESCRIPTIONS: Record<string, string> = {
   '*.body': 'The request body. `{{artifacts}}` and `{{setId}}` are replaced.',
   '*.expectStatus': 'HTTP status codes that count as success.',
   '*.selector': 'Label selector of the pod to exec into: the first (by name) Running, not terminating pod that matches. Give exactly one of selector or pod.',
-  'hooks.preBackup[type=exec].pod': 'One pod by name (a StatefulSet\'s `db-0`): the Role then allows `pods/exec` on that pod only (resourceNames).',
-  '*.container': 'The container to exec into (default: the pod\'s first).',
+  'hooks.preBackup[type=exec].pod': "One pod by name (a StatefulSet's `db-0`): the Role then allows `pods/exec` on that pod only (resourceNames).",
+  '*.container': "The container to exec into (default: the pod's first).",
   '*.namespace': 'Namespace (default: `namespace`).',
 
   // monitoring
   monitoring: 'Metrics and alerts. See docs/metrics-and-alerts.md.',
   'monitoring.enabled': 'Emit the PrometheusRule and push metrics. `false` emits no PrometheusRule (use it when the cluster has no prometheus-operator CRDs).',
-  'monitoring.caCert': 'A Secret key holding the PEM CA bundle an `https://` Pushgateway\'s certificate is checked against (absent: the system\'s CAs). Mounted into the pods that push.',
+  'monitoring.caCert':
+    "A Secret key holding the PEM CA bundle an `https://` Pushgateway's certificate is checked against (absent: the system's CAs). Mounted into the pods that push.",
   'monitoring.caCert.key': 'The key holding the PEM bundle.',
-  'monitoring.pushgateway': 'The Prometheus Pushgateway the runner pushes to after every backup, drill and restore. Without it only the kube-state-metrics alerts are emitted. Prometheus must scrape the Pushgateway with `honor_labels: true`.',
+  'monitoring.pushgateway':
+    'The Prometheus Pushgateway the runner pushes to after every backup, drill and restore. Without it only the kube-state-metrics alerts are emitted. Prometheus must scrape the Pushgateway with `honor_labels: true`.',
   'monitoring.alerts': 'Thresholds of the PrometheusRule.',
-  'monitoring.dashboard': 'Emit a ConfigMap `<prefix>-safehold-dashboard` holding this set\'s Grafana dashboard, labelled `grafana_dashboard: "1"` for the Grafana sidecar. `safeholdDashboard()` (src/constructs/dashboard.ts) builds the generic one (every set) for import by hand.',
-  'monitoring.alerts.maxAge': 'Alert when the newest good backup is older than this (the schedule\'s interval plus the time a backup may take).',
+  'monitoring.dashboard':
+    'Emit a ConfigMap `<prefix>-safehold-dashboard` holding this set\'s Grafana dashboard, labelled `grafana_dashboard: "1"` for the Grafana sidecar. `safeholdDashboard()` (src/constructs/dashboard.ts) builds the generic one (every set) for import by hand.',
+  'monitoring.alerts.maxAge': "Alert when the newest good backup is older than this (the schedule's interval plus the time a backup may take).",
   'monitoring.alerts.for': 'The `for:` of the age and staleness alerts.',
-  'monitoring.alerts.severity': 'The `severity` label of the alerts that mean "no usable backup"; size-drop, suspicious and stale-push alerts are always `warning`.',
-  'monitoring.alerts.sizeDropRatio': 'A component smaller than this share of the previous good set marks the new set suspicious (not counted by retention, exit code 5) and fires SafeholdBackupSizeDropped.',
+  'monitoring.alerts.severity':
+    'The `severity` label of the alerts that mean "no usable backup"; size-drop, suspicious and stale-push alerts are always `warning`.',
+  'monitoring.alerts.sizeDropRatio':
+    'A component smaller than this share of the previous good set marks the new set suspicious (not counted by retention, exit code 5) and fires SafeholdBackupSizeDropped.',
   'monitoring.alerts.drillMaxAge': 'Alert when the newest successful drill is older than this.',
 
   // copies
-  copies: 'Further repositories this set\'s good sets are copied to (3-2-1), each by its own CronJob running `safehold copy --to <name>`. A copy is created with the source\'s chunker parameters (`restic init --copy-chunker-params`), so it deduplicates like the source; suspicious, incomplete and safety sets are never copied. See docs/copies.md.',
+  copies:
+    "Further repositories this set's good sets are copied to (3-2-1), each by its own CronJob running `safehold copy --to <name>`. A copy is created with the source's chunker parameters (`restic init --copy-chunker-params`), so it deduplicates like the source; suspicious, incomplete and safety sets are never copied. See docs/copies.md.",
   'copies[].schedule': 'When the copy CronJob runs (cron, 5 fields); after the backup, so that the newest set travels the same day.',
-  'copies[].timeZone': 'Time zone of `schedule` (default: the set\'s `timeZone`).',
-  'copies[].retention': 'What the copy keeps, by whole good sets like the source (default: the set\'s `retention`). A protected copy is only added to; its own maintenance applies retention.',
+  'copies[].timeZone': "Time zone of `schedule` (default: the set's `timeZone`).",
+  'copies[].retention':
+    "What the copy keeps, by whole good sets like the source (default: the set's `retention`). A protected copy is only added to; its own maintenance applies retention.",
   'copies[].retention.keepLast': 'Keep the newest N good sets in the copy.',
   'copies[].retention.keepHourly': 'Keep the newest good set of each of the last N hours.',
   'copies[].retention.keepDaily': 'Keep the newest good set of each of the last N days.',
@@ -241,29 +292,36 @@ export const DESCRIPTIONS: Record<string, string> = {
   'copies[].maxLag': 'Alert (`SafeholdCopyLagging`) when the newest set in the copy is older than this.',
 
   // verify
-  verify: 'The scheduled integrity check of the repository: a CronJob runs `restic check --read-data-subset n/N` (n rotating by day) and reads every set\'s manifest, and pushes the result. One per repository: when several values files share one, `synth` emits it for the first by namespace/name/instance only (docs/verify.md).',
+  verify:
+    "The scheduled integrity check of the repository: a CronJob runs `restic check --read-data-subset n/N` (n rotating by day) and reads every set's manifest, and pushes the result. One per repository: when several values files share one, `synth` emits it for the first by namespace/name/instance only (docs/verify.md).",
   'verify.enabled': 'Emit the verify CronJob (and its alerts) for this repository.',
   'verify.schedule': 'When the verify CronJob runs; keep it daily so that N runs read all the data.',
   'verify.timeZone': 'The zone `verify.schedule` is read in (default: `timeZone`).',
-  'verify.readDataSubsets': 'N of `--read-data-subset n/N`: each run reads back 1/N of the data (n = UTC day number mod N, plus 1), so all of it is read every N days; 1 reads everything every run.',
-  'verify.timeout': 'The verify Job\'s `activeDeadlineSeconds`.',
+  'verify.readDataSubsets':
+    'N of `--read-data-subset n/N`: each run reads back 1/N of the data (n = UTC day number mod N, plus 1), so all of it is read every N days; 1 reads everything every run.',
+  'verify.timeout': "The verify Job's `activeDeadlineSeconds`.",
   'verify.maxAge': 'Alert when no check has passed for this long.',
 
   // drill
-  drill: 'A scheduled restore test: a second CronJob restores the newest good set into scratch targets, runs checks, always cleans up, and pushes the result. Absent: no drill CronJob.',
+  drill:
+    'A scheduled restore test: a second CronJob restores the newest good set into scratch targets, runs checks, always cleans up, and pushes the result. Absent: no drill CronJob.',
   'drill.schedule': 'When the drill CronJob runs.',
   'drill.timeZone': 'The zone `drill.schedule` is read in (default: `timeZone`).',
   'drill.from': 'Drill from this copy (a `copies[].name`): proves the copy restores, not only the source.',
-  'drill.timeout': 'The drill Job\'s `activeDeadlineSeconds`.',
-  'drill.targets': 'Where each component is restored, by component name. PostgreSQL/MySQL/CockroachDB default to a scratch database `safehold_drill_<component>` on the production server (the login needs CREATEDB); Redis needs a sidecar or another server. `kubernetes` and `files` components are skipped by drills in this release.',
+  'drill.timeout': "The drill Job's `activeDeadlineSeconds`.",
+  'drill.targets':
+    'Where each component is restored, by component name. PostgreSQL/MySQL/CockroachDB default to a scratch database `safehold_drill_<component>` on the production server (the login needs CREATEDB); Redis needs a sidecar or another server. `kubernetes` and `files` components are skipped by drills in this release.',
   'drill.targets.<component>': 'The scratch target of one component.',
-  'drill.targets.<component>.host': 'Another server for the scratch restore (default: the component\'s host).',
-  'drill.targets.<component>.port': 'Its port (default: the component\'s port).',
-  'drill.targets.<component>.database': 'The scratch database the drill creates and always drops afterwards (default `safehold_drill_<component>`). Never the production database on the production server, and never a database that already exists under a name not starting with `safehold_drill_` (both refused, exit code 3).',
-  'drill.targets.<component>.credentials': 'The login for the scratch server (default: the component\'s credentials; with a sidecar: its superuser without a password).',
+  'drill.targets.<component>.host': "Another server for the scratch restore (default: the component's host).",
+  'drill.targets.<component>.port': "Its port (default: the component's port).",
+  'drill.targets.<component>.database':
+    'The scratch database the drill creates and always drops afterwards (default `safehold_drill_<component>`). Never the production database on the production server, and never a database that already exists under a name not starting with `safehold_drill_` (both refused, exit code 3).',
+  'drill.targets.<component>.credentials':
+    "The login for the scratch server (default: the component's credentials; with a sidecar: its superuser without a password).",
   'drill.targets.<component>.credentials[usernameKey]': 'A login with user name and password (SQL engines).',
   'drill.targets.<component>.credentials[form 2]': 'A password only (Redis).',
-  'drill.targets.<component>.sidecar': 'Run a throwaway server of this image beside the runner in the drill pod, listening on 127.0.0.1 only (postgres, mysql, redis, cockroachdb). Use the production server\'s major version.',
+  'drill.targets.<component>.sidecar':
+    "Run a throwaway server of this image beside the runner in the drill pod, listening on 127.0.0.1 only (postgres, mysql, redis, cockroachdb). Use the production server's major version.",
   'drill.targets.<component>.sidecar.image': 'The server image (`postgres:16`, `mariadb:10.11`, `redis:7`, `cockroachdb/cockroach:v23.1.14`).',
   'drill.checks': 'Assertions on the restored data, in addition to the built-in ones (every component restored; every table of the dump present).',
   'drill.checks[sql]': 'A SQL query on the restored scratch database; its single result must equal `expect`.',
@@ -281,27 +339,36 @@ export const DESCRIPTIONS: Record<string, string> = {
   'drill.checks[hook].hook': 'The hook.',
 
   // restore
-  restore: 'A restore request. While it is in the values, the synthesized output holds a one-shot restore Job named after a hash of this section; remove it once the Job has succeeded. See docs/restore.md.',
-  'restore.snapshot': '`latest` (the newest good set) or a backup set id as listed by `safehold snapshots` (`20261122-003000-a1b2c3`; good or suspicious, never incomplete).',
-  'restore.from': 'Restore from this copy (a `copies[].name`) instead of the set\'s own repository, e.g. when that is lost. The plan names it; the request records go to the copy. Part of the request id.',
+  restore:
+    'A restore request. While it is in the values, the synthesized output holds a one-shot restore Job named after a hash of this section; remove it once the Job has succeeded. See docs/restore.md.',
+  'restore.snapshot':
+    '`latest` (the newest good set) or a backup set id as listed by `safehold snapshots` (`20261122-003000-a1b2c3`; good or suspicious, never incomplete).',
+  'restore.from':
+    "Restore from this copy (a `copies[].name`) instead of the set's own repository, e.g. when that is lost. The plan names it; the request records go to the copy. Part of the request id.",
   'restore.components': 'Restore only these components, in the order of `components` (default: all).',
-  'restore.dropExisting': 'MariaDB/MySQL and CockroachDB: drop each restored database and create it (with its recorded charset and collation) before restoring into it, after every component was fetched and verified and a safety copy stored. Needs `confirm`. PostgreSQL is never dropped: it is restored beside the live database and swapped in, the replaced one kept as `<db>.safehold-previous`.',
-  'restore.owners': 'PostgreSQL: `keep` gives every object its recorded owner back and creates the roles the set references that are missing; `login` gives everything to the restore login and creates no role.',
-  'restore.confirm': 'With `dropExisting`: the names of the databases that will be dropped, typed out, comma-separated, in component order (`eventstore`, `shop,billing`).',
+  'restore.dropExisting':
+    'MariaDB/MySQL and CockroachDB: drop each restored database and create it (with its recorded charset and collation) before restoring into it, after every component was fetched and verified and a safety copy stored. Needs `confirm`. PostgreSQL is never dropped: it is restored beside the live database and swapped in, the replaced one kept as `<db>.safehold-previous`.',
+  'restore.owners':
+    'PostgreSQL: `keep` gives every object its recorded owner back and creates the roles the set references that are missing; `login` gives everything to the restore login and creates no role.',
+  'restore.confirm':
+    'With `dropExisting`: the names of the databases that will be dropped, typed out, comma-separated, in component order (`eventstore`, `shop,billing`).',
   'restore.rolloutRestart': 'After the restore, a rollout restart of every Deployment and StatefulSet matching the selector (caches, connection pools).',
   'restore.rolloutRestart.selector': 'Which Deployments and StatefulSets to restart.',
   'restore.rolloutRestart.namespace': 'Where they are (default: `namespace`).',
-  'restore.timeout': 'The restore Job\'s `activeDeadlineSeconds`.',
-  'restore.requestId': 'A free string that is part of the request hash: change it to run the same restore again (a new Job; the ledger has not seen the new id).',
+  'restore.timeout': "The restore Job's `activeDeadlineSeconds`.",
+  'restore.requestId':
+    'A free string that is part of the request hash: change it to run the same restore again (a new Job; the ledger has not seen the new id).',
 
   // dropDatabase
-  dropDatabase: 'A one-shot drop-database Job (Monoskope\'s "drop, then restore"): drops the database and creates it empty. Prefer `restore.dropExisting`, which drops only after the backup was verified. See docs/restore.md.',
+  dropDatabase:
+    'A one-shot drop-database Job (Monoskope\'s "drop, then restore"): drops the database and creates it empty. Prefer `restore.dropExisting`, which drops only after the backup was verified. See docs/restore.md.',
   'dropDatabase.component': 'The database component whose database is dropped.',
-  'dropDatabase.confirm': 'The database name, typed out. Must equal the component\'s `database`.',
+  'dropDatabase.confirm': "The database name, typed out. Must equal the component's `database`.",
   'dropDatabase.requestId': 'Change it to run the same drop again.',
 
   // secrets
-  secrets: 'Secrets safehold asks for on your behalf: an ExternalSecret (external-secrets.io) or a SealedSecret (bitnami). Never a plain Secret. Set exactly one of `externalSecret` or `sealedSecret` per entry.',
+  secrets:
+    'Secrets safehold asks for on your behalf: an ExternalSecret (external-secrets.io) or a SealedSecret (bitnami). Never a plain Secret. Set exactly one of `externalSecret` or `sealedSecret` per entry.',
   'secrets[].name': 'Name of the Secret to be created (what `secretName` references use).',
   'secrets[].externalSecret': 'Emit an `external-secrets.io/v1beta1` ExternalSecret whose target Secret is owned by it.',
   'secrets[].externalSecret.secretStore': 'The store to read from.',
@@ -336,7 +403,11 @@ export function annotatedSchema(): Json {
 export function stripFormats<T>(node: T): T {
   if (Array.isArray(node)) return node.map(stripFormats) as T;
   if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).filter(([k]) => k !== FORMAT_KEY).map(([k, v]) => [k, stripFormats(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([k]) => k !== FORMAT_KEY)
+        .map(([k, v]) => [k, stripFormats(v)]),
+    ) as T;
   }
   return node;
 }
@@ -358,7 +429,11 @@ export function flow(v: unknown): string {
     return entries.length ? `{ ${entries.map(([k, x]) => `${k}: ${flow(x)}`).join(', ')} }` : '{}';
   }
   if (typeof v === 'string') {
-    const plain = /^[A-Za-z0-9_./:@-][A-Za-z0-9_./:@ -]*$/.test(v) && !/^(true|false|null|yes|no|on|off|~|[-+]?\d[\d._]*)$/i.test(v) && !v.endsWith(' ') && !v.includes(': ');
+    const plain =
+      /^[A-Za-z0-9_./:@-][A-Za-z0-9_./:@ -]*$/.test(v) &&
+      !/^(true|false|null|yes|no|on|off|~|[-+]?\d[\d._]*)$/i.test(v) &&
+      !v.endsWith(' ') &&
+      !v.includes(': ');
     return plain ? v : JSON.stringify(v);
   }
   return String(v);
@@ -399,7 +474,8 @@ function typeOf(s: Json): string {
     return disc ? `one of (by \`${disc}\`)` : 'one of';
   }
   if (s.type === 'array') return `list of ${typeOf((s.items as Json) ?? {})}`;
-  if (s.type === 'object') return s.additionalProperties && typeof s.additionalProperties === 'object' ? `map of ${typeOf(s.additionalProperties as Json)}` : 'object';
+  if (s.type === 'object')
+    return s.additionalProperties && typeof s.additionalProperties === 'object' ? `map of ${typeOf(s.additionalProperties as Json)}` : 'object';
   if (s.const !== undefined) return typeof s.const;
   return typeof s.type === 'string' ? s.type : 'any';
 }
@@ -460,7 +536,10 @@ export function anchor(heading: string): string {
 
 /** A description key as a regex: `*` matches any run of characters; a leading `*.` also matches at the top level. */
 function keyRegex(key: string): RegExp {
-  const body = key.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\<>]/g, '\\$&')).join('.*');
+  const body = key
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\<>]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${key.startsWith('*.') ? `(?:.*\\.)?${body.slice(4)}` : body}$`);
 }
 
@@ -487,7 +566,14 @@ function rowsOf(s: Json, path: string, required: boolean, w: Walk): void {
   const description = describePath(path) ?? '';
   const first = isTree ? w.seen.get(JSON.stringify(s)) : undefined;
   if (first) {
-    w.rows.push({ path, type: typeOf(s), required, default: s.default, allowed: allowedOf(s), description: `${description} Same fields as ${code(first)}.`.trim() });
+    w.rows.push({
+      path,
+      type: typeOf(s),
+      required,
+      default: s.default,
+      allowed: allowedOf(s),
+      description: `${description} Same fields as ${code(first)}.`.trim(),
+    });
     return;
   }
   const before = w.rows.length;
@@ -537,7 +623,9 @@ export function referenceRows(schema: Json = annotatedSchema()): Row[] {
 function table(rows: readonly Row[]): string {
   const head = '| field | type | required | default | allowed | description |\n|---|---|---|---|---|---|';
   const body = rows.map((r) =>
-    [code(r.path), r.type, r.required ? 'yes' : '', r.default === undefined ? '' : code(flow(r.default)), r.allowed, r.description.replace(/\|/g, '\\|')].join(' | '),
+    [code(r.path), r.type, r.required ? 'yes' : '', r.default === undefined ? '' : code(flow(r.default)), r.allowed, r.description.replace(/\|/g, '\\|')].join(
+      ' | ',
+    ),
   );
   return [head, ...body.map((b) => `| ${b} |`)].join('\n');
 }
@@ -639,7 +727,9 @@ export function renderValuesReference(schema: Json = annotatedSchema()): string 
     ...sectionNames.flatMap((n) => [`## ${code(n)}`, '', table(under(n)), '']),
     RULES,
     formatsSection(schema),
-  ].join('\n').replace(/\n+$/, '\n');
+  ]
+    .join('\n')
+    .replace(/\n+$/, '\n');
 }
 
 /** Description keys that match no field: a renamed or removed field left its description behind. */

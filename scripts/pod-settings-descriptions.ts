@@ -11,7 +11,8 @@ export const POD_SETTINGS_DESCRIPTIONS: Record<string, string> = {
   '*tolerations[].value': 'The taint value to tolerate (with `Equal`).',
   '*tolerations[].effect': 'The taint effect to tolerate; empty tolerates every effect.',
   '*tolerations[].tolerationSeconds': 'With `NoExecute`: how long the pod stays bound after the taint appears.',
-  '*affinity': "The pods' `affinity` as Kubernetes writes it (checked against the API schema in the tests); replaced as a whole per operation. `colocateWith` adds a pod affinity to it.",
+  '*affinity':
+    "The pods' `affinity` as Kubernetes writes it (checked against the API schema in the tests); replaced as a whole per operation. `colocateWith` adds a pod affinity to it.",
   '*affinity.nodeAffinity': 'Kubernetes `nodeAffinity`.',
   '*affinity.podAffinity': 'Kubernetes `podAffinity`.',
   '*affinity.podAntiAffinity': 'Kubernetes `podAntiAffinity`.',
@@ -23,24 +24,29 @@ export const POD_SETTINGS_DESCRIPTIONS: Record<string, string> = {
   '*podAnnotations.<key>': 'An annotation of the pods.',
   '*podLabels': "Labels on the pods, merged key by key per operation; safehold's own `app.kubernetes.io/*` labels win.",
   '*podLabels.<key>': 'A label of the pods.',
-  '*scratch': 'The scratch emptyDir at /tmp (dump spooling, restic\'s cache).',
+  '*scratch': "The scratch emptyDir at /tmp (dump spooling, restic's cache).",
   '*scratch.sizeLimit': 'The emptyDir `sizeLimit`: over it the kubelet evicts this pod, not its neighbours.',
   '*scratch.medium': '`Memory`: a tmpfs (counts against the memory limit).',
-  '*terminationGracePeriodSeconds': "The pods' `terminationGracePeriodSeconds`, also handed to the runner (`SAFEHOLD_GRACE_SECONDS`) as its clean-up time after SIGTERM. At most half the operation's timeout. Default: 20 % of the timeout, 10–60 s.",
+  '*terminationGracePeriodSeconds':
+    "The pods' `terminationGracePeriodSeconds`, also handed to the runner (`SAFEHOLD_GRACE_SECONDS`) as its clean-up time after SIGTERM. At most half the operation's timeout. Default: 20 % of the timeout, 10–60 s.",
   operations: `Pod settings per operation (\`backup\`, \`restore\`, \`drop\`, \`drill\`, \`verify\`, \`maintenance\`, \`copy\`), over the set-level ones: maps and security contexts merge key by key, everything else replaces. ${MORE}`,
   'operations.backup': 'Pod settings of one operation (the same fields as the set level).',
-  platform: '`openshift` leaves runAsUser, runAsGroup and fsGroup to the SCC (restricted-v2) and makes the NetworkPolicy\'s DNS port 5353.',
-  serviceAccount: 'Metadata of every operation\'s ServiceAccount.',
-  'serviceAccount.annotations': 'Annotations for workload identity: `eks.amazonaws.com/role-arn` (IRSA), `iam.gke.io/gcp-service-account`, `azure.workload.identity/client-id`. With them `repository.s3.credentials` can be left out.',
+  platform: "`openshift` leaves runAsUser, runAsGroup and fsGroup to the SCC (restricted-v2) and makes the NetworkPolicy's DNS port 5353.",
+  serviceAccount: "Metadata of every operation's ServiceAccount.",
+  'serviceAccount.annotations':
+    'Annotations for workload identity: `eks.amazonaws.com/role-arn` (IRSA), `iam.gke.io/gcp-service-account`, `azure.workload.identity/client-id`. With them `repository.s3.credentials` can be left out.',
   'serviceAccount.annotations.<key>': 'An annotation of the ServiceAccounts.',
-  'components[type=files].podSecurityContext': "The application's user: the backup and restore pods run as its runAsUser/runAsGroup to read 0600 files and restore owners. All files components of a set must agree.",
+  'components[type=files].podSecurityContext':
+    "The application's user: the backup and restore pods run as its runAsUser/runAsGroup to read 0600 files and restore owners. All files components of a set must agree.",
   '*podSecurityContext.*': 'A field of the pod `securityContext` (Kubernetes semantics); unset fields keep the restricted defaults.',
-  '*securityContext.*': 'A field of the container `securityContext` (Kubernetes semantics); unset fields keep the restricted defaults. Leaving restricted makes `validate` warn.',
+  '*securityContext.*':
+    'A field of the container `securityContext` (Kubernetes semantics); unset fields keep the restricted defaults. Leaving restricted makes `validate` warn.',
   'drill.targets.<component>.sidecar.securityContext': "The scratch server container's `securityContext` over the restricted defaults.",
   'drill.targets.<component>.sidecar.resources': "The scratch server container's requests and limits (default: the drill's).",
   'drill.targets.<component>.sidecar.resources.requests': 'Resource requests of the scratch server.',
   'drill.targets.<component>.sidecar.resources.limits': 'Resource limits of the scratch server.',
-  '*extraEnv': 'Extra environment variables: `{ name, value }` or `{ name, valueFrom: { secretKeyRef | configMapKeyRef } }`. A literal credential is refused; safehold\'s own variables cannot be shadowed.',
+  '*extraEnv':
+    "Extra environment variables: `{ name, value }` or `{ name, valueFrom: { secretKeyRef | configMapKeyRef } }`. A literal credential is refused; safehold's own variables cannot be shadowed.",
   '*extraEnv[value]': 'A plain value.',
   '*extraEnv[value].value': 'The value (never a credential).',
   '*extraEnv[valueFrom]': 'A value read from a Secret or ConfigMap key by the kubelet.',
@@ -67,7 +73,8 @@ export const POD_SETTINGS_DESCRIPTIONS: Record<string, string> = {
   '*.matchExpressions': 'Label requirements (In, NotIn, Exists, DoesNotExist).',
   '*.matchExpressions[].operator': 'In, NotIn, Exists or DoesNotExist.',
   '*.matchExpressions[].values': 'The values for In and NotIn.',
-  '*destinations].destinations': 'Per destination (a component name, `repository`, `pushgateway`, `kubernetes-api`): `to` peers (its own egress rule) and `ports` (the pod\'s ports, where they differ from the Service\'s).',
+  '*destinations].destinations':
+    "Per destination (a component name, `repository`, `pushgateway`, `kubernetes-api`): `to` peers (its own egress rule) and `ports` (the pod's ports, where they differ from the Service's).",
   '*destinations].destinations.<key>': 'One destination.',
   '*destinations.<key>.ports': "The destination's pod ports, replacing the Service port (policies match after DNAT: MinIO 443 → 9000).",
 };

@@ -30,7 +30,20 @@ Runner (in the image, or locally with --values):
 Exit codes: 0 ok, 1 failed, 2 bad input, 3 refused by a precondition,
             4 repository unusable (password, missing, locked), 5 backup suspicious.`;
 
-const RUNNER_COMMANDS = new Set(['backup', 'restore', 'snapshots', 'verify', 'prune', 'maintenance', 'drop-database', 'drill', 'release', 'status', 'report', 'copy']);
+const RUNNER_COMMANDS = new Set([
+  'backup',
+  'restore',
+  'snapshots',
+  'verify',
+  'prune',
+  'maintenance',
+  'drop-database',
+  'drill',
+  'release',
+  'status',
+  'report',
+  'copy',
+]);
 
 /** Runs one command; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function main(argv: string[]): Promise<number> {

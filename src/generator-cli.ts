@@ -48,8 +48,16 @@ export async function generatorCommand(cmd: string, args: string[]): Promise<num
         throw new UsageError(`${a}: no such file or directory`);
       }
       // A directory gets every check synth makes, across files too (names, objects written twice).
-      if (dir) report(listValuesFiles(a), problemsOf(() => synthesizeSets(a)));
-      else report([a], problemsOf(() => loadAndCheck(a)));
+      if (dir)
+        report(
+          listValuesFiles(a),
+          problemsOf(() => synthesizeSets(a)),
+        );
+      else
+        report(
+          [a],
+          problemsOf(() => loadAndCheck(a)),
+        );
     }
     return failed ? ExitCode.usage : ExitCode.ok;
   }
@@ -61,6 +69,8 @@ export async function generatorCommand(cmd: string, args: string[]): Promise<num
   });
   const { synthesizeAll } = await import('./app.js');
   const result = await synthesizeAll({ valuesDir: opts.values!, outDir: opts.out!, chartsDir: opts.charts, schemaFile: opts.schema });
-  process.stdout.write(`synthesized ${result.files.length} values file${result.files.length === 1 ? '' : 's'} into ${opts.out}${opts.charts ? ` and ${opts.charts}` : ''}\n`);
+  process.stdout.write(
+    `synthesized ${result.files.length} values file${result.files.length === 1 ? '' : 's'} into ${opts.out}${opts.charts ? ` and ${opts.charts}` : ''}\n`,
+  );
   return ExitCode.ok;
 }

@@ -5,13 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
 
 describe('safehold CLI', () => {
   it('validate: three mistakes → three located errors, exit 2, no stack trace', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'name: Shop\nnamespace: prod\nschedule: "* * *"\nrepository:\n  local: { path: /r }\n  password: { secretName: k }\ncomponents:\n  - name: db\n    type: postgres\n    host: pg\n    port: 0\n    database: shop\n    credentials: { secretName: db }\n');
+    writeFileSync(
+      file,
+      'name: Shop\nnamespace: prod\nschedule: "* * *"\nrepository:\n  local: { path: /r }\n  password: { secretName: k }\ncomponents:\n  - name: db\n    type: postgres\n    host: pg\n    port: 0\n    database: shop\n    credentials: { secretName: db }\n',
+    );
     const r = cli('validate', file);
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
@@ -33,7 +37,10 @@ describe('safehold CLI', () => {
   it('validate: a valid file with weaker security than it looks passes (exit 0) and prints located warnings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
     const file = join(dir, 'warn.yaml');
-    writeFileSync(file, 'name: shop\nnamespace: prod\nschedule: "0 2 * * *"\nrepository:\n  s3: { endpoint: "https://s3.example.com", bucket: backups, credentials: { secretName: s3-append } }\n  password: { secretName: k }\n  protection:\n    maintenance: { schedule: "0 4 * * 0", credentials: { secretName: s3-maint } }\ncomponents:\n  - name: db\n    type: postgres\n    host: pg\n    database: shop\n    credentials: { secretName: db }\n');
+    writeFileSync(
+      file,
+      'name: shop\nnamespace: prod\nschedule: "0 2 * * *"\nrepository:\n  s3: { endpoint: "https://s3.example.com", bucket: backups, credentials: { secretName: s3-append } }\n  password: { secretName: k }\n  protection:\n    maintenance: { schedule: "0 4 * * 0", credentials: { secretName: s3-maint } }\ncomponents:\n  - name: db\n    type: postgres\n    host: pg\n    database: shop\n    credentials: { secretName: db }\n',
+    );
     const r = cli('validate', file);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/warn\.yaml: ok \(1 warning\)/);

@@ -34,7 +34,16 @@ export function memoryGroup(name: string): MemoryGroup | undefined {
   return {
     dir,
     peakBytes: () => Number(readFileSync(join(dir, 'memory.max_usage_in_bytes'), 'utf8')),
-    stat: () => Object.fromEntries(readFileSync(join(dir, 'memory.stat'), 'utf8').trim().split('\n').map((l) => { const [k, v] = l.split(' '); return [k!, Number(v)]; })),
+    stat: () =>
+      Object.fromEntries(
+        readFileSync(join(dir, 'memory.stat'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => {
+            const [k, v] = l.split(' ');
+            return [k!, Number(v)];
+          }),
+      ),
     remove: () => {
       try {
         rmdirSync(dir);

@@ -20,7 +20,11 @@ export function pgClient(info: PostgresInfo): Pg {
     info,
     conn,
     bin,
-    sql: (db, text) => output({ cmd: bin('psql'), args: ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(db), '-f', '-'], env: { PGPASSWORD: info.password } }, text).then((s) => s.trim()),
+    sql: (db, text) =>
+      output(
+        { cmd: bin('psql'), args: ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(db), '-f', '-'], env: { PGPASSWORD: info.password } },
+        text,
+      ).then((s) => s.trim()),
   };
 }
 

@@ -67,7 +67,12 @@ export async function chain(cmds: readonly Cmd[], io: { stdin?: string; stdout?:
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     let cpu = 0;
     for (let i = 0; i < cmds.length; i++) {
-      const [u, s] = readFileSync(join(dir, `t${i}`), 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+      const [u, s] = readFileSync(join(dir, `t${i}`), 'utf8')
+        .trim()
+        .split('\n')
+        .pop()!
+        .split(' ')
+        .map(Number);
       cpu += u + s;
     }
     return { wall, cpu };
@@ -79,13 +84,19 @@ export async function chain(cmds: readonly Cmd[], io: { stdin?: string; stdout?:
 /** Runs one command to completion and returns its stdout (for small outputs: psql, du, versions). */
 export function output(c: Cmd, input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(c.cmd, [...c.args], { cwd: c.cwd, env: { ...process.env, ...c.env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(c.cmd, [...c.args], {
+      cwd: c.cwd,
+      env: { ...process.env, ...c.env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-STDERR_KEEP)));
     child.once('error', reject);
-    child.once('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`${c.cmd} ${c.args.join(' ')} exited ${code ?? signal}: ${err.slice(-2000)}`))));
+    child.once('close', (code, signal) =>
+      code === 0 ? resolve(out) : reject(new Error(`${c.cmd} ${c.args.join(' ')} exited ${code ?? signal}: ${err.slice(-2000)}`)),
+    );
     if (input !== undefined) child.stdin!.end(input);
   });
 }

@@ -57,7 +57,16 @@ export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
     schedule: '0 3 * * *',
     repository: { local: { path: o.repo }, password: { secretName: 'restic' } },
     components: [
-      o.component ?? { name: 'db', type: 'postgres', host: pg.info.host, port: pg.info.port, database, credentials: { secretName: 'pg' }, sslMode: 'disable', restoreJobs: o.restoreJobs ?? 1 },
+      o.component ?? {
+        name: 'db',
+        type: 'postgres',
+        host: pg.info.host,
+        port: pg.info.port,
+        database,
+        credentials: { secretName: 'pg' },
+        sslMode: 'disable',
+        restoreJobs: o.restoreJobs ?? 1,
+      },
     ],
     // Each bench restore is a new request: the repository records every request that ran and refuses a repeat.
     ...(o.retention ? { retention: o.retention } : {}),

@@ -56,7 +56,10 @@ export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: 
           expr: `time() - ${METRICS.backupLastSuccess}${sel} > ${maxAge}`,
           for: a.for,
           labels: severe,
-          annotations: { summary: `No successful backup of ${set} for more than ${a.maxAge}`, description: `The newest good backup set of ${set} is older than ${a.maxAge}. Look at the last runs: ${jobs}` },
+          annotations: {
+            summary: `No successful backup of ${set} for more than ${a.maxAge}`,
+            description: `The newest good backup set of ${set} is older than ${a.maxAge}. Look at the last runs: ${jobs}`,
+          },
         },
         {
           alert: 'SafeholdBackupFailed',
@@ -64,40 +67,58 @@ export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: 
           // A failure that the Job's retry repairs within `for` does not page anyone.
           for: a.for,
           labels: severe,
-          annotations: { summary: `The last backup of ${set} failed`, description: `The last run of CronJob ${v.namespace}/${names.backupCronJob} failed; its logs say why: ${jobs}` },
+          annotations: {
+            summary: `The last backup of ${set} failed`,
+            description: `The last run of CronJob ${v.namespace}/${names.backupCronJob} failed; its logs say why: ${jobs}`,
+          },
         },
         {
           // Restart-safe: no absent() with a long for: (a Prometheus restart resets pending alerts); the CronJob's age is the clock.
           alert: 'SafeholdBackupMetricsAbsent',
           expr: neverSucceeded(cronJobCreated(names.backupCronJob), maxAge, `${METRICS.backupLastSuccess}${sel}`, ''),
           labels: severe,
-          annotations: { summary: `No successful backup of ${set} pushed in the ${a.maxAge} since its CronJob was created`, description: `No successful backup of ${set} has been pushed to ${pushgateway} (or Prometheus does not scrape it with honor_labels: true). ${jobs}` },
+          annotations: {
+            summary: `No successful backup of ${set} pushed in the ${a.maxAge} since its CronJob was created`,
+            description: `No successful backup of ${set} has been pushed to ${pushgateway} (or Prometheus does not scrape it with honor_labels: true). ${jobs}`,
+          },
         },
         {
           alert: 'SafeholdBackupSizeDropped',
           expr: `${METRICS.backupSize}${sel} < ${a.sizeDropRatio} * ${METRICS.backupPreviousSize}${sel} and ${METRICS.backupPreviousSize}${sel} > 0`,
           labels: warning,
-          annotations: { summary: `A component of ${set} shrank below ${a.sizeDropRatio} of its previous backup`, description: `The last backup of a component of ${set} is less than ${a.sizeDropRatio} times the size of the previous good one: data loss upstream or a truncated dump.` },
+          annotations: {
+            summary: `A component of ${set} shrank below ${a.sizeDropRatio} of its previous backup`,
+            description: `The last backup of a component of ${set} is less than ${a.sizeDropRatio} times the size of the previous good one: data loss upstream or a truncated dump.`,
+          },
         },
         {
           alert: 'SafeholdBackupSuspicious',
           expr: `${METRICS.backupSuspicious}${sel} == 1`,
           labels: warning,
-          annotations: { summary: `The last backup set of ${set} was flagged suspicious`, description: `The last set of ${set} was stored but failed its sanity checks; retention does not count it. ${jobs}` },
+          annotations: {
+            summary: `The last backup set of ${set} was flagged suspicious`,
+            description: `The last set of ${set} was stored but failed its sanity checks; retention does not count it. ${jobs}`,
+          },
         },
         {
           alert: 'SafeholdPushgatewayStale',
           expr: `time() - push_time_seconds${pushSelector(v, [`job="${PUSH_JOB}"`, 'operation="backup"'])} > ${maxAge}`,
           for: a.for,
           labels: warning,
-          annotations: { summary: `The backup runner of ${set} has not pushed metrics for ${a.maxAge}`, description: `No push (success or failure) from ${set} reached ${pushgateway}: the CronJob is not running, or cannot reach the Pushgateway.` },
+          annotations: {
+            summary: `The backup runner of ${set} has not pushed metrics for ${a.maxAge}`,
+            description: `No push (success or failure) from ${set} reached ${pushgateway}: the CronJob is not running, or cannot reach the Pushgateway.`,
+          },
         },
         {
           alert: 'SafeholdRetentionFailed',
           expr: `${METRICS.retentionLastStatus}${sel} == 0`,
           for: a.for,
           labels: warning,
-          annotations: { summary: `Retention of ${set} failed`, description: `The last backup of ${set} was stored, but forgetting old sets (or pruning) failed: the repository grows. The runner logs say why ("retention FAILED"). ${jobs}` },
+          annotations: {
+            summary: `Retention of ${set} failed`,
+            description: `The last backup of ${set} was stored, but forgetting old sets (or pruning) failed: the repository grows. The runner logs say why ("retention FAILED"). ${jobs}`,
+          },
         },
       ],
     });
@@ -110,20 +131,29 @@ export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: 
             expr: `time() - ${METRICS.drillLastSuccess}${sel} > ${drillMaxAge}`,
             for: a.for,
             labels: severe,
-            annotations: { summary: `No successful restore drill of ${set} for more than ${a.drillMaxAge}`, description: `Nobody has proven for ${a.drillMaxAge} that the backups of ${set} restore. ${jobs}` },
+            annotations: {
+              summary: `No successful restore drill of ${set} for more than ${a.drillMaxAge}`,
+              description: `Nobody has proven for ${a.drillMaxAge} that the backups of ${set} restore. ${jobs}`,
+            },
           },
           {
             alert: 'SafeholdDrillFailed',
             expr: `${METRICS.drillLastStatus}${sel} == 0`,
             for: a.for,
             labels: severe,
-            annotations: { summary: `The last restore drill of ${set} failed`, description: `CronJob ${v.namespace}/${names.drillCronJob} could not restore or check the newest good set. ${jobs}` },
+            annotations: {
+              summary: `The last restore drill of ${set} failed`,
+              description: `CronJob ${v.namespace}/${names.drillCronJob} could not restore or check the newest good set. ${jobs}`,
+            },
           },
           {
             alert: 'SafeholdDrillMetricsAbsent',
             expr: neverSucceeded(cronJobCreated(names.drillCronJob), drillMaxAge, `${METRICS.drillLastSuccess}${sel}`, ''),
             labels: severe,
-            annotations: { summary: `No passing restore drill of ${set} pushed in the ${a.drillMaxAge} since its CronJob was created`, description: `No successful drill of ${set} has been pushed to ${pushgateway}. ${jobs}` },
+            annotations: {
+              summary: `No passing restore drill of ${set} pushed in the ${a.drillMaxAge} since its CronJob was created`,
+              description: `No successful drill of ${set} has been pushed to ${pushgateway}. ${jobs}`,
+            },
           },
         ],
       });

@@ -7,7 +7,10 @@ import type { BackupSetNames } from './names.js';
 /** Slack after a Job's activeDeadlineSeconds for kube-state-metrics and the scrape to see its end. */
 export const JOB_END_SLACK_SECONDS = 600;
 
-const sel = (labels: Record<string, string>) => `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+const sel = (labels: Record<string, string>) =>
+  `{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`;
 
 /**
  * "Never succeeded" without `absent()` and a long `for:` (whose pending state a Prometheus restart
@@ -46,13 +49,19 @@ export function cronJobRules(v: Values, w: CronJobWatch, jobs: string, set: stri
       alert: `${w.alertPrefix}NeverSucceeded`,
       expr: neverSucceeded(`kube_cronjob_created${s}`, maxAge, `kube_cronjob_status_last_successful_time${s}`, 'namespace, cronjob'),
       labels: severe,
-      annotations: { summary: `CronJob ${v.namespace}/${w.cronJob} has had no successful run in the ${w.maxAge} since it was created`, description: `kube-state-metrics has reported no successful ${w.what} Job of ${set}. ${jobs}` },
+      annotations: {
+        summary: `CronJob ${v.namespace}/${w.cronJob} has had no successful run in the ${w.maxAge} since it was created`,
+        description: `kube-state-metrics has reported no successful ${w.what} Job of ${set}. ${jobs}`,
+      },
     },
     {
       alert: `${w.alertPrefix}LastRunFailed`,
       expr: lastRunFailed(w.cronJob, v.namespace, durationSeconds(w.timeout)!),
       labels: severe,
-      annotations: { summary: `The last scheduled ${w.what} run of ${set} did not succeed`, description: `The last Job of CronJob ${v.namespace}/${w.cronJob} ended (its ${w.timeout} deadline passed) without succeeding. ${jobs}` },
+      annotations: {
+        summary: `The last scheduled ${w.what} run of ${set} did not succeed`,
+        description: `The last Job of CronJob ${v.namespace}/${w.cronJob} ended (its ${w.timeout} deadline passed) without succeeding. ${jobs}`,
+      },
     },
   ];
 }
@@ -67,13 +76,19 @@ function oneShotJobRules(v: Values, what: string, alertPrefix: string, jobName: 
       alert: `${alertPrefix}JobFailed`,
       expr: `kube_job_failed${s({ condition: 'true' })} == 1`,
       labels: severe,
-      annotations: { summary: `The ${what} Job ${v.namespace}/${jobName} failed`, description: `The one-shot ${what} Job failed; it is not retried. Read its logs and the runbook before changing the request. ${jobs}` },
+      annotations: {
+        summary: `The ${what} Job ${v.namespace}/${jobName} failed`,
+        description: `The one-shot ${what} Job failed; it is not retried. Read its logs and the runbook before changing the request. ${jobs}`,
+      },
     },
     {
       alert: `${alertPrefix}JobStuck`,
       expr: `(time() - kube_job_created${s()} > ${durationSeconds(timeout)! + JOB_END_SLACK_SECONDS}) unless on(namespace, job_name) ${ended}`,
       labels: severe,
-      annotations: { summary: `The ${what} Job ${v.namespace}/${jobName} has neither finished nor failed ${timeout} after it was created`, description: `Its pod may never have started (quota, image pull, admission) or the Job controller is not running. kubectl -n ${v.namespace} describe job ${jobName}` },
+      annotations: {
+        summary: `The ${what} Job ${v.namespace}/${jobName} has neither finished nor failed ${timeout} after it was created`,
+        description: `Its pod may never have started (quota, image pull, admission) or the Job controller is not running. kubectl -n ${v.namespace} describe job ${jobName}`,
+      },
     },
   ];
 }
@@ -91,7 +106,10 @@ export function clusterAlertRules(v: Values, names: BackupSetNames, hasPushgatew
       expr: `time() - kube_cronjob_status_last_successful_time${backup} > ${durationSeconds(a.maxAge)!}`,
       for: a.for,
       labels: severe,
-      annotations: { summary: `CronJob ${v.namespace}/${names.backupCronJob} has not succeeded for ${a.maxAge}`, description: `kube-state-metrics reports no successful backup Job of ${set} in ${a.maxAge}. ${jobs}` },
+      annotations: {
+        summary: `CronJob ${v.namespace}/${names.backupCronJob} has not succeeded for ${a.maxAge}`,
+        description: `kube-state-metrics reports no successful backup Job of ${set} in ${a.maxAge}. ${jobs}`,
+      },
     },
   ];
   // A suspend written in the values is a decision in git; one set by hand is not.
@@ -101,11 +119,21 @@ export function clusterAlertRules(v: Values, names: BackupSetNames, hasPushgatew
       expr: `kube_cronjob_spec_suspend${backup} == 1`,
       for: a.for,
       labels: { severity: 'warning' },
-      annotations: { summary: `CronJob ${v.namespace}/${names.backupCronJob} is suspended, but its values file says suspend: false`, description: `Someone suspended the backups of ${set} outside git (kubectl patch / edit): no backup runs. Resume it, or write suspend: true in the values file.` },
+      annotations: {
+        summary: `CronJob ${v.namespace}/${names.backupCronJob} is suspended, but its values file says suspend: false`,
+        description: `Someone suspended the backups of ${set} outside git (kubectl patch / edit): no backup runs. Resume it, or write suspend: true in the values file.`,
+      },
     });
   }
   if (!hasPushgateway) {
-    rules.push(...cronJobRules(v, { what: 'backup', alertPrefix: 'SafeholdBackupCronJob', cronJob: names.backupCronJob, maxAge: a.maxAge, timeout: v.timeout }, jobs, set));
+    rules.push(
+      ...cronJobRules(
+        v,
+        { what: 'backup', alertPrefix: 'SafeholdBackupCronJob', cronJob: names.backupCronJob, maxAge: a.maxAge, timeout: v.timeout },
+        jobs,
+        set,
+      ),
+    );
     if (v.drill) {
       const drill = sel({ namespace: v.namespace, cronjob: names.drillCronJob });
       rules.push({
@@ -113,9 +141,19 @@ export function clusterAlertRules(v: Values, names: BackupSetNames, hasPushgatew
         expr: `time() - kube_cronjob_status_last_successful_time${drill} > ${durationSeconds(a.drillMaxAge)!}`,
         for: a.for,
         labels: severe,
-        annotations: { summary: `CronJob ${v.namespace}/${names.drillCronJob} has not succeeded for ${a.drillMaxAge}`, description: `No successful restore drill of ${set} in ${a.drillMaxAge}. ${jobs}` },
+        annotations: {
+          summary: `CronJob ${v.namespace}/${names.drillCronJob} has not succeeded for ${a.drillMaxAge}`,
+          description: `No successful restore drill of ${set} in ${a.drillMaxAge}. ${jobs}`,
+        },
       });
-      rules.push(...cronJobRules(v, { what: 'drill', alertPrefix: 'SafeholdDrillCronJob', cronJob: names.drillCronJob, maxAge: a.drillMaxAge, timeout: v.drill.timeout }, jobs, set));
+      rules.push(
+        ...cronJobRules(
+          v,
+          { what: 'drill', alertPrefix: 'SafeholdDrillCronJob', cronJob: names.drillCronJob, maxAge: a.drillMaxAge, timeout: v.drill.timeout },
+          jobs,
+          set,
+        ),
+      );
     }
   }
   if (v.restore && names.restoreJob) rules.push(...oneShotJobRules(v, 'restore', 'SafeholdRestore', names.restoreJob, v.restore.timeout, jobs));

@@ -15,7 +15,8 @@ export function copyAlertRules(v: Values, names: BackupSetNames, pushSelector: (
     const cronJob = copyCronJobName(names, c.name);
     const jobs = `kubectl -n ${v.namespace} get jobs -l app.kubernetes.io/instance=${names.prefix},app.kubernetes.io/component=copy`;
     const what = `copy ${c.name} of ${set}`;
-    if (!v.monitoring.pushgateway) return cronJobRules(v, { what: `copy ${c.name}`, alertPrefix: 'SafeholdCopyCronJob', cronJob, maxAge: c.maxLag, timeout: c.timeout }, jobs, set);
+    if (!v.monitoring.pushgateway)
+      return cronJobRules(v, { what: `copy ${c.name}`, alertPrefix: 'SafeholdCopyCronJob', cronJob, maxAge: c.maxLag, timeout: c.timeout }, jobs, set);
     const sel = pushSelector(['operation="copy"', `copy="${c.name}"`]);
     const lag = durationSeconds(c.maxLag)!;
     return [
@@ -23,20 +24,29 @@ export function copyAlertRules(v: Values, names: BackupSetNames, pushSelector: (
         alert: 'SafeholdCopyFailed',
         expr: `${METRICS.copyLastStatus}${sel} == 0`,
         labels: severe,
-        annotations: { summary: `The last run of the ${what} failed`, description: `safehold copy --to ${c.name} failed: the second place may not hold the newest sets. Read the copy Job's log (docs/copies.md). ${jobs}` },
+        annotations: {
+          summary: `The last run of the ${what} failed`,
+          description: `safehold copy --to ${c.name} failed: the second place may not hold the newest sets. Read the copy Job's log (docs/copies.md). ${jobs}`,
+        },
       },
       {
         alert: 'SafeholdCopyLagging',
         expr: `time() - ${METRICS.copyNewestSet}${sel} > ${lag}`,
         for: a.for,
         labels: severe,
-        annotations: { summary: `The newest set in the ${what} is older than ${c.maxLag}`, description: `A restore from copy ${c.name} would lose more than ${c.maxLag} of data: copies fail, do not run, or the source has no newer good set. ${jobs}` },
+        annotations: {
+          summary: `The newest set in the ${what} is older than ${c.maxLag}`,
+          description: `A restore from copy ${c.name} would lose more than ${c.maxLag} of data: copies fail, do not run, or the source has no newer good set. ${jobs}`,
+        },
       },
       {
         alert: 'SafeholdCopyMetricsAbsent',
         expr: neverSucceeded(`kube_cronjob_created{namespace="${v.namespace}",cronjob="${cronJob}"}`, lag, `${METRICS.copyLastSuccess}${sel}`, ''),
         labels: severe,
-        annotations: { summary: `No successful ${what} pushed in the ${c.maxLag} since its CronJob was created`, description: `No successful run of CronJob ${v.namespace}/${cronJob} has reached the Pushgateway. ${jobs}` },
+        annotations: {
+          summary: `No successful ${what} pushed in the ${c.maxLag} since its CronJob was created`,
+          description: `No successful run of CronJob ${v.namespace}/${cronJob} has reached the Pushgateway. ${jobs}`,
+        },
       },
     ];
   });

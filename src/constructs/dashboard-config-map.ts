@@ -28,7 +28,11 @@ export class DashboardConfigMap extends Construct {
     super(scope, id);
     const { values: v, names } = props;
     new k8s.KubeConfigMap(this, 'Resource', {
-      metadata: { name: `${names.runner}-dashboard`, namespace: names.namespace, labels: { ...(props.sidecarLabels ?? { grafana_dashboard: '1' }), ...standardLabels(names, 'dashboard') } },
+      metadata: {
+        name: `${names.runner}-dashboard`,
+        namespace: names.namespace,
+        labels: { ...(props.sidecarLabels ?? { grafana_dashboard: '1' }), ...standardLabels(names, 'dashboard') },
+      },
       data: { [`${names.prefix}.json`]: setDashboardText(v, names) },
     });
   }

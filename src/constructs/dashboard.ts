@@ -22,23 +22,71 @@ export const DASHBOARD_ROWS: ReadonlyArray<{ readonly title: string; readonly pa
   {
     title: 'Backups',
     panels: [
-      { title: 'Age of the last good set (RPO)', expr: `time() - ${METRICS.backupLastSuccess}${s}`, unit: 's', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'stat' },
+      {
+        title: 'Age of the last good set (RPO)',
+        expr: `time() - ${METRICS.backupLastSuccess}${s}`,
+        unit: 's',
+        legend: '{{namespace}}/{{app}} {{instance}}',
+        kind: 'stat',
+      },
       { title: 'Last run (1 ok, 0 failed)', expr: `${METRICS.backupLastStatus}${s}`, unit: 'none', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'stat' },
       { title: 'Last set suspicious', expr: `${METRICS.backupSuspicious}${s}`, unit: 'none', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'stat' },
-      { title: 'Retention (1 ok, 0 failed)', expr: `${METRICS.retentionLastStatus}${s}`, unit: 'none', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'stat' },
+      {
+        title: 'Retention (1 ok, 0 failed)',
+        expr: `${METRICS.retentionLastStatus}${s}`,
+        unit: 'none',
+        legend: '{{namespace}}/{{app}} {{instance}}',
+        kind: 'stat',
+      },
       { title: 'Backup duration', expr: `${METRICS.backupDuration}${s}`, unit: 's', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'timeseries' },
       { title: 'Size per component', expr: `${METRICS.backupSize}${s}`, unit: 'bytes', legend: '{{app}}/{{component}}', kind: 'timeseries' },
-      { title: 'Size against the previous good set', expr: `${METRICS.backupSize}${s} / ${METRICS.backupPreviousSize}${s}`, unit: 'percentunit', legend: '{{app}}/{{component}}', kind: 'timeseries' },
+      {
+        title: 'Size against the previous good set',
+        expr: `${METRICS.backupSize}${s} / ${METRICS.backupPreviousSize}${s}`,
+        unit: 'percentunit',
+        legend: '{{app}}/{{component}}',
+        kind: 'timeseries',
+      },
     ],
   },
   {
     title: 'Drills and verification',
     panels: [
-      { title: 'Last drill (1 passed, 0 failed)', expr: `${METRICS.drillLastStatus}${s}`, unit: 'none', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'stat' },
-      { title: 'Age of the last passing drill', expr: `time() - ${METRICS.drillLastSuccess}${s}`, unit: 's', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'stat' },
-      { title: 'Drill restore time (measured RTO)', expr: `${METRICS.drillRestoreDuration}${s}`, unit: 's', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'timeseries' },
-      { title: 'Age of the data the drill restored (RPO)', expr: `${METRICS.drillRestoredSetAge}${s}`, unit: 's', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'timeseries' },
-      { title: 'Repository check (1 passed, 0 failed)', expr: `${METRICS.verifyLastStatus}${s}`, unit: 'none', legend: '{{namespace}}/{{app}} {{instance}}', kind: 'stat' },
+      {
+        title: 'Last drill (1 passed, 0 failed)',
+        expr: `${METRICS.drillLastStatus}${s}`,
+        unit: 'none',
+        legend: '{{namespace}}/{{app}} {{instance}}',
+        kind: 'stat',
+      },
+      {
+        title: 'Age of the last passing drill',
+        expr: `time() - ${METRICS.drillLastSuccess}${s}`,
+        unit: 's',
+        legend: '{{namespace}}/{{app}} {{instance}}',
+        kind: 'stat',
+      },
+      {
+        title: 'Drill restore time (measured RTO)',
+        expr: `${METRICS.drillRestoreDuration}${s}`,
+        unit: 's',
+        legend: '{{namespace}}/{{app}} {{instance}}',
+        kind: 'timeseries',
+      },
+      {
+        title: 'Age of the data the drill restored (RPO)',
+        expr: `${METRICS.drillRestoredSetAge}${s}`,
+        unit: 's',
+        legend: '{{namespace}}/{{app}} {{instance}}',
+        kind: 'timeseries',
+      },
+      {
+        title: 'Repository check (1 passed, 0 failed)',
+        expr: `${METRICS.verifyLastStatus}${s}`,
+        unit: 'none',
+        legend: '{{namespace}}/{{app}} {{instance}}',
+        kind: 'stat',
+      },
     ],
   },
 ];
@@ -63,7 +111,10 @@ export function safeholdDashboard(o: { uid?: string; title?: string; namespace?:
     d.withRow(new RowBuilder(row.title));
     for (const p of row.panels) {
       const target = new DataqueryBuilder().expr(p.expr).legendFormat(p.legend).datasource(datasource);
-      const panel = p.kind === 'stat' ? new StatPanel().title(p.title).unit(p.unit).datasource(datasource).withTarget(target).span(6).height(4) : new TimeseriesPanel().title(p.title).unit(p.unit).datasource(datasource).withTarget(target).span(12).height(8);
+      const panel =
+        p.kind === 'stat'
+          ? new StatPanel().title(p.title).unit(p.unit).datasource(datasource).withTarget(target).span(6).height(4)
+          : new TimeseriesPanel().title(p.title).unit(p.unit).datasource(datasource).withTarget(target).span(12).height(8);
       d.withPanel(panel);
     }
   }

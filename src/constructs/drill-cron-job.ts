@@ -54,7 +54,10 @@ export function drillProblems(v: Values): RuleIssue[] {
   for (const [name, t] of Object.entries(v.drill?.targets ?? {})) {
     const c = v.components.find((x) => x.name === name);
     if (t.sidecar && c && !SIDECARS[c.type]) {
-      issues.push({ path: ['drill', 'targets', name, 'sidecar'], message: `a sidecar server exists only for postgres, mysql, redis and cockroachdb components, not ${c.type}` });
+      issues.push({
+        path: ['drill', 'targets', name, 'sidecar'],
+        message: `a sidecar server exists only for postgres, mysql, redis and cockroachdb components, not ${c.type}`,
+      });
     }
   }
   return issues;

@@ -13,7 +13,10 @@ export function emittedSecretProblems(v: Values): RuleIssue[] {
   v.secrets.forEach((s, i) => {
     const kinds = [s.externalSecret && 'externalSecret', s.sealedSecret && 'sealedSecret'].filter(Boolean);
     if (kinds.length !== 1) {
-      issues.push({ path: ['secrets', i], message: `must set exactly one of externalSecret or sealedSecret, got ${kinds.length ? kinds.join(' and ') : 'neither'}` });
+      issues.push({
+        path: ['secrets', i],
+        message: `must set exactly one of externalSecret or sealedSecret, got ${kinds.length ? kinds.join(' and ') : 'neither'}`,
+      });
     }
   });
   const names = v.secrets.map((s) => s.name);

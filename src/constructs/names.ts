@@ -89,7 +89,11 @@ export function nameProblems(v: Values): RuleIssue[] {
   else if (v.verify.enabled && n.verifyCronJob.length > MAX_CRON_JOB_NAME) tooLong(n.verifyCronJob, 'verify CronJob');
   (v.copies ?? []).forEach((c, i) => {
     const name = copyCronJobName(n, c.name);
-    if (name.length > MAX_CRON_JOB_NAME) issues.push({ path: ['copies', i, 'name'], message: `the copy CronJob name "${name}" would be ${name.length} characters, Kubernetes allows ${MAX_CRON_JOB_NAME}; shorten the copy's name (or the set's)` });
+    if (name.length > MAX_CRON_JOB_NAME)
+      issues.push({
+        path: ['copies', i, 'name'],
+        message: `the copy CronJob name "${name}" would be ${name.length} characters, Kubernetes allows ${MAX_CRON_JOB_NAME}; shorten the copy's name (or the set's)`,
+      });
   });
   return issues;
 }

@@ -49,7 +49,10 @@ export function egressRules(v: Values): k8s.NetworkPolicyEgressRule[] {
   const np = typeof v.networkPolicy === 'object' ? v.networkPolicy : undefined;
   const written = np?.destinations ?? {};
   const dnsPort = np?.dnsPort ?? (v.platform === 'openshift' ? 5353 : 53);
-  const dns = { to: np?.dnsTo as k8s.NetworkPolicyPeer[] | undefined, ports: ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(dnsPort) })) };
+  const dns = {
+    to: np?.dnsTo as k8s.NetworkPolicyPeer[] | undefined,
+    ports: ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(dnsPort) })),
+  };
   const own: k8s.NetworkPolicyEgressRule[] = [];
   const rest = new Set<number>();
   for (const d of egressDestinations(v)) {

@@ -39,8 +39,36 @@ export function podSettingsFor(v: Values, op: RunnerComponent, data: DataMounts 
 }
 
 function pickSettings(v: Values): PodSettings {
-  const { nodeSelector, tolerations, affinity, colocateWith, priorityClassName, imagePullSecrets, podAnnotations, podLabels, podSecurityContext, securityContext, extraEnv, scratch, terminationGracePeriodSeconds } = v;
-  return { nodeSelector, tolerations, affinity, colocateWith, priorityClassName, imagePullSecrets, podAnnotations, podLabels, podSecurityContext, securityContext, extraEnv, scratch, terminationGracePeriodSeconds };
+  const {
+    nodeSelector,
+    tolerations,
+    affinity,
+    colocateWith,
+    priorityClassName,
+    imagePullSecrets,
+    podAnnotations,
+    podLabels,
+    podSecurityContext,
+    securityContext,
+    extraEnv,
+    scratch,
+    terminationGracePeriodSeconds,
+  } = v;
+  return {
+    nodeSelector,
+    tolerations,
+    affinity,
+    colocateWith,
+    priorityClassName,
+    imagePullSecrets,
+    podAnnotations,
+    podLabels,
+    podSecurityContext,
+    securityContext,
+    extraEnv,
+    scratch,
+    terminationGracePeriodSeconds,
+  };
 }
 
 /**
@@ -67,7 +95,10 @@ export function containerSecurityContextFor(written: ContainerSecurityContextVal
 export function labelSelectorOf(selector: string): k8s.LabelSelector {
   const matchLabels: Record<string, string> = {};
   const matchExpressions: k8s.LabelSelectorRequirement[] = [];
-  for (const part of selector.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of selector
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(part)!;
     if (m[2] === '!=') matchExpressions.push({ key: m[1], operator: 'NotIn', values: [m[3].trim()] });
     else matchLabels[m[1]] = m[3].trim();

@@ -47,7 +47,12 @@ class Grants {
     }
     const out = new Map<string, RbacRule[]>();
     const grants = [...this.byKey.values()].sort(
-      (a, b) => byCodeUnit(a.ns, b.ns) || byCodeUnit(a.group, b.group) || byCodeUnit(a.resource, b.resource) || (a.names ? 1 : 0) - (b.names ? 1 : 0) || byCodeUnit(String(a.names), String(b.names)),
+      (a, b) =>
+        byCodeUnit(a.ns, b.ns) ||
+        byCodeUnit(a.group, b.group) ||
+        byCodeUnit(a.resource, b.resource) ||
+        (a.names ? 1 : 0) - (b.names ? 1 : 0) ||
+        byCodeUnit(String(a.names), String(b.names)),
     );
     for (const g of grants) {
       const wide = g.names ? unrestricted.get(JSON.stringify([g.ns, g.group, g.resource])) : undefined;

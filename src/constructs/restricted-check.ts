@@ -18,7 +18,8 @@ export function restrictedRulesBroken(pod: k8s.PodSecurityContext, containers: R
     if (sc.allowPrivilegeEscalation !== false) out.push(`restricted "Privilege Escalation": ${c} must set allowPrivilegeEscalation: false`);
     if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) out.push(`restricted "Running as Non-root": ${c} must run with runAsNonRoot: true`);
     if (sc.runAsUser === 0) out.push(`restricted "Running as Non-root user": ${c} sets runAsUser: 0`);
-    if (!seccompOk(sc.seccompProfile?.type ?? pod.seccompProfile?.type)) out.push(`restricted "Seccomp": ${c} needs seccompProfile RuntimeDefault or Localhost`);
+    if (!seccompOk(sc.seccompProfile?.type ?? pod.seccompProfile?.type))
+      out.push(`restricted "Seccomp": ${c} needs seccompProfile RuntimeDefault or Localhost`);
     if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`restricted "Capabilities": ${c} must drop ALL capabilities`);
     const added = (sc.capabilities?.add ?? []).filter((a) => a !== 'NET_BIND_SERVICE');
     if (added.length) out.push(`restricted "Capabilities": ${c} may add only NET_BIND_SERVICE, adds ${added.join(', ')}`);
@@ -48,13 +49,24 @@ export function restrictedWarnings(v: Values): RuleIssue[] {
     const s = podSettingsFor(v, op, data);
     const containers = [{ name: 'safehold', sc: containerSecurityContextFor(s.securityContext) }];
     if (op === 'drill') {
-      for (const [name, t] of Object.entries(v.drill?.targets ?? {})) if (t.sidecar) containers.push({ name: `drill-${name}`, sc: containerSecurityContextFor(t.sidecar.securityContext) });
+      for (const [name, t] of Object.entries(v.drill?.targets ?? {}))
+        if (t.sidecar) containers.push({ name: `drill-${name}`, sc: containerSecurityContextFor(t.sidecar.securityContext) });
     }
     const broken = restrictedRulesBroken(podSecurityContextFor(v, s.podSecurityContext, data), containers);
     if (!broken.length) continue;
     const key = operationKey(op);
     const written = v.operations[key];
-    const path = written?.securityContext ? ['operations', key, 'securityContext'] : written?.podSecurityContext ? ['operations', key, 'podSecurityContext'] : v.securityContext ? ['securityContext'] : v.podSecurityContext ? ['podSecurityContext'] : op === 'drill' ? ['drill', 'targets'] : ['components'];
+    const path = written?.securityContext
+      ? ['operations', key, 'securityContext']
+      : written?.podSecurityContext
+        ? ['operations', key, 'podSecurityContext']
+        : v.securityContext
+          ? ['securityContext']
+          : v.podSecurityContext
+            ? ['podSecurityContext']
+            : op === 'drill'
+              ? ['drill', 'targets']
+              : ['components'];
     out.push({ path, message: `the ${op} pods leave the Pod Security restricted profile (a namespace enforcing it refuses them): ${broken.join('; ')}` });
   }
   return out;

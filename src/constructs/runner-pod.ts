@@ -5,7 +5,15 @@ import { GRACE_ENV, graceSeconds, WORKLOAD_ENV } from '../contract/deadline.js';
 import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { dnsLabelFrom, standardLabels, type BackupSetNames, type RunnerComponent } from './names.js';
-import { affinityFor, containerSecurityContextFor, extraEnvFor, podSecurityContextFor, podSettingsFor, scratchEmptyDir, type DataMounts } from './pod-settings.js';
+import {
+  affinityFor,
+  containerSecurityContextFor,
+  extraEnvFor,
+  podSecurityContextFor,
+  podSettingsFor,
+  scratchEmptyDir,
+  type DataMounts,
+} from './pod-settings.js';
 
 /** The runner container's name: kubectl logs -c safehold. */
 export const RUNNER_CONTAINER = 'safehold';
@@ -112,7 +120,10 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   const podSecurity = podSecurityContextFor(v, settings.podSecurityContext, mounts);
   const secrets = secretVolumes(v, props.component, podSecurity.fsGroup === undefined ? SECRET_FILE_MODE_NO_FSGROUP : SECRET_FILE_MODE);
   const repository = v.repository.pvc
-    ? { volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: v.repository.pvc.claimName } }], mounts: [{ name: 'repository', mountPath: PVC_REPO_MOUNT }] }
+    ? {
+        volumes: [{ name: 'repository', persistentVolumeClaim: { claimName: v.repository.pvc.claimName } }],
+        mounts: [{ name: 'repository', mountPath: PVC_REPO_MOUNT }],
+      }
     : { volumes: [], mounts: [] };
 
   const volumes: k8s.Volume[] = [
@@ -128,7 +139,9 @@ export function runnerPodTemplate(props: RunnerPodProps): k8s.PodTemplateSpec {
   if (clash) throw new Error(`two volumes of the ${props.component} pod would be named "${clash}"`);
 
   // The grace period after SIGTERM is the runner's cleanup allowance; it learns it, and its workload, from the environment.
-  const op = props.schedule ? { seconds: durationSeconds(props.schedule.timeout) ?? 3600, workload: props.schedule.workload } : operation(v, names, props.component);
+  const op = props.schedule
+    ? { seconds: durationSeconds(props.schedule.timeout) ?? 3600, workload: props.schedule.workload }
+    : operation(v, names, props.component);
   const grace = settings.terminationGracePeriodSeconds ?? graceSeconds(op.seconds);
   const runner: k8s.Container = {
     name: RUNNER_CONTAINER,

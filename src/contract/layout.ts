@@ -53,7 +53,12 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   repository(v.repository);
   // The copy job writes every copy; a restore or drill reads the copy it names (docs/copies.md).
   for (const c of copiesReadBy(v, op)) repository(c.repository);
-  const databases = op === 'maintenance' || op === 'verify' || op === 'copy' ? [] : op === 'drop-database' ? v.components.filter((c) => c.name === v.dropDatabase?.component) : v.components;
+  const databases =
+    op === 'maintenance' || op === 'verify' || op === 'copy'
+      ? []
+      : op === 'drop-database'
+        ? v.components.filter((c) => c.name === v.dropDatabase?.component)
+        : v.components;
   for (const c of databases) {
     if ('credentials' in c) login(c.credentials as Parameters<typeof login>[0]);
     const tls = 'tls' in c ? c.tls : undefined;

@@ -54,7 +54,8 @@ export function buildContext(o: ContextOptions): RunContext {
   const log = o.log ?? createLogger(undefined, { app: values.name, namespace: values.namespace, ...(values.instance ? { instance: values.instance } : {}) });
   const from = copyFrom(values, o);
   const repository = from === undefined ? values.repository : copyNamed(values, from)!.repository;
-  const ledgerFile = o.ledger ?? join(dirname(resolve(file)), '.safehold-ledger', `${values.namespace}.${values.name}${values.instance ? `.${values.instance}` : ''}.json`);
+  const ledgerFile =
+    o.ledger ?? join(dirname(resolve(file)), '.safehold-ledger', `${values.namespace}.${values.name}${values.instance ? `.${values.instance}` : ''}.json`);
   // Made on first use: a command that never touches the repository needs none of its Secrets.
   let restic: Restic | undefined;
   return {
@@ -83,9 +84,12 @@ function copyFrom(v: Values, o: ContextOptions): string | undefined {
   // A restore request in git names its source (it is part of the request id): the command line cannot change it.
   const fixed = written !== undefined || (o.operation === 'restore' && !!v.restore);
   if (o.from !== undefined && fixed && o.from !== written) {
-    throw new UsageError(`--from ${o.from} conflicts with ${o.operation}.from ${written === undefined ? '(not set)' : `"${written}"`} in the values: the request in git decides; change it there`);
+    throw new UsageError(
+      `--from ${o.from} conflicts with ${o.operation}.from ${written === undefined ? '(not set)' : `"${written}"`} in the values: the request in git decides; change it there`,
+    );
   }
   const name = o.from ?? written;
-  if (name !== undefined && !copyNamed(v, name)) throw new UsageError(`--from ${name}: no copy of that name (copies: ${(v.copies ?? []).map((c) => c.name).join(', ') || 'none'})`);
+  if (name !== undefined && !copyNamed(v, name))
+    throw new UsageError(`--from ${name}: no copy of that name (copies: ${(v.copies ?? []).map((c) => c.name).join(', ') || 'none'})`);
   return name;
 }

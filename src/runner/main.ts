@@ -75,7 +75,10 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
     return ExitCode.ok;
   }
   // prune deletes too: in a protected repository it needs the maintenance keys.
-  const operation = cmd === 'maintenance' || cmd === 'prune' ? 'maintenance' : (['backup', 'restore', 'drop-database', 'drill', 'verify', 'copy'] as const).find((c) => c === cmd);
+  const operation =
+    cmd === 'maintenance' || cmd === 'prune'
+      ? 'maintenance'
+      : (['backup', 'restore', 'drop-database', 'drill', 'verify', 'copy'] as const).find((c) => c === cmd);
   const ctx = buildContext({ ...contextOptions, operation });
   const off = handleSignals(ctx.log, currentGraceSeconds);
   try {
@@ -131,7 +134,13 @@ async function dispatch(cmd: string, f: ReturnType<typeof parseFlags<typeof COMM
     case 'copy': {
       const { copy } = await import('./commands/copy.js');
       const r = await copy(ctx, { to: f.to });
-      out(f.json ? `${JSON.stringify(r, null, 2)}\n` : r.map((c) => `${c.name}: copied ${c.copied.length} set(s)${c.copied.length ? ` (${c.copied.join(', ')})` : ''}; newest ${c.newestSet ?? 'none'}\n`).join(''));
+      out(
+        f.json
+          ? `${JSON.stringify(r, null, 2)}\n`
+          : r
+              .map((c) => `${c.name}: copied ${c.copied.length} set(s)${c.copied.length ? ` (${c.copied.join(', ')})` : ''}; newest ${c.newestSet ?? 'none'}\n`)
+              .join(''),
+      );
       return ExitCode.ok;
     }
     case 'prune':

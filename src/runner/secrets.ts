@@ -8,7 +8,10 @@ export class SecretStore {
   private readonly copies = new Map<string, string>();
 
   /** `scratchDir`: where privateCopy() puts its copies (the pod's emptyDir). */
-  constructor(readonly dir: string, readonly scratchDir?: string) {}
+  constructor(
+    readonly dir: string,
+    readonly scratchDir?: string,
+  ) {}
 
   /** Path of a secret key's file; fails clearly when it is not mounted. */
   path(secretName: string, key: string): string {

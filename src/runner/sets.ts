@@ -60,7 +60,10 @@ export interface BackupSet {
 
 /** A sortable, readable set id: 20261122-003000-a1b2c3. */
 export function newSetId(now = new Date()): string {
-  const iso = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
+  const iso = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '');
   return `${iso.slice(0, 8)}-${iso.slice(9, 15)}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -99,7 +102,13 @@ export function groupSets(snapshots: readonly Snapshot[]): BackupSet[] {
   }
   const sets = [...by.entries()].map(([id, snaps]): BackupSet => {
     const manifest = snaps.find((s) => s.tags?.includes(TAG_MANIFEST));
-    const status: BackupSet['status'] = !manifest ? 'incomplete' : manifest.tags?.includes(STATUS_GOOD) ? 'good' : manifest.tags?.includes(STATUS_SAFETY) ? 'safety' : 'suspicious';
+    const status: BackupSet['status'] = !manifest
+      ? 'incomplete'
+      : manifest.tags?.includes(STATUS_GOOD)
+        ? 'good'
+        : manifest.tags?.includes(STATUS_SAFETY)
+          ? 'safety'
+          : 'suspicious';
     return { id, time: (manifest ?? snaps[0]).time, snapshots: snaps, manifestSnapshot: manifest, status };
   });
   return byTime(sets, (a, b) => compareText(a.id, b.id));

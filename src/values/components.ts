@@ -7,7 +7,11 @@ import { loginRef, passwordRef } from './secrets.js';
 import { databaseTls } from './tls.js';
 
 const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
-const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9._:-]+$/, 'must be a host name or IP address');
+const host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'must be a host name or IP address');
 // Any name the servers accept (spaces, dots, mixed case, unicode): PostgreSQL allows 63 bytes, MySQL 64 characters
 // with no trailing space; every use quotes it. Control characters and "/" "\\" (MySQL file names) are refused.
 const dbName = z
@@ -15,7 +19,7 @@ const dbName = z
   .max(63)
   // eslint-disable-next-line no-control-regex
   .regex(/^[^\u0000-\u001f\u007f/\\]*[^\s\u0000-\u001f\u007f/\\]$/, 'must be a database name: no control characters, "/" or "\\", not ending in white space')
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= 63, 'must be at most 63 bytes in UTF-8 (PostgreSQL\'s limit)');
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= 63, "must be at most 63 bytes in UTF-8 (PostgreSQL's limit)");
 
 const base = { name: dnsLabel };
 
@@ -79,7 +83,10 @@ export const waitFor = z.strictObject({
 export const kubernetesResource = z.strictObject({
   ...gvk,
   /** The resource's plural name, when it is not the lowercase kind + "s". */
-  plural: z.string().regex(/^[a-z0-9]+$/).optional(),
+  plural: z
+    .string()
+    .regex(/^[a-z0-9]+$/)
+    .optional(),
   names: z.array(dnsSubdomain).optional(),
   labelSelector: labelSelector.optional(),
   /**
@@ -106,7 +113,10 @@ export const kubernetesComponent = z.strictObject({
 const absPath = z
   .string()
   .regex(/^\/[^\0]*$/, 'must be an absolute path')
-  .refine((p) => p === '/' || (posix.normalize(p) === p && !p.endsWith('/')), 'must be a normalized absolute path such as /data (no trailing "/", no "." or ".." parts)');
+  .refine(
+    (p) => p === '/' || (posix.normalize(p) === p && !p.endsWith('/')),
+    'must be a normalized absolute path such as /data (no trailing "/", no "." or ".." parts)',
+  );
 
 export const filesComponent = z.strictObject({
   ...base,

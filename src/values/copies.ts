@@ -29,7 +29,8 @@ export function copyNamed(v: Values, name: string | undefined) {
   return name === undefined ? undefined : v.copies?.find((c) => c.name === name);
 }
 
-const keyOf = (r: Values['repository']) => JSON.stringify(r.s3 ? ['s3', r.s3.endpoint, r.s3.bucket, r.s3.prefix ?? ''] : r.pvc ? ['pvc', r.pvc.claimName, r.pvc.path ?? ''] : ['local', r.local?.path]);
+const keyOf = (r: Values['repository']) =>
+  JSON.stringify(r.s3 ? ['s3', r.s3.endpoint, r.s3.bucket, r.s3.prefix ?? ''] : r.pvc ? ['pvc', r.pvc.claimName, r.pvc.path ?? ''] : ['local', r.local?.path]);
 
 /** Copy names unique, never the source itself, reachable by one restic process; restore.from / drill.from name a copy. */
 export function copyIssues(v: Values): RuleIssue[] {
@@ -38,10 +39,13 @@ export function copyIssues(v: Values): RuleIssue[] {
   (v.copies ?? []).forEach((c, i) => {
     const path = ['copies', i];
     if (names.indexOf(c.name) !== i) issues.push({ path: [...path, 'name'], message: `copy names must be unique, "${c.name}" appears twice` });
-    if (keyOf(c.repository) === keyOf(v.repository)) issues.push({ path: [...path, 'repository'], message: 'must be another repository than the set\'s own repository (a copy in the same place is no copy)' });
-    if (c.repository.pvc) issues.push({ path: [...path, 'repository', 'pvc'], message: 'a copy cannot be a PersistentVolumeClaim yet; write s3 (or local) for the copy' });
+    if (keyOf(c.repository) === keyOf(v.repository))
+      issues.push({ path: [...path, 'repository'], message: "must be another repository than the set's own repository (a copy in the same place is no copy)" });
+    if (c.repository.pvc)
+      issues.push({ path: [...path, 'repository', 'pvc'], message: 'a copy cannot be a PersistentVolumeClaim yet; write s3 (or local) for the copy' });
     // A protected copy follows the same rules as a protected source (its retention when it has one).
-    for (const p of protectionIssues({ ...v, repository: c.repository, retention: c.retention ?? v.retention })) issues.push({ path: [...path, ...p.path], message: p.message });
+    for (const p of protectionIssues({ ...v, repository: c.repository, retention: c.retention ?? v.retention }))
+      issues.push({ path: [...path, ...p.path], message: p.message });
     // restic copy reads AWS keys from one environment for both repositories.
     const a = v.repository.s3?.credentials;
     const b = c.repository.s3?.credentials;
@@ -53,7 +57,8 @@ export function copyIssues(v: Values): RuleIssue[] {
     }
   });
   const from = (at: (string | number)[], name: string | undefined) => {
-    if (name !== undefined && !names.includes(name)) issues.push({ path: at, message: `must name a copy (${names.join(', ') || 'copies: is empty'}), got "${name}"` });
+    if (name !== undefined && !names.includes(name))
+      issues.push({ path: at, message: `must name a copy (${names.join(', ') || 'copies: is empty'}), got "${name}"` });
   };
   from(['restore', 'from'], v.restore?.from);
   from(['drill', 'from'], v.drill?.from);

@@ -64,7 +64,9 @@ export function isCredentialName(name: string): boolean {
 
 function urlQueryToken(url: string): string | undefined {
   try {
-    const found = [...new URL(url.replace(/[).,]+$/, '')).searchParams].find(([name, value]) => value !== '' && !REFERENCE.test(value) && SENSITIVE_NAME.test(name));
+    const found = [...new URL(url.replace(/[).,]+$/, '')).searchParams].find(
+      ([name, value]) => value !== '' && !REFERENCE.test(value) && SENSITIVE_NAME.test(name),
+    );
     return found?.[0];
   } catch {
     return undefined;

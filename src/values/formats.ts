@@ -6,10 +6,7 @@ export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 /** The instance id rule of the Astarte operator: optional lowercase letter, then up to 47 [a-z0-9]. */
 export const INSTANCE_ID = /^[a-z]?[a-z0-9]{0,47}$/;
 
-export const dnsLabel = z
-  .string()
-  .max(63, 'must be at most 63 characters')
-  .regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-")');
+export const dnsLabel = z.string().max(63, 'must be at most 63 characters').regex(DNS1123_LABEL, 'must be a DNS-1123 label (lowercase letters, digits, "-")');
 
 export const dnsSubdomain = z
   .string()
@@ -27,9 +24,7 @@ export function durationSeconds(text: string): number | undefined {
   return d * 86400 + h * 3600 + min * 60 + s;
 }
 
-export const duration = z
-  .string()
-  .refine((s) => (durationSeconds(s) ?? 0) > 0, 'must be a duration like 30s, 15m, 1h, 1h30m or 8d');
+export const duration = z.string().refine((s) => (durationSeconds(s) ?? 0) > 0, 'must be a duration like 30s, 15m, 1h, 1h30m or 8d');
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -94,9 +89,7 @@ export function isTimeZone(tz: string): boolean {
 
 export const timeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC');
 
-export const quantity = z
-  .string()
-  .regex(/^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, 'must be a Kubernetes quantity such as 500m, 256Mi or 10Gi');
+export const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/, 'must be a Kubernetes quantity such as 500m, 256Mi or 10Gi');
 
 export const labelSelector = z
   .string()

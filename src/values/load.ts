@@ -18,7 +18,6 @@ const MAX_ALIASES = 100;
 
 type Path = readonly PropertyKey[];
 
-
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
@@ -142,7 +141,9 @@ export function parseValuesDocument(text: string, file = '<values>'): ValuesDocu
     problems.push({ file, line: pos.line, col: pos.col, path: '', message });
   };
   if (Buffer.byteLength(text) > MAX_VALUES_BYTES) {
-    throw new ValuesError([{ file, line: 1, col: 1, path: '', message: `file is larger than ${MAX_VALUES_BYTES} bytes; a values file is a small YAML mapping` }]);
+    throw new ValuesError([
+      { file, line: 1, col: 1, path: '', message: `file is larger than ${MAX_VALUES_BYTES} bytes; a values file is a small YAML mapping` },
+    ]);
   }
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
   for (const e of doc.errors) at(e.pos[0], `YAML syntax: ${e.message.split('\n')[0]}`);

@@ -14,7 +14,9 @@ const cidr = z.string().regex(/^([0-9]{1,3}(\.[0-9]{1,3}){3}\/[0-9]{1,2}|[0-9a-f
 /** A NetworkPolicy peer, as Kubernetes writes it. */
 export const networkPeer = z.union([
   z.strictObject({ ipBlock: z.strictObject({ cidr, except: z.array(cidr).optional() }) }),
-  z.strictObject({ namespaceSelector: selector.optional(), podSelector: selector.optional() }).refine((p) => p.namespaceSelector || p.podSelector, 'must set namespaceSelector, podSelector or both'),
+  z
+    .strictObject({ namespaceSelector: selector.optional(), podSelector: selector.optional() })
+    .refine((p) => p.namespaceSelector || p.podSelector, 'must set namespaceSelector, podSelector or both'),
 ]);
 export type NetworkPeer = z.output<typeof networkPeer>;
 

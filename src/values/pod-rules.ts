@@ -30,7 +30,11 @@ export function podSettingsIssues(v: Values): RuleIssue[] {
   for (const [name, t] of Object.entries(v.drill?.targets ?? {})) envLists.push([['drill', 'targets', name, 'sidecar', 'extraEnv'], t.sidecar?.extraEnv]);
   for (const [path, list] of envLists) {
     list?.forEach((e, i) => {
-      if (RESERVED_ENV.test(e.name)) issues.push({ path: [...path, i, 'name'], message: `"${e.name}" is set by safehold itself (HOME, SAFEHOLD_*, RESTIC_*, the S3 keys): choose another name` });
+      if (RESERVED_ENV.test(e.name))
+        issues.push({
+          path: [...path, i, 'name'],
+          message: `"${e.name}" is set by safehold itself (HOME, SAFEHOLD_*, RESTIC_*, the S3 keys): choose another name`,
+        });
     });
   }
   // The grace period comes out of the timeout (src/contract/deadline.ts): at most half of it, or the runner has no time to work.
@@ -39,18 +43,32 @@ export function podSettingsIssues(v: Values): RuleIssue[] {
     if (grace === undefined) continue;
     for (const [op, timeout] of b.timeouts) {
       const total = durationSeconds(timeout) ?? 3600;
-      if (grace * 2 > total) issues.push({ path: [...b.path, 'terminationGracePeriodSeconds'], message: `must be at most half of the ${op} timeout (${timeout} = ${total} s), got ${grace}` });
+      if (grace * 2 > total)
+        issues.push({
+          path: [...b.path, 'terminationGracePeriodSeconds'],
+          message: `must be at most half of the ${op} timeout (${timeout} = ${total} s), got ${grace}`,
+        });
     }
   }
   // One pod runs as one user: the files components must agree on theirs.
-  const users = v.components.flatMap((c, i) => (c.type === 'files' && c.podSecurityContext ? [{ i, u: `${c.podSecurityContext.runAsUser ?? '-'}:${c.podSecurityContext.runAsGroup ?? '-'}` }] : []));
+  const users = v.components.flatMap((c, i) =>
+    c.type === 'files' && c.podSecurityContext ? [{ i, u: `${c.podSecurityContext.runAsUser ?? '-'}:${c.podSecurityContext.runAsGroup ?? '-'}` }] : [],
+  );
   for (const x of users.slice(1)) {
-    if (x.u !== users[0].u) issues.push({ path: ['components', x.i, 'podSecurityContext'], message: `one pod runs as one user: must match components[${users[0].i}].podSecurityContext (runAsUser:runAsGroup ${users[0].u}), got ${x.u}` });
+    if (x.u !== users[0].u)
+      issues.push({
+        path: ['components', x.i, 'podSecurityContext'],
+        message: `one pod runs as one user: must match components[${users[0].i}].podSecurityContext (runAsUser:runAsGroup ${users[0].u}), got ${x.u}`,
+      });
   }
   if (typeof v.networkPolicy === 'object') {
     const known = [...v.components.map((c) => c.name), ...NETWORK_DESTINATIONS_RESERVED];
     for (const name of Object.keys(v.networkPolicy.destinations)) {
-      if (!known.includes(name)) issues.push({ path: ['networkPolicy', 'destinations', name], message: `must name a component or one of ${NETWORK_DESTINATIONS_RESERVED.join(', ')} (${known.join(', ')}), got "${name}"` });
+      if (!known.includes(name))
+        issues.push({
+          path: ['networkPolicy', 'destinations', name],
+          message: `must name a component or one of ${NETWORK_DESTINATIONS_RESERVED.join(', ')} (${known.join(', ')}), got "${name}"`,
+        });
     }
   }
   return issues;

@@ -4,8 +4,14 @@ import { dnsSubdomain, labelSelector, quantity } from './formats.js';
 
 const int = z.number().int();
 const id = int.min(0).max(2147483647);
-const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a label or annotation key such as app.kubernetes.io/name').max(316);
-const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most)').max(63);
+const labelKey = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a label or annotation key such as app.kubernetes.io/name')
+  .max(316);
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most)')
+  .max(63);
 
 const seccompProfile = z.strictObject({ type: z.enum(['RuntimeDefault', 'Localhost', 'Unconfined']), localhostProfile: z.string().min(1).optional() });
 const seLinuxOptions = z.strictObject({ level: z.string().optional(), role: z.string().optional(), type: z.string().optional(), user: z.string().optional() });
@@ -54,7 +60,11 @@ export const toleration = z.strictObject({
 
 // Affinity is passed through as written (it is Kubernetes' own shape); the manifests are checked against the API schema.
 const affinityTerm = z.record(z.string(), z.unknown());
-export const affinity = z.strictObject({ nodeAffinity: affinityTerm.optional(), podAffinity: affinityTerm.optional(), podAntiAffinity: affinityTerm.optional() });
+export const affinity = z.strictObject({
+  nodeAffinity: affinityTerm.optional(),
+  podAffinity: affinityTerm.optional(),
+  podAntiAffinity: affinityTerm.optional(),
+});
 
 /**
  * An extra environment variable: a plain value or a Secret/ConfigMap key reference. A literal credential (a name

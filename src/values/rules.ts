@@ -61,7 +61,8 @@ export function checkRules(v: Values): RuleIssue[] {
     for (const d of new Set(duplicates(artifacts))) issues.push({ path: ['hooks', phase], message: `artifact "${d}" is produced twice` });
     if (phase.endsWith('Restore')) {
       v.hooks[phase].forEach((h, i) => {
-        if (h.artifact) issues.push({ path: ['hooks', phase, i, 'artifact'], message: 'only backup hooks produce artifacts; restore hooks read them from {{artifacts}}' });
+        if (h.artifact)
+          issues.push({ path: ['hooks', phase, i, 'artifact'], message: 'only backup hooks produce artifacts; restore hooks read them from {{artifacts}}' });
       });
     }
   }
@@ -93,16 +94,27 @@ export function checkRules(v: Values): RuleIssue[] {
       issues.push({ path: ['dropDatabase', 'confirm'], message: `must equal the database name "${c.database}", got "${v.dropDatabase.confirm}"` });
     }
     // The drop is the first step of its restore request: a drop with no restore after it is refused here already.
-    if (!v.restore) issues.push({ path: ['dropDatabase'], message: 'needs a restore: section; the drop is the first step of a restore request and never runs alone' });
+    if (!v.restore)
+      issues.push({ path: ['dropDatabase'], message: 'needs a restore: section; the drop is the first step of a restore request and never runs alone' });
     else if (v.restore.components && !v.restore.components.includes(v.dropDatabase.component)) {
-      issues.push({ path: ['dropDatabase', 'component'], message: `must be restored by the same request: add "${v.dropDatabase.component}" to restore.components` });
+      issues.push({
+        path: ['dropDatabase', 'component'],
+        message: `must be restored by the same request: add "${v.dropDatabase.component}" to restore.components`,
+      });
     }
   }
 
   allHooksWithPaths(v).forEach(([h, path]) => {
-    if (h.type === 'exec' && !h.selector === !h.pod) issues.push({ path, message: `an exec hook needs exactly one of selector or pod, got ${h.pod ? 'both' : 'neither'}` });
+    if (h.type === 'exec' && !h.selector === !h.pod)
+      issues.push({ path, message: `an exec hook needs exactly one of selector or pod, got ${h.pod ? 'both' : 'neither'}` });
   });
-  issues.push(...secretListingIssues(v), ...protectionIssues(v), ...podSettingsIssues(v), ...copyIssues(v), ...tlsIssues(v.components as Parameters<typeof tlsIssues>[0]));
+  issues.push(
+    ...secretListingIssues(v),
+    ...protectionIssues(v),
+    ...podSettingsIssues(v),
+    ...copyIssues(v),
+    ...tlsIssues(v.components as Parameters<typeof tlsIssues>[0]),
+  );
 
   if (v.drill) {
     for (const [name, t] of Object.entries(v.drill.targets)) {

@@ -96,14 +96,20 @@ export const resources = z
 export const monitoring = z
   .strictObject({
     enabled: z.boolean().default(true),
-    pushgateway: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL').optional(),
+    pushgateway: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL')
+      .optional(),
     /** A Secret key holding the CA bundle of an https Pushgateway (otherwise the system's CAs are trusted). */
     caCert: secretKeyRef('ca.crt').optional(),
     /** Labels on the PrometheusRule, for the operator's ruleSelector (kube-prometheus-stack: release: <name>). */
     ruleLabels: z
       .record(
         z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, 'must be a label key'),
-        z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most)').max(63),
+        z
+          .string()
+          .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/, 'must be a label value (63 characters at most)')
+          .max(63),
       )
       .default({}),
     /** A ConfigMap holding this set's Grafana dashboard, labelled for the Grafana sidecar (grafana_dashboard: "1"). */
@@ -119,13 +125,21 @@ export const monitoring = z
       })
       .default({ maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' }),
   })
-  .default({ enabled: true, ruleLabels: {}, dashboard: false, alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' } });
+  .default({
+    enabled: true,
+    ruleLabels: {},
+    dashboard: false,
+    alerts: { maxAge: '26h', for: '15m', severity: 'critical', sizeDropRatio: 0.5, drillMaxAge: '8d' },
+  });
 
 export const drillTarget = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65535).optional(),
   /** Scratch database the drill creates and always drops afterwards. */
-  database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  database: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
   credentials: z.union([loginRef, passwordRef]).optional(),
   /** Run a throwaway server as a sidecar of the drill pod (same major as production); container settings override the set's. */
   sidecar: z.strictObject({ image: z.string().min(1), ...containerSettings }).optional(),
@@ -166,7 +180,10 @@ export const verify = z
 export type Verify = z.output<typeof verify>;
 
 export const restore = z.strictObject({
-  snapshot: z.string().regex(/^(latest|[a-z0-9][a-z0-9-]{5,63})$/, 'must be "latest" or a backup set id').default('latest'),
+  snapshot: z
+    .string()
+    .regex(/^(latest|[a-z0-9][a-z0-9-]{5,63})$/, 'must be "latest" or a backup set id')
+    .default('latest'),
   /** Restore from this copy (a name under copies:) instead of the set's own repository: docs/copies.md. */
   from: dnsLabel.optional(),
   /** Restore only these components (default: all, in order). */
@@ -187,7 +204,10 @@ export const restore = z.strictObject({
   owners: z.enum(['keep', 'login']).default('keep'),
   timeout: duration.default('2h'),
   /** Changes the request (and the Job name) without changing anything else, to restore the same set again. */
-  requestId: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
+  requestId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .optional(),
 });
 export type Restore = z.output<typeof restore>;
 
@@ -195,7 +215,10 @@ export const dropDatabase = z.strictObject({
   component: dnsLabel,
   /** The database name typed out. */
   confirm: z.string(),
-  requestId: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
+  requestId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .optional(),
 });
 
 export const values = z.strictObject({
@@ -207,7 +230,10 @@ export const values = z.strictObject({
   timeZone: timeZone.default('UTC'),
   suspend: z.boolean().default(false),
   timeout: duration.default('1h'),
-  image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be an image reference').default(DEFAULT_IMAGE),
+  image: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'must be an image reference')
+    .default(DEFAULT_IMAGE),
   resources,
   repository,
   retention,

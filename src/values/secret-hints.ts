@@ -31,7 +31,9 @@ function hookHint(doc: unknown, hook: Path): SecretHint {
   const type = (at(doc, hook) as { type?: unknown } | undefined)?.type;
   if (type === 'http') return { at: [...hook, 'headers'], example: { Authorization: ref('authorization') } };
   if (type === 'exec') {
-    return { note: 'an exec hook runs in the application\'s container: use a credential that container already holds, e.g. ["sh", "-c", "mysqldump -p\\"$MYSQL_PWD\\" shop"]' };
+    return {
+      note: 'an exec hook runs in the application\'s container: use a credential that container already holds, e.g. ["sh", "-c", "mysqldump -p\\"$MYSQL_PWD\\" shop"]',
+    };
   }
   return {
     at: [...hook, 'env'],
@@ -45,7 +47,10 @@ export function secretHintFor(doc: unknown, path: Path): SecretHint {
   const hook = hookPath(path);
   if (hook) return hookHint(doc, hook);
   if (path[0] === 'repository' && path[1] === 's3' && path[2] !== 'caCert') {
-    return { at: ['repository', 's3', 'credentials'], example: { secretName: 'my-secret', accessKeyIdKey: 'AWS_ACCESS_KEY_ID', secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY' } };
+    return {
+      at: ['repository', 's3', 'credentials'],
+      example: { secretName: 'my-secret', accessKeyIdKey: 'AWS_ACCESS_KEY_ID', secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY' },
+    };
   }
   if (path[0] === 'repository') return { at: ['repository', 'password'], example: ref('password') };
   if (path[0] === 'components' && typeof path[1] === 'number') {
@@ -62,12 +67,16 @@ export function secretHintFor(doc: unknown, path: Path): SecretHint {
   if (envAt >= 0 && typeof path[envAt + 1] === 'number') {
     return { at: path.slice(0, envAt + 2), example: { name: 'NAME', valueFrom: { secretKeyRef: { name: 'my-secret', key: 'key' } } } };
   }
-  if (path[0] === 'monitoring') return { note: 'safehold sends no credential to the Pushgateway: put an authenticating proxy or a NetworkPolicy in front of it' };
+  if (path[0] === 'monitoring')
+    return { note: 'safehold sends no credential to the Pushgateway: put an authenticating proxy or a NetworkPolicy in front of it' };
   return { note: 'reference a Secret with a secretName field where the schema offers one' };
 }
 
 function flow(x: unknown): string {
-  if (x && typeof x === 'object') return `{ ${Object.entries(x).map(([k, v]) => `${k}: ${flow(v)}`).join(', ')} }`;
+  if (x && typeof x === 'object')
+    return `{ ${Object.entries(x)
+      .map(([k, v]) => `${k}: ${flow(v)}`)
+      .join(', ')} }`;
   return String(x);
 }
 

@@ -7,8 +7,7 @@ import { formatSecretHint, secretHintFor } from './secret-hints.js';
 export const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret data key ([-._a-zA-Z0-9]+)');
 
 /** `{ secretName, key }` with a default key. */
-export const secretKeyRef = (defaultKey: string) =>
-  z.strictObject({ secretName: dnsSubdomain, key: secretKey.default(defaultKey) });
+export const secretKeyRef = (defaultKey: string) => z.strictObject({ secretName: dnsSubdomain, key: secretKey.default(defaultKey) });
 export type SecretKeyRef = z.output<ReturnType<typeof secretKeyRef>>;
 
 /** Database login: one Secret with a username and a password key. */
@@ -35,9 +34,7 @@ export const emittedSecret = z.strictObject({
     .strictObject({
       secretStore: z.strictObject({ name: dnsSubdomain, kind: z.enum(['SecretStore', 'ClusterSecretStore']).default('SecretStore') }),
       refreshInterval: z.string().default('1h'),
-      data: z
-        .array(z.strictObject({ secretKey, remoteKey: z.string().min(1), property: z.string().optional() }))
-        .min(1),
+      data: z.array(z.strictObject({ secretKey, remoteKey: z.string().min(1), property: z.string().optional() })).min(1),
     })
     .optional(),
   sealedSecret: z
@@ -48,9 +45,8 @@ export const emittedSecret = z.strictObject({
 });
 
 /** Keys whose scalar value can only be a credential. */
-const CREDENTIAL_KEY = /^(password|passwd|pwd|pass|token|secret|apikey|api[-_]key|accesskey|access[-_]key|access[-_]key[-_]id|accesskeyid|secretaccesskey|secret[-_]access[-_]key|aws[-_]secret[-_]access[-_]key|aws[-_]access[-_]key[-_]id|privatekey|private[-_]key|credentials|auth|authorization|bearer)$/i;
-
-const URL_MESSAGE = 'a URL must not carry a password or token; put the credential in a Secret and reference it (http hooks: headers from secrets)';
+const CREDENTIAL_KEY =
+  /^(password|passwd|pwd|pass|token|secret|apikey|api[-_]key|accesskey|access[-_]key|access[-_]key[-_]id|accesskeyid|secretaccesskey|secret[-_]access[-_]key|aws[-_]secret[-_]access[-_]key|aws[-_]access[-_]key[-_]id|privatekey|private[-_]key|credentials|auth|authorization|bearer)$/i;
 
 export interface InlineSecret {
   readonly path: (string | number)[];
@@ -102,9 +98,11 @@ export function findInlineSecrets(doc: unknown): InlineSecret[] {
       if (exempt(path, k)) continue;
       const scalar = typeof v === 'string' || typeof v === 'number';
       // headers: { Name: "literal" } or { Name: { value: "literal" } } for a credential-bearing header name.
-      const headerName = path[path.length - 1] === 'headers' ? k : path[path.length - 2] === 'headers' && k === 'value' ? String(path[path.length - 1]) : undefined;
+      const headerName =
+        path[path.length - 1] === 'headers' ? k : path[path.length - 2] === 'headers' && k === 'value' ? String(path[path.length - 1]) : undefined;
       if (headerName !== undefined && SENSITIVE_NAME.test(headerName) && typeof v === 'string') report(here, 'header', `the "${headerName}" header value`);
-      else if (scalar && (CREDENTIAL_KEY.test(k) || (path[path.length - 1] === 'env' && isCredentialName(k)))) report(here, 'credential-field', `a credential ("${k}")`);
+      else if (scalar && (CREDENTIAL_KEY.test(k) || (path[path.length - 1] === 'env' && isCredentialName(k))))
+        report(here, 'credential-field', `a credential ("${k}")`);
       else walk(v, here);
     }
   };

@@ -38,7 +38,8 @@ export function secretListingIssues(v: Values): RuleIssue[] {
       if (secrets && listed && !r.allowListSecrets) {
         issues.push({
           path: ['components', i, 'resources', j],
-          message: 'Secrets selected by label (or all Secrets) need `list secrets` on the whole namespace; name them (names: [...]) or set allowListSecrets: true',
+          message:
+            'Secrets selected by label (or all Secrets) need `list secrets` on the whole namespace; name them (names: [...]) or set allowListSecrets: true',
         });
       }
     });
@@ -51,7 +52,10 @@ export function protectionIssues(v: Values): RuleIssue[] {
   if (!p) return [];
   const issues: RuleIssue[] = [];
   if (!v.repository.s3) {
-    issues.push({ path: ['repository', 'protection'], message: 'needs repository.s3: a filesystem repository cannot refuse deletes to the pod that writes it' });
+    issues.push({
+      path: ['repository', 'protection'],
+      message: 'needs repository.s3: a filesystem repository cannot refuse deletes to the pod that writes it',
+    });
     return issues;
   }
   if (p.maintenance.credentials.secretName === v.repository.s3.credentials?.secretName) {
@@ -77,7 +81,10 @@ export function securityWarnings(v: Values): RuleIssue[] {
     if (c.type !== 'kubernetes') return;
     c.resources.forEach((r, j) => {
       if (r.allowListSecrets) {
-        warnings.push({ path: ['components', i, 'resources', j, 'allowListSecrets'], message: `the pods of this set may read every Secret in namespace ${c.namespace ?? v.namespace}` });
+        warnings.push({
+          path: ['components', i, 'resources', j, 'allowListSecrets'],
+          message: `the pods of this set may read every Secret in namespace ${c.namespace ?? v.namespace}`,
+        });
       }
     });
   });

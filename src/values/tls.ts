@@ -23,10 +23,17 @@ export type DatabaseTls = z.output<typeof databaseTls>;
 export const VERIFYING_SSL_MODES: readonly string[] = ['verify-ca', 'verify-full'];
 
 /** A verifying sslMode with no CA to verify against can never connect in a pod (libpq would look for ~/.postgresql/root.crt). */
-export function tlsIssues(components: ReadonlyArray<{ type: string; sslMode?: string; tls?: DatabaseTls }>): Array<{ path: (string | number)[]; message: string }> {
+export function tlsIssues(
+  components: ReadonlyArray<{ type: string; sslMode?: string; tls?: DatabaseTls }>,
+): Array<{ path: (string | number)[]; message: string }> {
   return components.flatMap((c, i) =>
     c.sslMode && VERIFYING_SSL_MODES.includes(c.sslMode) && !c.tls?.caCert
-      ? [{ path: ['components', i, 'tls', 'caCert'], message: `sslMode ${c.sslMode} checks the server's certificate against a CA: set tls.caCert: { secretName: <Secret with the CA bundle>, key: ca.crt } (or a weaker sslMode such as require)` }]
+      ? [
+          {
+            path: ['components', i, 'tls', 'caCert'],
+            message: `sslMode ${c.sslMode} checks the server's certificate against a CA: set tls.caCert: { secretName: <Secret with the CA bundle>, key: ca.crt } (or a weaker sslMode such as require)`,
+          },
+        ]
       : [],
   );
 }

@@ -47,7 +47,12 @@ describe('alerts (PrometheusRule)', () => {
   });
 
   it('every generated rule group passes promtool check rules', () => {
-    const sets = [...exampleValues().map((e) => e.values), monitored, makeValues(), makeValues({ instance: 'eu1', drill: { schedule: '0 5 * * 0', targets: { db: { database: 'd' } } } })];
+    const sets = [
+      ...exampleValues().map((e) => e.values),
+      monitored,
+      makeValues(),
+      makeValues({ instance: 'eu1', drill: { schedule: '0 5 * * 0', targets: { db: { database: 'd' } } } }),
+    ];
     sets.forEach((v, i) => {
       const spec = one(synth(v), 'PrometheusRule').spec;
       const file = writeRules(`rules-${i}.yaml`, spec.groups);
@@ -60,10 +65,21 @@ describe('alerts (PrometheusRule)', () => {
   it('alerts on age, failure, absence, size drop, suspicious sets and a stale Pushgateway', () => {
     const names = groupsOf(monitored).flatMap((g) => g.rules.map((r) => r.alert));
     expect(names).toEqual([
-      'SafeholdBackupTooOld', 'SafeholdBackupFailed', 'SafeholdBackupMetricsAbsent', 'SafeholdBackupSizeDropped', 'SafeholdBackupSuspicious', 'SafeholdPushgatewayStale', 'SafeholdRetentionFailed',
-      'SafeholdDrillTooOld', 'SafeholdDrillFailed', 'SafeholdDrillMetricsAbsent',
-      'SafeholdVerifyFailed', 'SafeholdVerifyTooOld', 'SafeholdVerifyMetricsAbsent',
-      'SafeholdBackupCronJobNoRecentSuccess', 'SafeholdBackupCronJobSuspended',
+      'SafeholdBackupTooOld',
+      'SafeholdBackupFailed',
+      'SafeholdBackupMetricsAbsent',
+      'SafeholdBackupSizeDropped',
+      'SafeholdBackupSuspicious',
+      'SafeholdPushgatewayStale',
+      'SafeholdRetentionFailed',
+      'SafeholdDrillTooOld',
+      'SafeholdDrillFailed',
+      'SafeholdDrillMetricsAbsent',
+      'SafeholdVerifyFailed',
+      'SafeholdVerifyTooOld',
+      'SafeholdVerifyMetricsAbsent',
+      'SafeholdBackupCronJobNoRecentSuccess',
+      'SafeholdBackupCronJobSuspended',
     ]);
     expect(rule(groupsOf(monitored), 'SafeholdBackupMetricsAbsent').expr).toBe(
       `(time() - kube_cronjob_created{namespace="monoskope",cronjob="eventstore-backup"} > 86400) unless on() ${METRICS.backupLastSuccess}{namespace="monoskope",app="eventstore",instance=""}`,
@@ -74,17 +90,29 @@ describe('alerts (PrometheusRule)', () => {
   it('without a Pushgateway relies on kube-state-metrics only, including its absence', () => {
     const names = groupsOf(makeValues({ drill: { schedule: '0 5 * * 0', targets: { db: { database: 'd' } } } })).flatMap((g) => g.rules.map((r) => r.alert));
     expect(names).toEqual([
-      'SafeholdVerifyCronJobNeverSucceeded', 'SafeholdVerifyCronJobLastRunFailed',
-      'SafeholdBackupCronJobNoRecentSuccess', 'SafeholdBackupCronJobSuspended', 'SafeholdBackupCronJobNeverSucceeded', 'SafeholdBackupCronJobLastRunFailed',
-      'SafeholdDrillCronJobNoRecentSuccess', 'SafeholdDrillCronJobNeverSucceeded', 'SafeholdDrillCronJobLastRunFailed',
+      'SafeholdVerifyCronJobNeverSucceeded',
+      'SafeholdVerifyCronJobLastRunFailed',
+      'SafeholdBackupCronJobNoRecentSuccess',
+      'SafeholdBackupCronJobSuspended',
+      'SafeholdBackupCronJobNeverSucceeded',
+      'SafeholdBackupCronJobLastRunFailed',
+      'SafeholdDrillCronJobNoRecentSuccess',
+      'SafeholdDrillCronJobNeverSucceeded',
+      'SafeholdDrillCronJobLastRunFailed',
     ]);
-    expect(rule(groupsOf(makeValues()), 'SafeholdBackupCronJobNoRecentSuccess').expr).toContain('kube_cronjob_status_last_successful_time{namespace="team",cronjob="shop-backup"}');
+    expect(rule(groupsOf(makeValues()), 'SafeholdBackupCronJobNoRecentSuccess').expr).toContain(
+      'kube_cronjob_status_last_successful_time{namespace="team",cronjob="shop-backup"}',
+    );
   });
 
   it('a suspend written in the values is not alerted on; restore and drop Jobs are watched while they exist', () => {
     expect(groupsOf(makeValues({ suspend: true })).flatMap((g) => g.rules.map((r) => r.alert))).not.toContain('SafeholdBackupCronJobSuspended');
-    const withJobs = groupsOf(makeValues({ restore: { snapshot: 'latest' }, dropDatabase: { component: 'db', confirm: 'shop' } })).flatMap((g) => g.rules.map((r) => r.alert));
-    expect(withJobs).toEqual(expect.arrayContaining(['SafeholdRestoreJobFailed', 'SafeholdRestoreJobStuck', 'SafeholdDropDatabaseJobFailed', 'SafeholdDropDatabaseJobStuck']));
+    const withJobs = groupsOf(makeValues({ restore: { snapshot: 'latest' }, dropDatabase: { component: 'db', confirm: 'shop' } })).flatMap((g) =>
+      g.rules.map((r) => r.alert),
+    );
+    expect(withJobs).toEqual(
+      expect.arrayContaining(['SafeholdRestoreJobFailed', 'SafeholdRestoreJobStuck', 'SafeholdDropDatabaseJobFailed', 'SafeholdDropDatabaseJobStuck']),
+    );
   });
 
   it('emits no PrometheusRule when monitoring is off', () => {

@@ -5,7 +5,11 @@ import { ExitCode } from '../../src/errors.js';
 import { makeValues, one, synth } from './_fixtures.js';
 
 describe('BackupCronJob', () => {
-  const values = makeValues({ timeZone: 'Europe/Berlin', timeout: '1h30m', resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } } });
+  const values = makeValues({
+    timeZone: 'Europe/Berlin',
+    timeout: '1h30m',
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '2Gi' } },
+  });
   const cron = one(synth(values), 'CronJob', 'shop-backup');
 
   it('matches the golden manifest', async () => {
@@ -29,7 +33,10 @@ describe('BackupCronJob', () => {
     expect(job.backoffLimit).toBe(1);
     expect(job.activeDeadlineSeconds).toBe(5400);
     expect(PERMANENT_EXIT_CODES).toEqual([ExitCode.usage, ExitCode.refused, ExitCode.repository, ExitCode.suspicious]);
-    expect(job.podFailurePolicy.rules[0]).toMatchObject({ action: 'FailJob', onExitCodes: { containerName: 'safehold', operator: 'In', values: [2, 3, 4, 5] } });
+    expect(job.podFailurePolicy.rules[0]).toMatchObject({
+      action: 'FailJob',
+      onExitCodes: { containerName: 'safehold', operator: 'In', values: [2, 3, 4, 5] },
+    });
     expect(job.podFailurePolicy.rules[1]).toMatchObject({ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] });
   });
 

@@ -2,9 +2,26 @@ import { Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { makeValues, objectsOf, one, synth, type Obj } from './_fixtures.js';
 
-const offsite = { name: 'offsite', repository: { s3: { endpoint: 'https://s3.other.example:9000', bucket: 'offsite', credentials: { secretName: 'backup-s3' } }, password: { secretName: 'offsite-restic' } }, schedule: '0 6 * * *', timeout: '3h' };
-const nas = { name: 'nas', repository: { local: { path: '/mnt/nas/restic' }, password: { secretName: 'nas-restic' } }, schedule: '30 6 * * *', timeZone: 'Europe/Berlin' };
-const secretsOf = (pod: Obj) => pod.volumes.filter((v: Obj) => v.secret).map((v: Obj) => v.secret.secretName).sort();
+const offsite = {
+  name: 'offsite',
+  repository: {
+    s3: { endpoint: 'https://s3.other.example:9000', bucket: 'offsite', credentials: { secretName: 'backup-s3' } },
+    password: { secretName: 'offsite-restic' },
+  },
+  schedule: '0 6 * * *',
+  timeout: '3h',
+};
+const nas = {
+  name: 'nas',
+  repository: { local: { path: '/mnt/nas/restic' }, password: { secretName: 'nas-restic' } },
+  schedule: '30 6 * * *',
+  timeZone: 'Europe/Berlin',
+};
+const secretsOf = (pod: Obj) =>
+  pod.volumes
+    .filter((v: Obj) => v.secret)
+    .map((v: Obj) => v.secret.secretName)
+    .sort();
 
 describe('CopyCronJob', () => {
   const values = makeValues({ copies: [offsite, nas], networkPolicy: true });
@@ -17,7 +34,11 @@ describe('CopyCronJob', () => {
   });
 
   it('one CronJob per copy, each running copy --to NAME on its own schedule and deadline', () => {
-    expect(objectsOf(objects, 'CronJob').map((c) => c.metadata.name).filter((n: string) => n.includes('-copy-'))).toEqual(['shop-copy-offsite', 'shop-copy-nas']);
+    expect(
+      objectsOf(objects, 'CronJob')
+        .map((c) => c.metadata.name)
+        .filter((n: string) => n.includes('-copy-')),
+    ).toEqual(['shop-copy-offsite', 'shop-copy-nas']);
     expect(pod.containers[0].args).toEqual(['copy', '--config', '/etc/safehold/config.json', '--to', 'offsite']);
     expect(job.spec).toMatchObject({ schedule: '0 6 * * *', timeZone: 'UTC', concurrencyPolicy: 'Forbid' });
     expect(job.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3 * 3600);
@@ -25,7 +46,7 @@ describe('CopyCronJob', () => {
     expect(one(objects, 'CronJob', 'shop-copy-nas').spec).toMatchObject({ schedule: '30 6 * * *', timeZone: 'Europe/Berlin' });
   });
 
-  it('its own ServiceAccount with no token and no Role; only the repositories\' Secrets, never a database login', () => {
+  it("its own ServiceAccount with no token and no Role; only the repositories' Secrets, never a database login", () => {
     expect(pod.serviceAccountName).toBe('shop-safehold-copy');
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(one(objects, 'ServiceAccount', 'shop-safehold-copy')).toBeDefined();
@@ -35,7 +56,7 @@ describe('CopyCronJob', () => {
     expect(secretsOf(one(objects, 'CronJob', 'shop-backup').spec.jobTemplate.spec.template.spec)).not.toContain('offsite-restic');
   });
 
-  it('a restore from a copy mounts that copy\'s password, and the NetworkPolicy lets pods reach the copy\'s S3 port', () => {
+  it("a restore from a copy mounts that copy's password, and the NetworkPolicy lets pods reach the copy's S3 port", () => {
     const restoring = synth(makeValues({ copies: [offsite, nas], restore: { from: 'offsite' } }));
     const restorePod = objectsOf(restoring, 'Job')[0].spec.template.spec;
     expect(secretsOf(restorePod)).toContain('offsite-restic');

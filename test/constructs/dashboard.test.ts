@@ -22,7 +22,11 @@ async function query(expr: string): Promise<unknown[]> {
 
 describe('Grafana dashboard', () => {
   it('is a dashboard model with every panel, its variables and a Prometheus data source', () => {
-    const d = safeholdDashboard({ uid: 'x', namespace: 'team', app: 'shop' }) as { uid: string; panels: Array<{ type: string; targets?: Array<{ expr: string }> }>; templating: { list: Array<{ name: string; current?: { value: string } }> } };
+    const d = safeholdDashboard({ uid: 'x', namespace: 'team', app: 'shop' }) as {
+      uid: string;
+      panels: Array<{ type: string; targets?: Array<{ expr: string }> }>;
+      templating: { list: Array<{ name: string; current?: { value: string } }> };
+    };
     expect(d.uid).toBe('x');
     const exprs = d.panels.flatMap((p) => p.targets?.map((t) => t.expr) ?? []);
     expect(exprs).toEqual(DASHBOARD_ROWS.flatMap((r) => r.panels.map((p) => p.expr)));
@@ -31,7 +35,7 @@ describe('Grafana dashboard', () => {
     expect(d.templating.list[2].current?.value).toBe('shop');
   });
 
-  it('monitoring.dashboard: a ConfigMap with the Grafana sidecar label holding the set\'s dashboard; none by default', () => {
+  it("monitoring.dashboard: a ConfigMap with the Grafana sidecar label holding the set's dashboard; none by default", () => {
     expect(objectsOf(synth(makeValues()), 'ConfigMap').map((c) => c.metadata.name)).not.toContain('shop-safehold-dashboard');
     const cm = one(synth(makeValues({ monitoring: { dashboard: true } })), 'ConfigMap', 'shop-safehold-dashboard');
     expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: '1', 'app.kubernetes.io/component': 'dashboard' });
@@ -43,7 +47,9 @@ describe('Grafana dashboard', () => {
   it('real backups → Pushgateway → Prometheus: every panel query returns series for the app', async () => {
     prometheus = await startPrometheus({ pushgateway: servers().pushgateway.url });
     const db = await seededTable(2000);
-    const app = await makeApp({ values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url }, drill: { schedule: '0 5 * * 0' } } });
+    const app = await makeApp({
+      values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url }, drill: { schedule: '0 5 * * 0' } },
+    });
     await backup(app.ctx());
     await backup(app.ctx());
     await drill(app.ctx());

@@ -19,17 +19,29 @@ describe('DropDatabaseJob', () => {
     expect(() => makeValues({ dropDatabase: { component: 'db' } })).toThrow(ValuesError);
     // The drop is the first step of a restore request: never alone.
     expect(() => makeValues({ dropDatabase: { component: 'db', confirm: 'shop' } })).toThrow(/needs a restore: section/);
-    expect(() => makeValues({ dropDatabase: { component: 'db', confirm: 'shop' }, restore: { components: [] } })).toThrow(/must be restored by the same request/);
+    expect(() => makeValues({ dropDatabase: { component: 'db', confirm: 'shop' }, restore: { components: [] } })).toThrow(
+      /must be restored by the same request/,
+    );
   });
 
   it('is named after its request and runs `drop-database --config` once', () => {
     expect(drop.metadata.name).toMatch(/^shop-drop-[0-9a-f]{10}$/);
     expect(drop.spec.backoffLimit).toBe(0);
     expect(drop.spec.ttlSecondsAfterFinished).toBeUndefined();
-    expect(drop.spec.template.spec.containers[0].args).toEqual(['drop-database', '--config', '/etc/safehold/config.json', '--request', expect.stringMatching(/^drop-[0-9a-f]{10}$/)]);
+    expect(drop.spec.template.spec.containers[0].args).toEqual([
+      'drop-database',
+      '--config',
+      '/etc/safehold/config.json',
+      '--request',
+      expect.stringMatching(/^drop-[0-9a-f]{10}$/),
+    ]);
     const again = makeValues({ dropDatabase: { component: 'db', confirm: 'shop', requestId: 'second' }, restore: {} });
     expect(dropRequestId(again)).not.toBe(dropRequestId(values));
-    expect(drop.metadata.name.slice(-10)).toBe(objectsOf(objects, 'Job').find((j) => j !== drop)!.metadata.name.slice(-10));
+    expect(drop.metadata.name.slice(-10)).toBe(
+      objectsOf(objects, 'Job')
+        .find((j) => j !== drop)!
+        .metadata.name.slice(-10),
+    );
   });
 
   it('syncs with the restore Job (the runner orders them) and is created once', () => {

@@ -9,7 +9,16 @@ describe('EmittedSecrets', () => {
   const objects = synth(
     makeValues({
       secrets: [
-        { name: 'backup-s3', externalSecret: { secretStore: { name: 'vault' }, data: [{ secretKey: 'AWS_ACCESS_KEY_ID', remoteKey: 'team/s3', property: 'id' }, { secretKey: 'AWS_SECRET_ACCESS_KEY', remoteKey: 'team/s3-secret' }] } },
+        {
+          name: 'backup-s3',
+          externalSecret: {
+            secretStore: { name: 'vault' },
+            data: [
+              { secretKey: 'AWS_ACCESS_KEY_ID', remoteKey: 'team/s3', property: 'id' },
+              { secretKey: 'AWS_SECRET_ACCESS_KEY', remoteKey: 'team/s3-secret' },
+            ],
+          },
+        },
         { name: 'shop-restic', sealedSecret: { encryptedData: { password: SEALED } } },
       ],
     }),

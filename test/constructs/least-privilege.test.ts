@@ -10,7 +10,8 @@ const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 /** Each example as written, and with every operation switched on (so that a right leaking between accounts would show). */
 function variants(): Array<{ name: string; values: Values }> {
   return exampleValues().flatMap(({ file, values }) => {
-    const db = values.components.find((c) => c.type === 'postgres' || c.type === 'mysql' || c.type === 'cockroachdb') as { name: string; database: string } | undefined;
+    const db = values.components.find((c) => c.type === 'postgres' || c.type === 'mysql' || c.type === 'cockroachdb') as
+      { name: string; database: string } | undefined;
     const all: Values = {
       ...values,
       drill: values.drill ?? { schedule: '0 5 * * 0', timeout: '2h', targets: {}, checks: [] },
@@ -26,7 +27,9 @@ function variants(): Array<{ name: string; values: Values }> {
 
 /** "ns group resource verb [name]" for every right a set of rules grants. */
 function rights(rules: Obj[], ns: string): string[] {
-  return rules.flatMap((r) => r.verbs.flatMap((verb: string) => (r.resourceNames ?? ['*']).map((n: string) => `${ns} ${r.apiGroups[0]}/${r.resources[0]} ${verb} ${n}`))).sort();
+  return rules
+    .flatMap((r) => r.verbs.flatMap((verb: string) => (r.resourceNames ?? ['*']).map((n: string) => `${ns} ${r.apiGroups[0]}/${r.resources[0]} ${verb} ${n}`)))
+    .sort();
 }
 
 /** What an operation needs, derived from the components and hooks without the code under test. */
@@ -46,16 +49,26 @@ function expectedRights(v: Values, op: Op): string[] {
       if (op !== 'backup') add(ns, apiGroupOf(r.apiVersion), res, ['create']);
       if (op === 'restore' && c.existing === 'replace') add(ns, apiGroupOf(r.apiVersion), res, ['patch'], names);
     }
-    if (op === 'restore') for (const a of c.requireAbsent) add(ns, apiGroupOf(a.apiVersion), a.plural ?? pluralize(a.kind), a.name ? ['get'] : ['get', 'list'], a.name ? [a.name] : undefined);
+    if (op === 'restore')
+      for (const a of c.requireAbsent)
+        add(ns, apiGroupOf(a.apiVersion), a.plural ?? pluralize(a.kind), a.name ? ['get'] : ['get', 'list'], a.name ? [a.name] : undefined);
   }
-  const hooks = op === 'backup' ? [...v.hooks.preBackup, ...v.hooks.postBackup] : op === 'restore' ? [...v.hooks.preRestore, ...v.hooks.postRestore] : op === 'drill' ? (v.drill?.checks ?? []).flatMap((c) => ('hook' in c ? [c.hook] : [])) : [];
+  const hooks =
+    op === 'backup'
+      ? [...v.hooks.preBackup, ...v.hooks.postBackup]
+      : op === 'restore'
+        ? [...v.hooks.preRestore, ...v.hooks.postRestore]
+        : op === 'drill'
+          ? (v.drill?.checks ?? []).flatMap((c) => ('hook' in c ? [c.hook] : []))
+          : [];
   for (const h of hooks) {
     if (h.type !== 'exec') continue;
     const ns = h.namespace ?? v.namespace;
     add(ns, '', 'pods', h.pod ? ['get'] : ['get', 'list'], h.pod ? [h.pod] : undefined);
     add(ns, '', 'pods/exec', ['get', 'create'], h.pod ? [h.pod] : undefined);
   }
-  if (op === 'restore' && v.restore?.rolloutRestart) for (const r of ['deployments', 'statefulsets']) add(v.restore.rolloutRestart.namespace ?? v.namespace, 'apps', r, ['get', 'list', 'patch']);
+  if (op === 'restore' && v.restore?.rolloutRestart)
+    for (const r of ['deployments', 'statefulsets']) add(v.restore.rolloutRestart.namespace ?? v.namespace, 'apps', r, ['get', 'list', 'patch']);
   if (op === 'restore' || op === 'drop-database') {
     add(v.namespace, '', 'configmaps', ['create']);
     // The request Role (ledger and claim), bound to the restore and drop accounts.
@@ -63,10 +76,17 @@ function expectedRights(v: Values, op: Op): string[] {
     add(v.namespace, '', 'configmaps', ['get', 'update', 'patch', 'delete'], [`${prefix}-safehold-claim`, `${prefix}-safehold-ledger`]);
   }
   // A by-name right is implied by the same verb on every object.
-  return [...out].filter((r) => !r.endsWith(' *') ? !out.has(r.replace(/ [^ ]+$/, ' *')) : true).sort();
+  return [...out].filter((r) => (!r.endsWith(' *') ? !out.has(r.replace(/ [^ ]+$/, ' *')) : true)).sort();
 }
 
-const OP_OF_COMPONENT: Record<string, Op> = { backup: 'backup', drill: 'drill', restore: 'restore', 'drop-database': 'drop-database', maintenance: 'maintenance', verify: 'verify' };
+const OP_OF_COMPONENT: Record<string, Op> = {
+  backup: 'backup',
+  drill: 'drill',
+  restore: 'restore',
+  'drop-database': 'drop-database',
+  maintenance: 'maintenance',
+  verify: 'verify',
+};
 
 function accountsOf(objects: Obj[]) {
   const roles = objectsOf(objects, 'Role');
@@ -76,7 +96,9 @@ function accountsOf(objects: Obj[]) {
     rightsOf(account: string): string[] {
       return bindings
         .filter((b) => b.subjects.some((s: Obj) => s.kind === 'ServiceAccount' && s.name === account))
-        .flatMap((b) => rights(roles.find((r) => r.metadata.name === b.roleRef.name && r.metadata.namespace === b.metadata.namespace)!.rules, b.metadata.namespace))
+        .flatMap((b) =>
+          rights(roles.find((r) => r.metadata.name === b.roleRef.name && r.metadata.namespace === b.metadata.namespace)!.rules, b.metadata.namespace),
+        )
         .sort();
     },
     bindings,
@@ -84,7 +106,10 @@ function accountsOf(objects: Obj[]) {
 }
 
 function secretsMounted(template: Obj): string[] {
-  return template.spec.volumes.filter((v: Obj) => v.secret).map((v: Obj) => v.secret.secretName).sort();
+  return template.spec.volumes
+    .filter((v: Obj) => v.secret)
+    .map((v: Obj) => v.secret.secretName)
+    .sort();
 }
 
 describe('least privilege, for every example in values/', () => {
@@ -129,11 +154,14 @@ describe('least privilege, for every example in values/', () => {
         const r = v.repository;
         const mounted = secretsMounted(drop.template);
         const c = v.components.find((x) => x.name === v.dropDatabase!.component) as { credentials: { secretName: string } };
-        const others = v.components.flatMap((x) => ('credentials' in x && x.credentials && x.name !== v.dropDatabase!.component ? [(x.credentials as { secretName: string }).secretName] : []));
+        const others = v.components.flatMap((x) =>
+          'credentials' in x && x.credentials && x.name !== v.dropDatabase!.component ? [(x.credentials as { secretName: string }).secretName] : [],
+        );
         expect(mounted).toContain(r.password.secretName);
         expect(mounted).toContain(c.credentials.secretName);
         if (r.protection) expect(mounted).not.toContain(r.protection.maintenance.credentials.secretName);
-        for (const o of others.filter((o) => o !== c.credentials.secretName && o !== r.password.secretName && o !== r.s3?.credentials?.secretName)) expect(mounted).not.toContain(o);
+        for (const o of others.filter((o) => o !== c.credentials.secretName && o !== r.password.secretName && o !== r.s3?.credentials?.secretName))
+          expect(mounted).not.toContain(o);
       });
     });
   }

@@ -18,7 +18,11 @@ function problemsOf(overrides: Obj): string[] {
   }
 }
 
-const secrets = (t: Obj): string[] => t.spec.volumes.filter((x: Obj) => x.secret).map((x: Obj) => x.secret.secretName).sort();
+const secrets = (t: Obj): string[] =>
+  t.spec.volumes
+    .filter((x: Obj) => x.secret)
+    .map((x: Obj) => x.secret.secretName)
+    .sort();
 
 describe('MaintenanceCronJob (protected repository)', () => {
   const v = makeValues(withProtection(protection({ namespace: 'backup-admin' }), { drill: { schedule: '0 5 * * 0' }, restore: {} }));
@@ -46,7 +50,11 @@ describe('MaintenanceCronJob (protected repository)', () => {
     expect(t.spec.automountServiceAccountToken).toBe(false);
     const sa = objectsOf(objects, 'ServiceAccount').find((s) => s.metadata.name === 'shop-safehold-maintenance')!;
     expect(sa.metadata.namespace).toBe('backup-admin');
-    expect(objectsOf(objects, 'ConfigMap').map((c) => c.metadata.namespace).sort()).toEqual(['backup-admin', 'team']);
+    expect(
+      objectsOf(objects, 'ConfigMap')
+        .map((c) => c.metadata.namespace)
+        .sort(),
+    ).toEqual(['backup-admin', 'team']);
     expect(objectsOf(objects, 'Role').some((r) => r.metadata.name === 'shop-safehold-maintenance')).toBe(false);
   });
 
@@ -71,15 +79,21 @@ describe('MaintenanceCronJob (protected repository)', () => {
     expect(problemsOf({ repository: { local: { path: '/r' }, password: { secretName: 'k' }, protection: protection() } })).toEqual([
       'repository.protection: needs repository.s3: a filesystem repository cannot refuse deletes to the pod that writes it',
     ]);
-    expect(problemsOf(withProtection(protection({ credentials: { secretName: 'backup-s3' } })))[0]).toMatch(/^repository\.protection\.maintenance\.credentials\.secretName: must name another Secret/);
+    expect(problemsOf(withProtection(protection({ credentials: { secretName: 'backup-s3' } })))[0]).toMatch(
+      /^repository\.protection\.maintenance\.credentials\.secretName: must name another Secret/,
+    );
     expect(securityWarnings(makeValues(withProtection(protection()))).map((w) => w.path.join('.'))).toEqual(['repository.protection']);
     expect(securityWarnings(makeValues(withProtection({ ...protection(), objectLock: { days: 14 } })))).toEqual([]);
   });
 
   it('validate: Secrets by label are refused unless allowListSecrets, which warns', () => {
-    const k8s = (extra: Obj) => ({ components: [{ name: 'objs', type: 'kubernetes', resources: [{ apiVersion: 'v1', kind: 'Secret', labelSelector: 'app=shop', ...extra }] }] });
+    const k8s = (extra: Obj) => ({
+      components: [{ name: 'objs', type: 'kubernetes', resources: [{ apiVersion: 'v1', kind: 'Secret', labelSelector: 'app=shop', ...extra }] }],
+    });
     expect(problemsOf(k8s({}))).toEqual([expect.stringMatching(/^components\[0\]\.resources\[0\]: Secrets selected by label .* allowListSecrets: true$/)]);
     expect(problemsOf(k8s({ allowListSecrets: true }))).toEqual([]);
-    expect(securityWarnings(makeValues(k8s({ allowListSecrets: true }))).map((w) => w.message)).toEqual(['the pods of this set may read every Secret in namespace team']);
+    expect(securityWarnings(makeValues(k8s({ allowListSecrets: true }))).map((w) => w.message)).toEqual([
+      'the pods of this set may read every Secret in namespace team',
+    ]);
   });
 });

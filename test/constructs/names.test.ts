@@ -5,7 +5,14 @@ import { makeValues } from './_fixtures.js';
 describe('names', () => {
   it('prefixes every object with name and instance', () => {
     const n = backupSetNames(makeValues({ instance: 'eu1', restore: {} }));
-    expect(n).toMatchObject({ prefix: 'shop-eu1', runner: 'shop-eu1-safehold', config: 'shop-eu1-safehold-config', ledger: 'shop-eu1-safehold-ledger', backupCronJob: 'shop-eu1-backup', drillCronJob: 'shop-eu1-drill' });
+    expect(n).toMatchObject({
+      prefix: 'shop-eu1',
+      runner: 'shop-eu1-safehold',
+      config: 'shop-eu1-safehold-config',
+      ledger: 'shop-eu1-safehold-ledger',
+      backupCronJob: 'shop-eu1-backup',
+      drillCronJob: 'shop-eu1-drill',
+    });
     expect(n.restoreJob).toMatch(/^shop-eu1-restore-[0-9a-f]{10}$/);
     expect(n.dropJob).toBeUndefined();
   });

@@ -14,8 +14,18 @@ describe('RunnerNetworkPolicy', () => {
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toBeUndefined();
     expect(np.spec.egress).toEqual([
-      { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
-      { ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 5432 }] },
+      {
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+      {
+        ports: [
+          { protocol: 'TCP', port: 443 },
+          { protocol: 'TCP', port: 5432 },
+        ],
+      },
     ]);
   });
 
@@ -48,9 +58,18 @@ describe('RunnerNetworkPolicy', () => {
       monitoring: { pushgateway: 'http://pgw.monitoring:9091' },
     });
     expect(one(synth(v), 'NetworkPolicy').spec.egress).toEqual([
-      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: 5353 }, { protocol: 'TCP', port: 5353 }] },
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+        ports: [
+          { protocol: 'UDP', port: 5353 },
+          { protocol: 'TCP', port: 5353 },
+        ],
+      },
       { ports: [{ protocol: 'TCP', port: 9091 }] },
-      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } }, podSelector: { matchLabels: { app: 'postgres' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } }, podSelector: { matchLabels: { app: 'postgres' } } }],
+        ports: [{ protocol: 'TCP', port: 5432 }],
+      },
       { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 9000 }] },
     ]);
   });

@@ -52,10 +52,14 @@ describe('RBAC', () => {
       { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'create', 'patch'] },
     ]);
     const skip = makeValues({ components: [k8sComponent()], restore: {} });
-    expect(rbacRules(skip).get('team')!.some((r) => r.resources[0] !== 'configmaps' && r.verbs.includes('patch'))).toBe(false);
+    expect(
+      rbacRules(skip)
+        .get('team')!
+        .some((r) => r.resources[0] !== 'configmaps' && r.verbs.includes('patch')),
+    ).toBe(false);
   });
 
-  it('lets a drill dry-run-create a kubernetes component\'s kinds (and mount a token), nothing more', () => {
+  it("lets a drill dry-run-create a kubernetes component's kinds (and mount a token), nothing more", () => {
     const v = makeValues({ components: [k8sComponent()], drill: { schedule: '0 5 * * 0' } });
     expect(rbacRules(v).get('team')).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
@@ -99,7 +103,11 @@ describe('RBAC', () => {
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'patch'] },
     ]);
     const objects = synth(v);
-    expect(roles(objects).map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual(['shop-app/shop-safehold-backup', 'shop-app/shop-safehold-restore', 'team/shop-safehold-requests']);
+    expect(roles(objects).map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual([
+      'shop-app/shop-safehold-backup',
+      'shop-app/shop-safehold-restore',
+      'team/shop-safehold-requests',
+    ]);
     // Each operation's binding names its own account; the request Role (ledger and claim) is bound to the restore account.
     for (const b of objectsOf(objects, 'RoleBinding')) {
       const account = b.roleRef.name === 'shop-safehold-requests' ? 'shop-safehold-restore' : b.roleRef.name;
@@ -117,7 +125,10 @@ describe('RBAC', () => {
 
   it('an exec hook gives exactly one of selector or pod', () => {
     const hook = (extra: Obj) => ({ hooks: { preBackup: [{ name: 'x', type: 'exec', command: ['sync'], ...extra }] } });
-    for (const [extra, got] of [[{}, 'neither'], [{ selector: 'app=shop', pod: 'db-0' }, 'both']] as const) {
+    for (const [extra, got] of [
+      [{}, 'neither'],
+      [{ selector: 'app=shop', pod: 'db-0' }, 'both'],
+    ] as const) {
       expect(() => makeValues(hook(extra))).toThrow(new RegExp(`hooks\\.preBackup\\[0\\]: an exec hook needs exactly one of selector or pod, got ${got}`));
     }
   });
@@ -128,9 +139,9 @@ describe('RBAC', () => {
   });
 
   it('spells resource names and groups the way the API does', () => {
-    expect(['Secret', 'Ingress', 'NetworkPolicy', 'Endpoints', 'Astarte', 'AstarteDefaultIngress', 'APIManager', 'StorageClass', 'Gateway'].map(pluralize)).toEqual([
-      'secrets', 'ingresses', 'networkpolicies', 'endpoints', 'astartes', 'astartedefaultingresses', 'apimanagers', 'storageclasses', 'gateways',
-    ]);
+    expect(
+      ['Secret', 'Ingress', 'NetworkPolicy', 'Endpoints', 'Astarte', 'AstarteDefaultIngress', 'APIManager', 'StorageClass', 'Gateway'].map(pluralize),
+    ).toEqual(['secrets', 'ingresses', 'networkpolicies', 'endpoints', 'astartes', 'astartedefaultingresses', 'apimanagers', 'storageclasses', 'gateways']);
     expect(apiGroupOf('v1')).toBe('');
     expect(apiGroupOf('apps/v1')).toBe('apps');
     const v = makeValues({ components: [{ name: 'o', type: 'kubernetes', resources: [{ apiVersion: 'x.io/v1', kind: 'Person', plural: 'people' }] }] });
@@ -141,11 +152,22 @@ describe('RBAC', () => {
     const v = makeValues({ restore: {} });
     expect(requestRbacRules(v)).toEqual([
       { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-safehold-claim', 'shop-safehold-ledger'], verbs: ['get', 'update', 'patch', 'delete'] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['shop-safehold-claim', 'shop-safehold-ledger'],
+        verbs: ['get', 'update', 'patch', 'delete'],
+      },
     ]);
     const role = one(synth(v), 'Role', 'shop-safehold-requests');
-    expect(role.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled', 'helm.sh/resource-policy': 'keep' });
-    expect(one(synth(v), 'RoleBinding', 'shop-safehold-requests').subjects).toEqual([{ kind: 'ServiceAccount', name: 'shop-safehold-restore', namespace: 'team' }]);
+    expect(role.metadata.annotations).toMatchObject({
+      'argocd.argoproj.io/sync-options': 'Prune=false',
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+      'helm.sh/resource-policy': 'keep',
+    });
+    expect(one(synth(v), 'RoleBinding', 'shop-safehold-requests').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'shop-safehold-restore', namespace: 'team' },
+    ]);
     // The same rules for any later request: names are fixed per set, not per request.
     expect(requestRbacRules(makeValues({ restore: { requestId: 'two', snapshot: '20261201-220000-abcdef' } }))).toEqual(requestRbacRules(v));
     expect(requestRbacRules(makeValues({}))).toEqual([]);

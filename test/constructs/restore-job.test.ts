@@ -5,7 +5,8 @@ import { MAX_JOB_NAME } from '../../src/constructs/names.js';
 import { ValuesError } from '../../src/errors.js';
 import { makeValues, objectsOf, one, synth, type Obj } from './_fixtures.js';
 
-const restoreJobs = (overrides: Obj) => objectsOf(synth(makeValues(overrides)), 'Job').filter((j) => j.metadata.labels['app.kubernetes.io/component'] === 'restore');
+const restoreJobs = (overrides: Obj) =>
+  objectsOf(synth(makeValues(overrides)), 'Job').filter((j) => j.metadata.labels['app.kubernetes.io/component'] === 'restore');
 
 describe('RestoreJob', () => {
   const values = makeValues({ restore: { snapshot: 'latest', timeout: '3h' } });
@@ -70,7 +71,13 @@ describe('RestoreJob', () => {
   it('runs `restore --config` once, within the restore timeout', () => {
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(3 * 3600);
-    expect(job.spec.template.spec.containers[0].args).toEqual(['restore', '--config', '/etc/safehold/config.json', '--request', expect.stringMatching(/^restore-[0-9a-f]{10}$/)]);
+    expect(job.spec.template.spec.containers[0].args).toEqual([
+      'restore',
+      '--config',
+      '/etc/safehold/config.json',
+      '--request',
+      expect.stringMatching(/^restore-[0-9a-f]{10}$/),
+    ]);
     expect(job.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('restore');
   });
 

@@ -35,7 +35,13 @@ describe('runner pod template', () => {
 
   it('runs as the image user with a read-only root and scratch space only in /tmp', () => {
     const t = one(synth(makeValues()), 'CronJob', 'shop-backup').spec.jobTemplate.spec.template;
-    expect(t.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: RUNNER_UID, runAsGroup: RUNNER_UID, fsGroup: RUNNER_UID, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(t.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: RUNNER_UID,
+      runAsGroup: RUNNER_UID,
+      fsGroup: RUNNER_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     const c = runner(t);
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(c.imagePullPolicy).toBe('IfNotPresent');
@@ -70,7 +76,9 @@ describe('runner pod template', () => {
           expect(c.envFrom, where).toBeUndefined();
         }
         expect(runner(template).args.slice(1, 3), where).toEqual(['--config', `${CONFIG_DIR}/config.json`]);
-        expect(runner(template).args.slice(3), where).toEqual(runner(template).args.length > 3 ? ['--request', expect.stringMatching(/^(restore|drop)-[0-9a-f]{10}$/)] : []);
+        expect(runner(template).args.slice(3), where).toEqual(
+          runner(template).args.length > 3 ? ['--request', expect.stringMatching(/^(restore|drop)-[0-9a-f]{10}$/)] : [],
+        );
       }
     }
   });
@@ -108,7 +116,9 @@ describe('runner pod template', () => {
   });
 
   it('mounts files volumes as declared for backup, writable for restore, not at all for drills', () => {
-    const objects = synth(makeValues({ components: [BASE_DB, filesComponent], restore: {}, drill: { schedule: '0 5 * * 0', targets: { db: { database: 'shop_drill' } } } }));
+    const objects = synth(
+      makeValues({ components: [BASE_DB, filesComponent], restore: {}, drill: { schedule: '0 5 * * 0', targets: { db: { database: 'shop_drill' } } } }),
+    );
     const mountOf = (t: Obj) => runner(t).volumeMounts.find((m: Obj) => m.mountPath === '/data/uploads');
     expect(mountOf(one(objects, 'CronJob', 'shop-backup').spec.jobTemplate.spec.template)).toMatchObject({ readOnly: true });
     expect(mountOf(one(objects, 'Job').spec.template)).toMatchObject({ readOnly: false });
@@ -117,6 +127,14 @@ describe('runner pod template', () => {
 });
 
 /** The only environment variables safehold writes into pods: settings, never credentials. */
-const PLAIN_ENV = ['HOME', 'SAFEHOLD_SECRETS_DIR', GRACE_ENV, WORKLOAD_ENV, 'POSTGRES_HOST_AUTH_METHOD', 'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD', 'MYSQL_ALLOW_EMPTY_PASSWORD'];
+const PLAIN_ENV = [
+  'HOME',
+  'SAFEHOLD_SECRETS_DIR',
+  GRACE_ENV,
+  WORKLOAD_ENV,
+  'POSTGRES_HOST_AUTH_METHOD',
+  'MARIADB_ALLOW_EMPTY_ROOT_PASSWORD',
+  'MYSQL_ALLOW_EMPTY_PASSWORD',
+];
 
 const BASE_DB = { name: 'db', type: 'postgres', host: 'pg.team.svc', database: 'shop', credentials: { secretName: 'shop-db' } };

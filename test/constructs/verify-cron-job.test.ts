@@ -27,7 +27,10 @@ describe('VerifyCronJob', () => {
   });
 
   it('one per repository: of the values files sharing one, the first by namespace/name/instance runs it and alerts on it', () => {
-    const repo = (prefix: string) => ({ s3: { endpoint: 'https://s3.example.com', bucket: 'backups', prefix, credentials: { secretName: 'backup-s3' } }, password: { secretName: 'shop-restic' } });
+    const repo = (prefix: string) => ({
+      s3: { endpoint: 'https://s3.example.com', bucket: 'backups', prefix, credentials: { secretName: 'backup-s3' } },
+      password: { secretName: 'shop-restic' },
+    });
     const b = makeValues({ name: 'billing', repository: repo('shared') });
     const a = makeValues({ name: 'accounts', repository: repo('shared') });
     const alone = makeValues({ name: 'catalog', repository: repo('catalog') });

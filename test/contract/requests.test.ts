@@ -23,7 +23,12 @@ describe('request ids', () => {
         }),
     );
     expect(pinned).toEqual({
-      'monoskope/eventstore': { restore: 'restore-39e4c4bc0f', drop: 'drop-39e4c4bc0f', restoreJob: 'eventstore-restore-39e4c4bc0f', dropJob: 'eventstore-drop-39e4c4bc0f' },
+      'monoskope/eventstore': {
+        restore: 'restore-39e4c4bc0f',
+        drop: 'drop-39e4c4bc0f',
+        restoreJob: 'eventstore-restore-39e4c4bc0f',
+        dropJob: 'eventstore-drop-39e4c4bc0f',
+      },
     });
   });
 
@@ -50,7 +55,10 @@ describe('request ids', () => {
       id({ ...base, requestId: 'second' }),
       id(base, { dropDatabase: { component: 'db', confirm: 'shop' } }),
       id(base, { namespace: 'other-team' }),
-      id({ ...base, from: 'offsite' }, { copies: [{ name: 'offsite', repository: { local: { path: '/copy' }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] }),
+      id(
+        { ...base, from: 'offsite' },
+        { copies: [{ name: 'offsite', repository: { local: { path: '/copy' }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] },
+      ),
     ];
     expect(new Set([first, ...others]).size).toBe(others.length + 1);
   });

@@ -14,7 +14,11 @@ const shellLines = (file: string) =>
     .map((l) => l.replace(/\s+#.*$/, '').trim())
     .filter(Boolean);
 
-const safeholdLines = pages.flatMap((f) => shellLines(f).filter((l) => l.startsWith('safehold ')).map((l) => ({ file: f, line: l })));
+const safeholdLines = pages.flatMap((f) =>
+  shellLines(f)
+    .filter((l) => l.startsWith('safehold '))
+    .map((l) => ({ file: f, line: l })),
+);
 const NOWHERE = '/nonexistent/safehold-docs-test.yaml';
 const GENERATOR_WRITES = new Set(['synth']);
 

@@ -15,7 +15,11 @@ describe('reference pages cover the code', () => {
     const page = read('docs/metrics-and-alerts.md');
     expect(Object.values(METRICS).filter((m) => !page.includes(`\`${m}\``))).toEqual([]);
     expect(page).toContain(`job="${PUSH_JOB}"`);
-    const everything = { drill: { schedule: '0 5 * * 0', targets: { db: { database: 'd' } } }, restore: { snapshot: 'latest' }, dropDatabase: { component: 'db', confirm: 'shop' } };
+    const everything = {
+      drill: { schedule: '0 5 * * 0', targets: { db: { database: 'd' } } },
+      restore: { snapshot: 'latest' },
+      dropDatabase: { component: 'db', confirm: 'shop' },
+    };
     const sets = [makeValues(everything), makeValues({ ...everything, monitoring: { pushgateway: 'http://pg:9091' } })];
     const alerts = [...new Set(sets.flatMap((v) => alertRuleGroups(v, backupSetNames(v)).flatMap((g) => g.rules.map((r) => r.alert))))];
     expect(alerts.length).toBeGreaterThanOrEqual(21);
@@ -36,7 +40,10 @@ describe('reference pages cover the code', () => {
       'nethserver-dokuwiki.yaml': 'nethserver',
     };
     const values = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml') && f !== 'minimal.yaml');
-    expect(values.filter((v) => !(v in pages)), 'a new workflow values file needs a page in docs/workflows/').toEqual([]);
+    expect(
+      values.filter((v) => !(v in pages)),
+      'a new workflow values file needs a page in docs/workflows/',
+    ).toEqual([]);
     for (const [file, page] of Object.entries(pages)) expect(read(`docs/workflows/${page}.md`)).toContain(`(../../values/${file})`);
   });
 });

@@ -35,7 +35,11 @@ type Doc = Record<string, any>;
 
 function load(file: string): Doc[] {
   const docs = parseAllDocuments(readFileSync(file, 'utf8'));
-  for (const d of docs) expect(d.errors.map((e) => e.message), `${relative(ROOT, file)} must parse`).toEqual([]);
+  for (const d of docs)
+    expect(
+      d.errors.map((e) => e.message),
+      `${relative(ROOT, file)} must parse`,
+    ).toEqual([]);
   return docs.map((d) => d.toJS() as Doc).filter((d) => d !== null);
 }
 
@@ -47,12 +51,22 @@ const ofKind = (kind: string) => all.filter((x) => x.doc.kind === kind);
 describe('examples/', () => {
   it('holds the ArgoCD, Flux and CI examples the docs point at', () => {
     const rel = exampleFiles.map((f) => relative(ROOT, f));
-    for (const f of ['examples/argocd/applicationset-dist.yaml', 'examples/argocd/application-chart.yaml', 'examples/flux/kustomizations-per-set.yaml', 'examples/flux/helmrelease-chart.yaml', 'examples/ci/check-dist.yml']) {
+    for (const f of [
+      'examples/argocd/applicationset-dist.yaml',
+      'examples/argocd/application-chart.yaml',
+      'examples/flux/kustomizations-per-set.yaml',
+      'examples/flux/helmrelease-chart.yaml',
+      'examples/ci/check-dist.yml',
+    ]) {
       expect(rel).toContain(f);
     }
     // examples/cdk8s-app is TypeScript: test/library/cdk8s-app.test.ts compiles and synthesizes it.
     const app = join(EXAMPLES, 'cdk8s-app');
-    expect(files(EXAMPLES).filter((f) => !/\.ya?ml$/.test(f) && !f.startsWith(app)).map((f) => relative(ROOT, f))).toEqual([]);
+    expect(
+      files(EXAMPLES)
+        .filter((f) => !/\.ya?ml$/.test(f) && !f.startsWith(app))
+        .map((f) => relative(ROOT, f)),
+    ).toEqual([]);
   });
 
   it.each(manifests.map((f) => relative(ROOT, f)))('%s: every document is a known kind and valid against its schema', (file) => {
@@ -93,7 +107,12 @@ describe('examples/', () => {
     for (const { file, doc } of sets_) {
       expect(doc.spec.generators[0].git.files[0].path).toBe('values/*.yaml');
       for (const v of sets) {
-        const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { ...render(doc.spec.template, v).metadata, namespace: 'argocd' }, spec: render(doc.spec.template, v).spec };
+        const app = {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { ...render(doc.spec.template, v).metadata, namespace: 'argocd' },
+          spec: render(doc.spec.template, v).spec,
+        };
         const validate = BY_KIND['argoproj.io/v1alpha1 Application'];
         expect(validate(app) ? [] : validate.errors, `${file}: Application for ${v}`).toEqual([]);
         const src = app.spec.source;
@@ -101,7 +120,10 @@ describe('examples/', () => {
         expect(src.directory.include).toBe(v.replace(/\.yaml$/, '.k8s.yaml'));
         const target = `${src.path}/${src.directory.include}`;
         if (existsSync(join(ROOT, target))) owned.set(target, app.metadata.name);
-        expect(app.spec.syncPolicy.syncOptions.some((o: string) => /^(Replace|Force)=true$/.test(o)), 'Replace/Force re-run Jobs').toBe(false);
+        expect(
+          app.spec.syncPolicy.syncOptions.some((o: string) => /^(Replace|Force)=true$/.test(o)),
+          'Replace/Force re-run Jobs',
+        ).toBe(false);
         if (src.path === 'dist') {
           expect(app.spec.syncPolicy.syncOptions).toContain('RespectIgnoreDifferences=true');
           expect(app.spec.ignoreDifferences).toContainEqual({ group: 'batch', kind: 'Job', jsonPointers: ['/spec'] });
@@ -165,7 +187,10 @@ describe('examples/', () => {
     for (const { doc } of ofKind('GitRepository').filter((r) => applying.has(r.doc.metadata.name))) {
       const lines = String(doc.spec.ignore).split('\n');
       expect(lines, doc.metadata.name).toContain('/dist/*');
-      expect(lines.filter((l) => l.startsWith('!') && l.includes('dashboards')), doc.metadata.name).toEqual([]);
+      expect(
+        lines.filter((l) => l.startsWith('!') && l.includes('dashboards')),
+        doc.metadata.name,
+      ).toEqual([]);
     }
     for (const f of dashboards) expect(f).toMatch(/\.json$/);
   });

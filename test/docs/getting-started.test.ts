@@ -53,14 +53,25 @@ describe('docs/getting-started.md', () => {
     const db = `gs_shop_${process.pid}_${Date.now() % 100000}`;
     const pg = servers().postgres;
     const local = (s: string) =>
-      s.replaceAll(DEMO, dir).replace('port: 55432', `port: ${pg.port}`).replace(/database: shop\b/, `database: ${db}`).replace(/confirm: shop\b/, `confirm: ${db}`);
+      s
+        .replaceAll(DEMO, dir)
+        .replace('port: 55432', `port: ${pg.port}`)
+        .replace(/database: shop\b/, `database: ${db}`)
+        .replace(/confirm: shop\b/, `confirm: ${db}`);
     for (const [path, body] of Object.entries(files)) writeFileSync(local(path), local(body));
-    for (const [secret, key, value] of [['shop-db', 'username', pg.user], ['shop-db', 'password', pg.password], ['shop-restic', 'password', 'a-long-random-demo-password']]) {
+    for (const [secret, key, value] of [
+      ['shop-db', 'username', pg.user],
+      ['shop-db', 'password', pg.password],
+      ['shop-restic', 'password', 'a-long-random-demo-password'],
+    ]) {
       mkdirSync(join(dir, 'secrets', secret), { recursive: true });
       writeFileSync(join(dir, 'secrets', secret, key), value, { mode: 0o600 });
     }
     await pgExec(`CREATE DATABASE ${db}`);
-    await pgExec("CREATE TABLE orders (id serial PRIMARY KEY, item text NOT NULL); INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 1000) g", db);
+    await pgExec(
+      "CREATE TABLE orders (id serial PRIMARY KEY, item text NOT NULL); INSERT INTO orders (item) SELECT 'item ' || g FROM generate_series(1, 1000) g",
+      db,
+    );
     const count = () => pgQuery('SELECT count(*) FROM orders', db);
 
     const run = async (s: Step) => {

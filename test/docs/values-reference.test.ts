@@ -1,7 +1,15 @@
 // docs/values-reference.md is generated from the values schema; this test regenerates it in memory.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { annotatedSchema, describePath, referenceRows, REFERENCE_FILE, renderValuesReference, staleDescriptions, stripFormats } from '../../scripts/gen-values-reference.js';
+import {
+  annotatedSchema,
+  describePath,
+  referenceRows,
+  REFERENCE_FILE,
+  renderValuesReference,
+  staleDescriptions,
+  stripFormats,
+} from '../../scripts/gen-values-reference.js';
 import { valuesJsonSchema } from '../../src/values/json-schema.js';
 
 const REGENERATE = 'run: npx tsx scripts/gen-values-reference.ts';
@@ -26,10 +34,19 @@ describe('docs/values-reference.md', () => {
     const paths = rows.map((r) => r.path);
     expect(new Set(paths).size).toBe(paths.length);
     for (const top of Object.keys((valuesJsonSchema().properties as object) ?? {})) expect(paths).toContain(top);
-    for (const p of ['repository.s3.endpoint', 'components[type=postgres].database', 'restore.confirm', 'monitoring.alerts.maxAge', 'drill.targets.<component>.sidecar.image']) {
+    for (const p of [
+      'repository.s3.endpoint',
+      'components[type=postgres].database',
+      'restore.confirm',
+      'monitoring.alerts.maxAge',
+      'drill.targets.<component>.sidecar.image',
+    ]) {
       expect(paths).toContain(p);
     }
-    expect(rows.filter((r) => !r.description).map((r) => r.path), 'fields without a description: add them to DESCRIPTIONS').toEqual([]);
+    expect(
+      rows.filter((r) => !r.description).map((r) => r.path),
+      'fields without a description: add them to DESCRIPTIONS',
+    ).toEqual([]);
   });
 
   it('has no description left for a field that no longer exists', () => {

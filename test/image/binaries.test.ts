@@ -54,7 +54,10 @@ describe('Dockerfile vs src/runner/binaries.ts', () => {
 
   it('node (the runner) and tini (the init) are installed', () => {
     for (const bin of ['node', 'tini']) {
-      expect(installed.some((p) => PACKAGE_BINARIES[p]?.includes(bin)), bin).toBe(true);
+      expect(
+        installed.some((p) => PACKAGE_BINARIES[p]?.includes(bin)),
+        bin,
+      ).toBe(true);
     }
   });
 });
@@ -89,7 +92,10 @@ describe('Dockerfile vs the pod contract (src/contract/layout.ts)', () => {
   });
 
   it('carries the OCI labels; the VERSION default is the release version', () => {
-    const labels = runtime.instructions.filter((i) => i.keyword === 'LABEL').map((i) => i.args).join(' ');
+    const labels = runtime.instructions
+      .filter((i) => i.keyword === 'LABEL')
+      .map((i) => i.args)
+      .join(' ');
     for (const key of ['title', 'version', 'source', 'licenses']) {
       expect(labels).toContain(`org.opencontainers.image.${key}=`);
     }
@@ -100,13 +106,21 @@ describe('Dockerfile vs the pod contract (src/contract/layout.ts)', () => {
   });
 
   it('.dockerignore lets in every file the build stage copies from the context', () => {
-    const ignore = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim())
+    const ignore = readFileSync(join(REPO, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
     expect(ignore[0]).toBe('*'); // an allow-list: nothing else (node_modules, .tmp, .git) reaches the build
     const allowed = new Set(ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, '')));
-    const sources = all.flatMap((s) => s.instructions)
+    const sources = all
+      .flatMap((s) => s.instructions)
       .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
-      .flatMap((i) => i.args.split(/\s+/).slice(0, -1).filter((w) => !w.startsWith('--')));
+      .flatMap((i) =>
+        i.args
+          .split(/\s+/)
+          .slice(0, -1)
+          .filter((w) => !w.startsWith('--')),
+      );
     expect(sources.length).toBeGreaterThan(0);
     for (const src of sources) expect(allowed, src).toContain(src.replace(/^\.\//, '').replace(/\/$/, ''));
   });

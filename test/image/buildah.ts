@@ -163,7 +163,10 @@ export const IO_DIR = '/run/safehold-test-io';
 export class ImageContainer {
   private runs = 0;
 
-  private constructor(readonly name: string, private readonly ioDir: string) {}
+  private constructor(
+    readonly name: string,
+    private readonly ioDir: string,
+  ) {}
 
   static async create(image = imageRef()): Promise<ImageContainer> {
     const name = `safehold-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;

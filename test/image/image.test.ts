@@ -12,8 +12,17 @@ import { RUNNER_UID, SCRATCH_DIR } from '../../src/contract/layout.js';
 import { BINARIES } from '../../src/runner/binaries.js';
 import { VERSION } from '../../src/version.js';
 import {
-  IO_DIR, ImageContainer, REPO, buildImage, compressedSize, imageRef, imageSize, inspectImage, runnerWorkDir,
-  type BuildResult, type RunOptions,
+  IO_DIR,
+  ImageContainer,
+  REPO,
+  buildImage,
+  compressedSize,
+  imageRef,
+  imageSize,
+  inspectImage,
+  runnerWorkDir,
+  type BuildResult,
+  type RunOptions,
 } from './buildah.js';
 import { pgExec, pgQuery } from '../support/env.js';
 import { makeApp, pgComponent, uniqueName } from '../runner/fixture.js';
@@ -127,7 +136,11 @@ describe.skipIf(!enabled)('runner image (buildah)', () => {
   it(`runs as ${RUNNER_UID} (safehold) with a passwd entry; os.userInfo() works`, async () => {
     const id = await ctr.run(['id']);
     expect(id.stdout.trim()).toBe(`uid=${RUNNER_UID}(safehold) gid=${RUNNER_UID}(safehold) groups=${RUNNER_UID}(safehold)`);
-    const info = await ctr.run(['node', '-e', 'const u = require("os").userInfo(); console.log(JSON.stringify({ u, cwd: process.cwd(), home: process.env.HOME }))']);
+    const info = await ctr.run([
+      'node',
+      '-e',
+      'const u = require("os").userInfo(); console.log(JSON.stringify({ u, cwd: process.cwd(), home: process.env.HOME }))',
+    ]);
     expect(info.code, info.stderr).toBe(0);
     expect(JSON.parse(info.stdout)).toEqual({
       u: { uid: RUNNER_UID, gid: RUNNER_UID, username: 'safehold', homedir: SCRATCH_DIR, shell: '/usr/sbin/nologin' },
@@ -145,14 +158,29 @@ describe.skipIf(!enabled)('runner image (buildah)', () => {
     const tmp = await ctr.run(['touch', `${SCRATCH_DIR}/safehold-probe`]);
     expect(tmp.code, tmp.stderr).toBe(0);
     // Everything the image user could write on the image's own filesystem.
-    const writable = await ctr.run(['find', '/', '-xdev', '-writable', '-not', '-path', `${SCRATCH_DIR}/*`, '-not', '-path', '/var/tmp/*', '-not', '-path', IO_DIR]);
+    const writable = await ctr.run([
+      'find',
+      '/',
+      '-xdev',
+      '-writable',
+      '-not',
+      '-path',
+      `${SCRATCH_DIR}/*`,
+      '-not',
+      '-path',
+      '/var/tmp/*',
+      '-not',
+      '-path',
+      IO_DIR,
+    ]);
     const paths = writable.stdout.split('\n').filter(Boolean).sort();
     expect(paths).toEqual(['/run/lock', '/tmp', '/var/lock', '/var/tmp']);
   });
 
   it('provides every program in BINARIES, each runnable by the image user', async () => {
     const where = await ctr.run([
-      'node', '-e',
+      'node',
+      '-e',
       `const fs = require('fs'), path = require('path');
        const found = {};
        for (const bin of process.argv.slice(1)) {
@@ -167,7 +195,9 @@ describe.skipIf(!enabled)('runner image (buildah)', () => {
     ]);
     expect(where.code, where.stderr).toBe(0);
     const found = JSON.parse(where.stdout) as Record<string, string | null>;
-    const missing = Object.entries(found).filter(([, p]) => !p).map(([b]) => b);
+    const missing = Object.entries(found)
+      .filter(([, p]) => !p)
+      .map(([b]) => b);
     expect(missing, 'not on the image PATH').toEqual([]);
 
     const versions: Record<string, string> = {};
@@ -210,7 +240,9 @@ describe.skipIf(!enabled)('runner image (buildah)', () => {
     const size = await imageSize(build.image);
     const compressed = await compressedSize(build.image);
     Object.assign(report, {
-      sizeBytes: size.bytes, size: size.human, compressedBytes: compressed,
+      sizeBytes: size.bytes,
+      size: size.human,
+      compressedBytes: compressed,
       compressed: `${Math.round(compressed / MB)} MB`,
     });
     const line = `${build.image}: ${Math.round(size.bytes / MB)} MB uncompressed, ${Math.round(compressed / MB)} MB compressed (gzip layers)`;
@@ -225,40 +257,44 @@ describe.skipIf(!enabled)('runner image (buildah)', () => {
   //
   // The test server is PostgreSQL 15 (Debian 12) and the image's pg_restore is 17: the runner restores into
   // an older server through psql, dropping the settings it does not know (engines/postgres.ts).
-  it.skipIf(!haveServers)('backs up PostgreSQL inside the image, and restores it into an older server', async ({ annotate }) => {
-    const db = uniqueName('img');
-    await pgExec(`CREATE DATABASE ${db}`);
-    await pgExec(
-      `CREATE TABLE events (id serial primary key, body text, data jsonb, blob bytea);
+  it.skipIf(!haveServers)(
+    'backs up PostgreSQL inside the image, and restores it into an older server',
+    async () => {
+      const db = uniqueName('img');
+      await pgExec(`CREATE DATABASE ${db}`);
+      await pgExec(
+        `CREATE TABLE events (id serial primary key, body text, data jsonb, blob bytea);
        INSERT INTO events (body, data, blob) SELECT 'event ' || g, jsonb_build_object('n', g), decode(md5(g::text), 'hex')
        FROM generate_series(1, 2000) g;`,
-      db,
-    );
-    const rows = () => pgQuery("SELECT id, body, data::text, encode(blob, 'hex') FROM events ORDER BY id", db);
-    const before = await rows();
-    const app = await makeApp({
-      values: { components: [pgComponent('db', db)], restore: { snapshot: 'latest', dropExisting: true, confirm: db } },
-    });
-    await chownTree(app.dir, RUNNER_UID);
-    const mount: RunOptions = { volumes: [[app.dir, app.dir]] };
-    const flags = ['--values', app.valuesFile, '--secrets-dir', app.secretsDir];
+        db,
+      );
+      const rows = () => pgQuery("SELECT id, body, data::text, encode(blob, 'hex') FROM events ORDER BY id", db);
+      const before = await rows();
+      const app = await makeApp({
+        values: { components: [pgComponent('db', db)], restore: { snapshot: 'latest', dropExisting: true, confirm: db } },
+      });
+      await chownTree(app.dir, RUNNER_UID);
+      const mount: RunOptions = { volumes: [[app.dir, app.dir]] };
+      const flags = ['--values', app.valuesFile, '--secrets-dir', app.secretsDir];
 
-    const backup = await ctr.safehold(['backup', ...flags, '--json'], mount);
-    expect(backup.code, backup.stderr).toBe(0);
-    const result = JSON.parse(backup.stdout) as { status: string; setId: string; components: { bytes: number }[] };
-    expect(result.status).toBe('good');
-    expect(result.components[0].bytes).toBeGreaterThan(10_000);
-    const sets = await ctr.safehold(['snapshots', ...flags, '--json'], mount);
-    expect(sets.code, sets.stderr).toBe(0);
-    expect(sets.stdout).toContain(result.setId);
+      const backup = await ctr.safehold(['backup', ...flags, '--json'], mount);
+      expect(backup.code, backup.stderr).toBe(0);
+      const result = JSON.parse(backup.stdout) as { status: string; setId: string; components: { bytes: number }[] };
+      expect(result.status).toBe('good');
+      expect(result.components[0].bytes).toBeGreaterThan(10_000);
+      const sets = await ctr.safehold(['snapshots', ...flags, '--json'], mount);
+      expect(sets.code, sets.stderr).toBe(0);
+      expect(sets.stdout).toContain(result.setId);
 
-    await pgExec("DELETE FROM events WHERE id % 2 = 0; INSERT INTO events (body) VALUES ('after backup')", db);
-    expect(await rows()).not.toBe(before);
+      await pgExec("DELETE FROM events WHERE id % 2 = 0; INSERT INTO events (body) VALUES ('after backup')", db);
+      expect(await rows()).not.toBe(before);
 
-    const restore = await ctr.safehold(['restore', ...flags], mount);
-    const server = (await pgQuery('SHOW server_version')).trim().split(' ')[0];
-    report.postgres = { server, backupMs: backup.ms, restoreMs: restore.ms, restored: restore.code === 0 };
-    expect(restore.code, restore.stderr).toBe(0);
-    expect(await rows()).toBe(before);
-  }, 300_000);
+      const restore = await ctr.safehold(['restore', ...flags], mount);
+      const server = (await pgQuery('SHOW server_version')).trim().split(' ')[0];
+      report.postgres = { server, backupMs: backup.ms, restoreMs: restore.ms, restored: restore.code === 0 };
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(await rows()).toBe(before);
+    },
+    300_000,
+  );
 });

@@ -93,7 +93,7 @@ describe('cockroachdb dump script (PostgreSQL stand-in)', () => {
     expect(pos('CREATE SCHEMA IF NOT EXISTS app;')).toBeGreaterThan(pos('DROP SEQUENCE IF EXISTS app.ticket_no CASCADE;'));
     expect(pos('COPY app.orders (id, customer_id, body, blob, data, at) FROM stdin;')).toBeGreaterThan(pos('CREATE TABLE app.orders'));
     expect(pos("SELECT setval('app.ticket_no', 5, true);")).toBeGreaterThan(pos('COPY public.empty_one (id) FROM stdin;'));
-    expect(pos('REFRESH MATERIALIZED VIEW public.order_counts;')).toBeGreaterThan(pos("SELECT setval("));
+    expect(pos('REFRESH MATERIALIZED VIEW public.order_counts;')).toBeGreaterThan(pos('SELECT setval('));
     expect(pos('ALTER TABLE app.orders ADD CONSTRAINT orders_customer_fk')).toBeGreaterThan(pos('REFRESH MATERIALIZED VIEW'));
 
     for (const round of [1, 2]) {
@@ -115,7 +115,7 @@ describe('cockroachdb dump script (PostgreSQL stand-in)', () => {
     expect(await pgQuery("SELECT count(*) FROM pg_constraint WHERE conname = 'orders_customer_fk'", cut)).toBe('0');
   });
 
-  it('a failing statement fails the dump (ON_ERROR_STOP) with psql\'s message', async () => {
+  it("a failing statement fails the dump (ON_ERROR_STOP) with psql's message", async () => {
     const pg = servers().postgres;
     const db = uniqueName('crbad');
     await pgExec(`CREATE DATABASE ${db}`);

@@ -53,9 +53,15 @@ describe('copies', () => {
     expect(pushed.safehold_copy_last_status).toBe('1');
     expect(Number(pushed.safehold_copy_newest_set_timestamp_seconds)).toBeGreaterThan(Date.now() / 1000 - 600);
 
-    await pgExec('UPDATE t SET body = \'changed\' WHERE id % 3 = 0; DELETE FROM t WHERE id > 1500', db);
+    await pgExec("UPDATE t SET body = 'changed' WHERE id % 3 = 0; DELETE FROM t WHERE id > 1500", db);
     rmSync(join(app.dir, 'repo'), { recursive: true, force: true });
-    const ctx = buildContext({ values: app.valuesFile, secretsDir: app.secretsDir, scratchDir: join(app.dir, 'scratch'), operation: 'restore', log: app.ctx().log });
+    const ctx = buildContext({
+      values: app.valuesFile,
+      secretsDir: app.secretsDir,
+      scratchDir: join(app.dir, 'scratch'),
+      operation: 'restore',
+      log: app.ctx().log,
+    });
     const plan = await restore(ctx);
     expect(plan).toMatchObject({ setId: set.setId, from: 'offsite' });
     expect(plan.repository).toContain(prefix);
@@ -70,7 +76,10 @@ describe('copies', () => {
     const copyDir = join(app.dir, 'copy-repo');
     app.update({ copies: [{ name: 'second', repository: { local: { path: copyDir }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] });
     for (let day = 1; day <= 7; day++) {
-      await pgExec(`UPDATE t SET body = md5(body || '${day}') WHERE id % 50 = ${day}; INSERT INTO t SELECT g, md5(g::text) FROM generate_series(${12_000 + day * 120 - 119}, ${12_000 + day * 120}) g`, db);
+      await pgExec(
+        `UPDATE t SET body = md5(body || '${day}') WHERE id % 50 = ${day}; INSERT INTO t SELECT g, md5(g::text) FROM generate_series(${12_000 + day * 120 - 119}, ${12_000 + day * 120}) g`,
+        db,
+      );
       await backup(app.ctx());
       expect((await copy(app.ctx()))[0].copied).toHaveLength(1);
     }
@@ -83,8 +92,15 @@ describe('copies', () => {
 
   it('a suspicious set is never copied, not even when a later good set is', async () => {
     const db = await seededTable(20_000);
-    const app = await makeApp({ values: { components: [pgComponent('db', db)], copies: [{ name: 'c', repository: { local: { path: '/nonexistent' }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] } });
-    app.update({ copies: [{ name: 'c', repository: { local: { path: join(app.dir, 'copy-repo') }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] });
+    const app = await makeApp({
+      values: {
+        components: [pgComponent('db', db)],
+        copies: [{ name: 'c', repository: { local: { path: '/nonexistent' }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }],
+      },
+    });
+    app.update({
+      copies: [{ name: 'c', repository: { local: { path: join(app.dir, 'copy-repo') }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }],
+    });
     const good = await backup(app.ctx());
     await pgExec('DELETE FROM t WHERE id > 1000; VACUUM FULL t;', db);
     const bad = await backup(app.ctx());
@@ -111,11 +127,19 @@ describe('copies', () => {
         drill: { schedule: '@weekly', from: 'offsite', checks: [{ component: 'db', table: 't', minRows: 500 }] },
       },
     });
-    app.update({ copies: [{ name: 'offsite', repository: { local: { path: join(app.dir, 'copy-repo') }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }] });
+    app.update({
+      copies: [{ name: 'offsite', repository: { local: { path: join(app.dir, 'copy-repo') }, password: { secretName: 'restic' } }, schedule: '0 5 * * *' }],
+    });
     const set = await backup(app.ctx());
     await copy(app.ctx());
     rmSync(join(app.dir, 'repo'), { recursive: true, force: true });
-    const ctx = buildContext({ values: app.valuesFile, secretsDir: app.secretsDir, scratchDir: join(app.dir, 'scratch'), operation: 'drill', log: app.ctx().log });
+    const ctx = buildContext({
+      values: app.valuesFile,
+      secretsDir: app.secretsDir,
+      scratchDir: join(app.dir, 'scratch'),
+      operation: 'drill',
+      log: app.ctx().log,
+    });
     expect(ctx.from).toBe('offsite');
     const r = await drill(ctx);
     expect(JSON.stringify(r)).toContain(set.setId);
@@ -127,7 +151,14 @@ describe('copies', () => {
     const app = await makeApp({
       values: {
         components: [pgComponent('db', db)],
-        copies: [{ name: 'vault', repository: { ...s3Repository(prefix), protection: { maintenance: { schedule: '0 7 * * *', credentials: { secretName: 's3-maintenance' } } } }, schedule: '0 5 * * *', retention: { keepLast: 1 } }],
+        copies: [
+          {
+            name: 'vault',
+            repository: { ...s3Repository(prefix), protection: { maintenance: { schedule: '0 7 * * *', credentials: { secretName: 's3-maintenance' } } } },
+            schedule: '0 5 * * *',
+            retention: { keepLast: 1 },
+          },
+        ],
       },
     });
     const ids = [(await backup(app.ctx())).setId];
@@ -137,7 +168,7 @@ describe('copies', () => {
     expect((await copySets(app, 'vault')).map(([id]) => id)).toEqual(ids);
   });
 
-  it('refuses a copy repository created without the source\'s chunker parameters', async () => {
+  it("refuses a copy repository created without the source's chunker parameters", async () => {
     const db = await seededTable(50);
     const app = await makeApp({ values: { components: [pgComponent('db', db)] } });
     const copyDir = join(app.dir, 'plain-repo');

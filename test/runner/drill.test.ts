@@ -114,7 +114,22 @@ describe('restore drill', () => {
                 name: 'scratch-db-exists',
                 type: 'command',
                 // Succeeds only while the scratch database exists and holds the rows.
-                command: ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-h', servers().postgres.host, '-p', String(servers().postgres.port), '-U', 'postgres', '-d', drillDatabaseName(pgName), '-c', 'SELECT 1/(count(*) = 3000)::int FROM events'],
+                command: [
+                  'psql',
+                  '-X',
+                  '-v',
+                  'ON_ERROR_STOP=1',
+                  '-h',
+                  servers().postgres.host,
+                  '-p',
+                  String(servers().postgres.port),
+                  '-U',
+                  'postgres',
+                  '-d',
+                  drillDatabaseName(pgName),
+                  '-c',
+                  'SELECT 1/(count(*) = 3000)::int FROM events',
+                ],
                 env: { PGPASSWORD: { secretName: 'pg', key: 'password' } },
               },
             },
@@ -173,7 +188,9 @@ describe('restore drill', () => {
   it('a set whose dump is damaged in the repository: the drill fails loudly, pushes failure, keeps the last success, leaves nothing', async () => {
     const db = await seedPg(4000);
     const name = uniqueName('db');
-    const app = await makeApp({ values: { components: [pgComponent(name, db)], monitoring: { pushgateway: servers().pushgateway.url }, drill: { schedule: '@weekly' } } });
+    const app = await makeApp({
+      values: { components: [pgComponent(name, db)], monitoring: { pushgateway: servers().pushgateway.url }, drill: { schedule: '@weekly' } },
+    });
     const repo = join(app.dir, 'repo');
     await backup(app.ctx());
     await drill(app.ctx());
@@ -185,7 +202,9 @@ describe('restore drill', () => {
     const old = new Set(packs(repo));
     const newer = await backup(app.ctx());
     expect(newer.status).toBe('good');
-    const fresh = packs(repo).filter((p) => !old.has(p)).sort((a, b) => statSync(b).size - statSync(a).size);
+    const fresh = packs(repo)
+      .filter((p) => !old.has(p))
+      .sort((a, b) => statSync(b).size - statSync(a).size);
     const fh = await open(fresh[0], 'r+');
     await fh.write(Buffer.alloc(256, 0xff), 0, 256, Math.floor(statSync(fresh[0]).size / 2));
     await fh.close();
@@ -218,7 +237,22 @@ describe('restore drill', () => {
               hook: {
                 name: 'scratch-db-exists',
                 type: 'command',
-                command: ['psql', '-X', '-v', 'ON_ERROR_STOP=1', '-h', servers().postgres.host, '-p', String(servers().postgres.port), '-U', 'postgres', '-d', drillDatabaseName(pgName), '-c', 'SELECT 1'],
+                command: [
+                  'psql',
+                  '-X',
+                  '-v',
+                  'ON_ERROR_STOP=1',
+                  '-h',
+                  servers().postgres.host,
+                  '-p',
+                  String(servers().postgres.port),
+                  '-U',
+                  'postgres',
+                  '-d',
+                  drillDatabaseName(pgName),
+                  '-c',
+                  'SELECT 1',
+                ],
                 env: { PGPASSWORD: { secretName: 'pg', key: 'password' } },
               },
             },
@@ -232,7 +266,9 @@ describe('restore drill', () => {
     expect(err.message).toMatch(/3 check\(s\) did not hold/);
     expect(err.message).toContain(`drill.checks[0] (component ${pgName}: table events has at least 1000 rows): 300 rows`);
     expect(err.message).toContain(`drill.checks[2] (component ${myName}: sql "SELECT count(*) FROM items" expecting "21"): "20"`);
-    expect(err.message).toMatch(new RegExp(`drill\\.checks\\[3\\] \\(component ${pgName}: sql "SELECT \\* FROM no_such_table" expecting "t"\\): error: .*no_such_table`));
+    expect(err.message).toMatch(
+      new RegExp(`drill\\.checks\\[3\\] \\(component ${pgName}: sql "SELECT \\* FROM no_such_table" expecting "t"\\): error: .*no_such_table`),
+    );
     expect(err.message).not.toContain('drill.checks[1]');
     // The hook check held: the scratch database existed during the drill; it is gone now.
     const results = (err as DrillCheckError).results;
@@ -279,7 +315,20 @@ describe('restore drill', () => {
           ],
           drill: {
             schedule: '@weekly',
-            checks: [{ hook: { name: 'files-restored', type: 'command', command: [process.execPath, '-e', `const t = require(process.argv[1] + '/drill-targets.json'); require('fs').accessSync(t['${filesName}'].directory + '/note.txt')`, '{{artifacts}}'] } }],
+            checks: [
+              {
+                hook: {
+                  name: 'files-restored',
+                  type: 'command',
+                  command: [
+                    process.execPath,
+                    '-e',
+                    `const t = require(process.argv[1] + '/drill-targets.json'); require('fs').accessSync(t['${filesName}'].directory + '/note.txt')`,
+                    '{{artifacts}}',
+                  ],
+                },
+              },
+            ],
           },
         },
       });
@@ -294,7 +343,9 @@ describe('restore drill', () => {
       ]);
       expect(report.checks.every((c) => c.ok)).toBe(true);
       const writes = fake.requests.slice(before).filter((r) => r.method !== 'GET');
-      expect(writes.map((r) => `${r.method} ${r.path}${r.query}`)).toEqual([`POST /api/v1/namespaces/${DRILL_NAMESPACE}/configmaps?dryRun=All&fieldManager=safehold`]);
+      expect(writes.map((r) => `${r.method} ${r.path}${r.query}`)).toEqual([
+        `POST /api/v1/namespaces/${DRILL_NAMESPACE}/configmaps?dryRun=All&fieldManager=safehold`,
+      ]);
       expect(fake.objects('v1', 'ConfigMap', DRILL_NAMESPACE).map((o) => (o.metadata as { name: string }).name)).toEqual(['settings']);
       expect(fake.object('v1', 'ConfigMap', 'test', 'settings')!.data).toEqual({ mode: 'production' });
       expect(existsSync(scratchDir)).toBe(false);
@@ -369,7 +420,7 @@ describe('restore drill', () => {
       await untouched();
     });
 
-    it('an existing database the drill did not make (another application\'s on the same server) is refused, never dropped', async () => {
+    it("an existing database the drill did not make (another application's on the same server) is refused, never dropped", async () => {
       const [mine, otherPg, otherMy] = await Promise.all([seedPg(10), seedPg(20), seedMysql(5)]);
       const [pgName, myName] = [uniqueName('pg'), uniqueName('my')];
       const app = await makeApp({
@@ -380,8 +431,12 @@ describe('restore drill', () => {
       });
       const err = await failing(app.ctx());
       expect(err).toBeInstanceOf(RefusedError);
-      expect(err.message).toContain(`drill target of ${pgName} (${servers().postgres.host}:${servers().postgres.port}/${otherPg}) is an existing database not made by a drill`);
-      expect(err.message).toContain(`drill target of ${myName} (${servers().mariadb.host}:${servers().mariadb.port}/${otherMy}) is an existing database not made by a drill`);
+      expect(err.message).toContain(
+        `drill target of ${pgName} (${servers().postgres.host}:${servers().postgres.port}/${otherPg}) is an existing database not made by a drill`,
+      );
+      expect(err.message).toContain(
+        `drill target of ${myName} (${servers().mariadb.host}:${servers().mariadb.port}/${otherMy}) is an existing database not made by a drill`,
+      );
       expect(await pgQuery('SELECT count(*) FROM events', otherPg)).toBe('20');
       expect(await mysqlQuery('SELECT count(*) FROM items', otherMy)).toBe('5');
     });
@@ -397,8 +452,12 @@ describe('restore drill', () => {
       const err = await failing({ ...ctx, values });
       expect(err).toBeInstanceOf(RefusedError);
       expect((err as RefusedError).exitCode).toBe(ExitCode.refused);
-      expect(err.message).toContain(`drill target of ${pgName} (${servers().postgres.host}:${servers().postgres.port}/${pgDb}) is the production database of component ${pgName}`);
-      expect(err.message).toContain(`drill target of ${myName} (${servers().mariadb.host}:${servers().mariadb.port}/${myDb}) is the production database of component ${myName}`);
+      expect(err.message).toContain(
+        `drill target of ${pgName} (${servers().postgres.host}:${servers().postgres.port}/${pgDb}) is the production database of component ${pgName}`,
+      );
+      expect(err.message).toContain(
+        `drill target of ${myName} (${servers().mariadb.host}:${servers().mariadb.port}/${myDb}) is the production database of component ${myName}`,
+      );
       expect(err.message).toContain(`drill target of ${redisName} (${r.host}:${r.port}) is the production server of component ${redisName}`);
       await untouched();
       expect((await drillMetrics(ctx.values.name)).safehold_drill_last_status).toBe(0);

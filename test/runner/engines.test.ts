@@ -15,7 +15,14 @@ const visible = (s: ProcessSpecLike): string => [s.cmd, ...s.args, display(s), s
 
 function allSpecs(e: (typeof engines)[number], ep: Endpoint): ProcessSpecLike[] {
   const v = e.versions?.(ep);
-  return [e.dump(ep), ...e.restore(ep, '/scratch/x', { jobs: 2, clean: true }), ...(e.recreate?.(ep) ?? []), ...(e.drop?.(ep) ?? []), ...(v ? [v.client, v.server] : []), ...(e.list ? [e.list()] : [])];
+  return [
+    e.dump(ep),
+    ...e.restore(ep, '/scratch/x', { jobs: 2, clean: true }),
+    ...(e.recreate?.(ep) ?? []),
+    ...(e.drop?.(ep) ?? []),
+    ...(v ? [v.client, v.server] : []),
+    ...(e.list ? [e.list()] : []),
+  ];
 }
 
 describe('registered stream engines', () => {

@@ -12,7 +12,6 @@ import { pgExec, pgQuery, servers, pushedMetrics } from '../support/env.js';
 import { tool, withEnv } from '../support/with-env.js';
 import { makeApp, pgComponent, seededTable, writeSecrets } from './fixture.js';
 
-
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
 }
@@ -89,4 +88,3 @@ describe('failure semantics', () => {
     expect((await listSets(app.ctx())).map((s) => s.id)).toEqual([ok.setId]);
   });
 });
-

@@ -47,7 +47,16 @@ async function giteaVolume(): Promise<string> {
     writeFileSync(join(root, rel), text, { mode });
     chmodSync(join(root, rel), mode);
   }
-  for (const [dir, mode] of [['custom', 0o750], ['custom/conf', 0o700], ['git', 0o750], ['git/repositories', 0o750], ['git/repositories/org', 0o750], ['git/repositories/org/repo.git', 0o750], ['log', 0o700]] as const) chmodSync(join(root, dir), mode);
+  for (const [dir, mode] of [
+    ['custom', 0o750],
+    ['custom/conf', 0o700],
+    ['git', 0o750],
+    ['git/repositories', 0o750],
+    ['git/repositories/org', 0o750],
+    ['git/repositories/org/repo.git', 0o750],
+    ['log', 0o700],
+  ] as const)
+    chmodSync(join(root, dir), mode);
   chownTree(root, APP);
   chmodSync(root, 0o750);
   return root;
@@ -55,7 +64,11 @@ async function giteaVolume(): Promise<string> {
 
 /** Runs a runner command as the app's user; resolves its log lines, rejects with its stderr on a non-zero exit. */
 async function runAs(app: App, uid: number, args: string[], env: Record<string, string>): Promise<Array<Record<string, unknown>>> {
-  const r = startRunner([...args, '--values', app.valuesFile, '--secrets-dir', app.secretsDir, '--scratch-dir', join(app.dir, 'scratch')], { uid, gid: uid, env: { HOME: app.dir, ...env } });
+  const r = startRunner([...args, '--values', app.valuesFile, '--secrets-dir', app.secretsDir, '--scratch-dir', join(app.dir, 'scratch')], {
+    uid,
+    gid: uid,
+    env: { HOME: app.dir, ...env },
+  });
   const { code } = await r.exited;
   if (code !== 0) throw new Error(`runner ${args[0]} as uid ${uid} exited ${code}:\n${r.stderr().slice(-3000)}`);
   return r.lines;
@@ -67,7 +80,7 @@ const RESTIC: Record<string, () => Record<string, string>> = {
   'restic 0.18 (the image)': () => ({ [binaryEnvKey(BINARIES.restic)]: servers().image.restic }),
 };
 
-describe.each(Object.keys(RESTIC))('files as the application\'s user (%s)', (label) => {
+describe.each(Object.keys(RESTIC))("files as the application's user (%s)", (label) => {
   const env = () => RESTIC[label]!();
 
   it(`backup and restore as uid ${APP} keep owners and modes of a tree holding 0600 files`, async () => {
@@ -103,9 +116,14 @@ describe.each(Object.keys(RESTIC))('files as the application\'s user (%s)', (lab
 
     const lines = await runAs(app, APP, ['restore'], env());
     const steps = (lines.find((l) => l.msg === 'restore plan')?.steps ?? []) as string[];
-    expect(steps.join('\n')).toContain(`data: owners NOT kept: 1 stored file(s) belong to uid ${OTHER}, but the runner runs as uid ${APP} and cannot chown: they will be restored as uid ${APP} (modes are kept). Restores keep owners only when the runner runs as the files' owner (podSecurityContext.runAsUser) or as root`);
+    expect(steps.join('\n')).toContain(
+      `data: owners NOT kept: 1 stored file(s) belong to uid ${OTHER}, but the runner runs as uid ${APP} and cannot chown: they will be restored as uid ${APP} (modes are kept). Restores keep owners only when the runner runs as the files' owner (podSecurityContext.runAsUser) or as root`,
+    );
     expect(lines.find((l) => l.level === 'warn' && String(l.msg).startsWith('owners not kept'))).toBeDefined();
-    expect(lines.find((l) => l.msg === 'restored files whose owner or mode differs from the stored one')).toMatchObject({ files: 1, examples: [`log/shared.txt (uid ${APP}, stored ${OTHER}, gid ${APP}, stored ${OTHER})`] });
+    expect(lines.find((l) => l.msg === 'restored files whose owner or mode differs from the stored one')).toMatchObject({
+      files: 1,
+      examples: [`log/shared.txt (uid ${APP}, stored ${OTHER}, gid ${APP}, stored ${OTHER})`],
+    });
     expect(lstatSync(join(data, 'log/shared.txt')).uid).toBe(APP);
     expect(readFileSync(join(data, 'log/shared.txt'), 'utf8')).toBe('from the sidecar');
   });

@@ -42,21 +42,29 @@ describe('include patterns', () => {
   it('restore destinations: in place, into restoreTo for one path, restoreTo/<basename> for several', () => {
     expect(restoreDestinations(['/srv/a'])).toEqual([{ root: '/srv/a', dest: '/srv/a' }]);
     expect(restoreDestinations(['/srv/a'], '/mnt/new')).toEqual([{ root: '/srv/a', dest: '/mnt/new' }]);
-    expect(restoreDestinations(['/srv/a', '/srv/b'], '/mnt/new')).toEqual([{ root: '/srv/a', dest: '/mnt/new/a' }, { root: '/srv/b', dest: '/mnt/new/b' }]);
+    expect(restoreDestinations(['/srv/a', '/srv/b'], '/mnt/new')).toEqual([
+      { root: '/srv/a', dest: '/mnt/new/a' },
+      { root: '/srv/b', dest: '/mnt/new/b' },
+    ]);
   });
 });
 
 describe('files component', () => {
   it('backs up what include selects minus exclude, and restores it in place; files created since are left alone', async () => {
     const root = await moduleState();
-    const app = await makeApp({ values: { components: [{ name: 'state', type: 'files', paths: [root], include: ['state', 'volumes/dokuwiki-*'], exclude: ['cache', '*.swp'] }] } });
+    const app = await makeApp({
+      values: { components: [{ name: 'state', type: 'files', paths: [root], include: ['state', 'volumes/dokuwiki-*'], exclude: ['cache', '*.swp'] }] },
+    });
     const report = await backup(app.ctx());
     expect(report.status).toBe('good');
     const rec = report.components[0];
     expect(rec.fileName).toBe('3 files');
     expect(rec.items).toEqual([root]);
     const tree = treeDigest(await app.ctx().restic.run(lsArgs(rec.snapshotId)));
-    const stored = tree.nodes.filter((n) => n.type === 'file').map((n) => n.path.slice(root.length + 1)).sort();
+    const stored = tree.nodes
+      .filter((n) => n.type === 'file')
+      .map((n) => n.path.slice(root.length + 1))
+      .sort();
     expect(stored).toEqual(['state/environment', 'state/mykey.dump', 'volumes/dokuwiki-data/pages/start.txt']);
 
     write(root, { 'state/environment': 'CORRUPTED', 'state/new-since-backup': 'keep me' });
@@ -95,7 +103,14 @@ describe('files component', () => {
   it('verifies every component before writing: a missing files snapshot stops the restore with nothing changed', async () => {
     const a = await moduleState();
     const b = await moduleState();
-    const app = await makeApp({ values: { components: [{ name: 'first', type: 'files', paths: [a] }, { name: 'second', type: 'files', paths: [b] }] } });
+    const app = await makeApp({
+      values: {
+        components: [
+          { name: 'first', type: 'files', paths: [a] },
+          { name: 'second', type: 'files', paths: [b] },
+        ],
+      },
+    });
     const report = await backup(app.ctx());
     await app.ctx().restic.forgetIds([report.components[1].snapshotId]);
     write(a, { 'state/environment': 'CHANGED' });

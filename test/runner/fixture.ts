@@ -56,7 +56,12 @@ export function redisComponent(name: string) {
 }
 
 /** A values file with a local (or given) repository and the standard test secrets. */
-export async function makeApp(o: { name?: string; repo?: string | Record<string, unknown>; values: Record<string, unknown>; resticPassword?: string }): Promise<App> {
+export async function makeApp(o: {
+  name?: string;
+  repo?: string | Record<string, unknown>;
+  values: Record<string, unknown>;
+  resticPassword?: string;
+}): Promise<App> {
   const dir = await tmpDir('app');
   const secretsDir = join(dir, 'secrets');
   const s = servers();

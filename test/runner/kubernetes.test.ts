@@ -36,14 +36,29 @@ function seedAstarte(): void {
       name: 'astarte-devices-ca',
       namespace: 'test',
       labels: { 'app.kubernetes.io/instance': 'astarte', 'argocd.argoproj.io/instance': 'astarte', 'kustomize.toolkit.fluxcd.io/name': 'infra' },
-      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"secret":"in here"}', 'argocd.argoproj.io/tracking-id': 'astarte:/Secret:test/astarte-devices-ca', 'argocd.argoproj.io/sync-options': 'Prune=false' },
+      annotations: {
+        'kubectl.kubernetes.io/last-applied-configuration': '{"secret":"in here"}',
+        'argocd.argoproj.io/tracking-id': 'astarte:/Secret:test/astarte-devices-ca',
+        'argocd.argoproj.io/sync-options': 'Prune=false',
+      },
       ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'dead-beef' }],
     },
     type: 'kubernetes.io/tls',
     data: { 'tls.key': CA_KEY, 'tls.crt': 'Y2VydA==' },
   });
-  fake.seed({ apiVersion: 'api.astarte-platform.org/v1alpha2', kind: 'Astarte', metadata: { name: 'astarte', namespace: 'test' }, spec: { version: '1.2.0', api: { host: 'api.example.com' } }, status: { health: 'green', conditions: [{ type: 'Ready', status: 'True' }] } });
-  fake.seed({ apiVersion: 'ingress.astarte-platform.org/v1alpha1', kind: 'AstarteDefaultIngress', metadata: { name: 'adi', namespace: 'test' }, spec: { astarte: 'astarte', api: { exposeHousekeeping: true } } });
+  fake.seed({
+    apiVersion: 'api.astarte-platform.org/v1alpha2',
+    kind: 'Astarte',
+    metadata: { name: 'astarte', namespace: 'test' },
+    spec: { version: '1.2.0', api: { host: 'api.example.com' } },
+    status: { health: 'green', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  fake.seed({
+    apiVersion: 'ingress.astarte-platform.org/v1alpha1',
+    kind: 'AstarteDefaultIngress',
+    metadata: { name: 'adi', namespace: 'test' },
+    spec: { astarte: 'astarte', api: { exposeHousekeeping: true } },
+  });
 }
 
 function removeAstarte(): void {
@@ -92,11 +107,29 @@ describe('kubernetes: pure parts', () => {
     const svc = cleanObject({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 's', namespace: 'n', uid: 'u', resourceVersion: '9', generation: 2, creationTimestamp: 't', managedFields: [], selfLink: 'x', ownerReferences: [{ uid: 'o' }], labels: { 'helm.toolkit.fluxcd.io/name': 'r', 'app.kubernetes.io/instance': 'i' }, annotations: { 'deployment.kubernetes.io/revision': '3' }, finalizers: ['keep/me'] },
+      metadata: {
+        name: 's',
+        namespace: 'n',
+        uid: 'u',
+        resourceVersion: '9',
+        generation: 2,
+        creationTimestamp: 't',
+        managedFields: [],
+        selfLink: 'x',
+        ownerReferences: [{ uid: 'o' }],
+        labels: { 'helm.toolkit.fluxcd.io/name': 'r', 'app.kubernetes.io/instance': 'i' },
+        annotations: { 'deployment.kubernetes.io/revision': '3' },
+        finalizers: ['keep/me'],
+      },
       spec: { clusterIP: '10.0.0.7', clusterIPs: ['10.0.0.7'], ports: [{ port: 80 }] },
       status: { loadBalancer: {} },
     });
-    expect(svc).toEqual({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'n', labels: { 'app.kubernetes.io/instance': 'i' }, finalizers: ['keep/me'] }, spec: { ports: [{ port: 80 }] } });
+    expect(svc).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's', namespace: 'n', labels: { 'app.kubernetes.io/instance': 'i' }, finalizers: ['keep/me'] },
+      spec: { ports: [{ port: 80 }] },
+    });
     expect(cleanObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'h' }, spec: { clusterIP: 'None' } }).spec).toEqual({ clusterIP: 'None' });
   });
 
@@ -118,9 +151,16 @@ describe('kubernetes: pure parts', () => {
     );
     expect(entries.map((e) => e.objects.map((o) => o.metadata!.name))).toEqual([['a', 'b'], ['c']]);
     expect(unmatched.map((o) => o.metadata!.name)).toEqual(['d']);
-    const pod = (name: string, phase: string, deleting = false) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, ...(deleting ? { deletionTimestamp: 't' } : {}) }, status: { phase } });
+    const pod = (name: string, phase: string, deleting = false) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, ...(deleting ? { deletionTimestamp: 't' } : {}) },
+      status: { phase },
+    });
     expect(pickPod([pod('c', 'Running'), pod('a', 'Running', true), pod('b', 'Running'), pod('0', 'Pending')])?.metadata?.name).toBe('b');
-    expect(restartPatch(new Date('2026-01-02T03:04:05Z'))).toEqual({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-01-02T03:04:05.000Z' } } } } });
+    expect(restartPatch(new Date('2026-01-02T03:04:05Z'))).toEqual({
+      spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2026-01-02T03:04:05.000Z' } } } },
+    });
   });
 });
 
@@ -134,22 +174,40 @@ describe('kubernetes component', () => {
 
     const report = await backup(ctx);
     expect(report.status).toBe('good');
-    expect(report.components[0].items).toEqual(['v1 Secret test/astarte-devices-ca', 'api.astarte-platform.org/v1alpha2 Astarte test/astarte', 'ingress.astarte-platform.org/v1alpha1 AstarteDefaultIngress test/adi']);
+    expect(report.components[0].items).toEqual([
+      'v1 Secret test/astarte-devices-ca',
+      'api.astarte-platform.org/v1alpha2 Astarte test/astarte',
+      'ingress.astarte-platform.org/v1alpha1 AstarteDefaultIngress test/adi',
+    ]);
     // Named objects are read by name, never listed: the Role grants get on those names only.
     expect(fake.requests.filter((r) => r.method === 'GET' && /\/(secrets|astartes|astartedefaultingresses)$/.test(r.path))).toEqual([]);
 
     const stored = await ctx.restic.dumpText(report.components[0].snapshotId, report.components[0].fileName);
     expect(stored).toMatch(/^# safehold: component astarte/);
     expect(stored).toMatch(/kind: List/);
-    for (const gone of ['uid:', 'resourceVersion', 'managedFields', 'creationTimestamp', 'ownerReferences', 'last-applied-configuration', 'tracking-id', 'argocd.argoproj.io/instance', 'kustomize.toolkit.fluxcd.io', 'health: green']) expect(stored).not.toContain(gone);
-    for (const kept of ['app.kubernetes.io/instance: astarte', 'argocd.argoproj.io/sync-options: Prune=false', CA_KEY, 'exposeHousekeeping: true']) expect(stored).toContain(kept);
+    for (const gone of [
+      'uid:',
+      'resourceVersion',
+      'managedFields',
+      'creationTimestamp',
+      'ownerReferences',
+      'last-applied-configuration',
+      'tracking-id',
+      'argocd.argoproj.io/instance',
+      'kustomize.toolkit.fluxcd.io',
+      'health: green',
+    ])
+      expect(stored).not.toContain(gone);
+    for (const kept of ['app.kubernetes.io/instance: astarte', 'argocd.argoproj.io/sync-options: Prune=false', CA_KEY, 'exposeHousekeeping: true'])
+      expect(stored).toContain(kept);
     expect(logs.join('')).not.toContain(CA_KEY);
 
     removeAstarte();
     const started = fake.events.length;
     await restore(ctx);
     const events = fake.events.slice(started);
-    const at = (verb: string, kind: string, detail?: string) => events.find((e) => e.verb === verb && e.kind === kind && (!detail || e.detail === detail))?.seq ?? -1;
+    const at = (verb: string, kind: string, detail?: string) =>
+      events.find((e) => e.verb === verb && e.kind === kind && (!detail || e.detail === detail))?.seq ?? -1;
     expect(at('create', 'Secret')).toBeGreaterThan(0);
     expect(at('create', 'Astarte')).toBeGreaterThan(at('create', 'Secret'));
     expect(at('status', 'Astarte', 'Ready=True')).toBeGreaterThan(at('create', 'Astarte'));
@@ -160,7 +218,10 @@ describe('kubernetes component', () => {
     expect(secret.type).toBe('kubernetes.io/tls');
     expect(secret.metadata.labels).toEqual({ 'app.kubernetes.io/instance': 'astarte' });
     expect(secret.metadata.ownerReferences).toBeUndefined();
-    expect(fake.object('ingress.astarte-platform.org/v1alpha1', 'AstarteDefaultIngress', 'test', 'adi')!.spec).toEqual({ astarte: 'astarte', api: { exposeHousekeeping: true } });
+    expect(fake.object('ingress.astarte-platform.org/v1alpha1', 'AstarteDefaultIngress', 'test', 'adi')!.spec).toEqual({
+      astarte: 'astarte',
+      api: { exposeHousekeeping: true },
+    });
     expect(logs.join('')).not.toContain(CA_KEY);
 
     // The restore is recorded in the repository and cached in a ConfigMap of the namespace; the same request refuses to run again.
@@ -194,7 +255,12 @@ describe('kubernetes component', () => {
   it('a readiness wait that times out names the object, and nothing after it is created', async () => {
     seedAstarte();
     fake.remove('api.astarte-platform.org/v1alpha2', 'Astarte', 'test', 'astarte');
-    fake.seed({ apiVersion: 'api.astarte-platform.org/v1alpha2', kind: 'Astarte', metadata: { name: 'astarte', namespace: 'test' }, spec: { version: '1.2.0' } });
+    fake.seed({
+      apiVersion: 'api.astarte-platform.org/v1alpha2',
+      kind: 'Astarte',
+      metadata: { name: 'astarte', namespace: 'test' },
+      spec: { version: '1.2.0' },
+    });
     const app = await makeApp({ values: { components: [component({}, '1s')] } });
     await backup(app.ctx());
     fake.remove('ingress.astarte-platform.org/v1alpha1', 'AstarteDefaultIngress', 'test', 'adi');
@@ -209,9 +275,24 @@ describe('kubernetes component', () => {
     const f2 = await startFakeKube({ dir: await tmpDir('kube'), types: [threescale], namespaces: ['test'] });
     try {
       f2.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'system-redis', namespace: 'test' }, data: { URL: 'cmVkaXM6Ly8=' } });
-      f2.seed({ apiVersion: APIMANAGER, kind: 'APIManager', metadata: { name: 'apimanager-sample', namespace: 'test' }, spec: { wildcardDomain: 'example.com' } });
+      f2.seed({
+        apiVersion: APIMANAGER,
+        kind: 'APIManager',
+        metadata: { name: 'apimanager-sample', namespace: 'test' },
+        spec: { wildcardDomain: 'example.com' },
+      });
       const app = await makeApp({
-        values: { components: [{ name: 'secrets', type: 'kubernetes', resources: [{ apiVersion: 'v1', kind: 'Secret', names: ['system-redis'] }], requireAbsent: [{ apiVersion: APIMANAGER, kind: 'APIManager' }] }], restore: { snapshot: 'latest' } },
+        values: {
+          components: [
+            {
+              name: 'secrets',
+              type: 'kubernetes',
+              resources: [{ apiVersion: 'v1', kind: 'Secret', names: ['system-redis'] }],
+              requireAbsent: [{ apiVersion: APIMANAGER, kind: 'APIManager' }],
+            },
+          ],
+          restore: { snapshot: 'latest' },
+        },
       });
       f2.enforceRbac(allRules(app.ctx().values));
       await backup(app.ctx());
@@ -269,17 +350,28 @@ describe('kubernetes component', () => {
 
   it('rollout restart annotates the pod template of every matching Deployment and StatefulSet', async () => {
     const deploy = (kind: string, name: string, partOf: string) =>
-      fake.seed({ apiVersion: 'apps/v1', kind, metadata: { name, namespace: 'test', labels: { 'app.kubernetes.io/part-of': partOf } }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
+      fake.seed({
+        apiVersion: 'apps/v1',
+        kind,
+        metadata: { name, namespace: 'test', labels: { 'app.kubernetes.io/part-of': partOf } },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+        },
+      });
     deploy('Deployment', 'queryhandler', 'monoskope');
     deploy('StatefulSet', 'reactor', 'monoskope');
     deploy('Deployment', 'unrelated', 'other');
     seedAstarte();
-    const app = await makeApp({ values: { components: [component()], restore: { snapshot: 'latest', rolloutRestart: { selector: 'app.kubernetes.io/part-of=monoskope' } } } });
+    const app = await makeApp({
+      values: { components: [component()], restore: { snapshot: 'latest', rolloutRestart: { selector: 'app.kubernetes.io/part-of=monoskope' } } },
+    });
     const logs: string[] = [];
     fake.enforceRbac(allRules(app.ctx().values));
     await backup(clusterCtx(app, logs));
     await restore(clusterCtx(app, logs));
-    const restarted = (kind: string, name: string) => fake.object('apps/v1', kind, 'test', name)!.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+    const restarted = (kind: string, name: string) =>
+      fake.object('apps/v1', kind, 'test', name)!.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
     expect(restarted('Deployment', 'queryhandler')).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(restarted('StatefulSet', 'reactor')).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(restarted('Deployment', 'unrelated')).toBeUndefined();

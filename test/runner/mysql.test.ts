@@ -57,7 +57,7 @@ async function damage(db: string): Promise<void> {
   );
 }
 
-describe.each(rows('mariadb'))('mysql round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
+describe.each(rows('mariadb'))("mysql round trip (%s, the image's clients, restic 0.18)", (_name, variant) => {
   onVariant(variant);
   for (const where of ['local', 's3'] as const) {
     it(`backs up and restores row by row, with trigger, routines, event and view (${where} repository)`, async () => {
@@ -72,7 +72,12 @@ describe.each(rows('mariadb'))('mysql round trip (%s, the image\'s clients, rest
       });
       const report = await backup(app.ctx());
       expect(report.status).toBe('good');
-      expect(report.components[0]).toMatchObject({ type: 'mysql', fileName: 'db.sql', clientVersion: expect.stringMatching(/^11\.8\./), serverVersion: expect.stringMatching(majorPattern(variant)) });
+      expect(report.components[0]).toMatchObject({
+        type: 'mysql',
+        fileName: 'db.sql',
+        clientVersion: expect.stringMatching(/^11\.8\./),
+        serverVersion: expect.stringMatching(majorPattern(variant)),
+      });
       expect(report.components[0].bytes).toBeGreaterThan(20_000);
 
       await damage(db);
@@ -125,7 +130,7 @@ describe.each(rows('mariadb'))('mysql round trip (%s, the image\'s clients, rest
     expect(await listSets(app.ctx())).toEqual([]);
   });
 
-  it('a wrong password fails the backup with the server\'s refusal and never shows the password', async () => {
+  it("a wrong password fails the backup with the server's refusal and never shows the password", async () => {
     const db = uniqueName('my');
     await seed(db, 5);
     const app = await makeApp({ values: { components: [mysqlComponent('db', db)] } });

@@ -1,5 +1,5 @@
 // PostgreSQL through restic, local and S3: rows compared after restore; failures are loud and leave no good set.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
@@ -22,9 +22,9 @@ async function seed(db: string, rows = 2000): Promise<void> {
 
 const KILLER = tool('killed-midstream.mjs');
 
-const snapshot = (db: string) => pgQuery('SELECT id, body, data::text, encode(blob, \'hex\') FROM events ORDER BY id', db);
+const snapshot = (db: string) => pgQuery("SELECT id, body, data::text, encode(blob, 'hex') FROM events ORDER BY id", db);
 
-describe.each(rows('postgres'))('postgres round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
+describe.each(rows('postgres'))("postgres round trip (%s, the image's clients, restic 0.18)", (_name, variant) => {
   onVariant(variant);
   for (const where of ['local', 's3'] as const) {
     it(`backs up and restores row by row (${where} repository)`, async () => {
@@ -37,7 +37,10 @@ describe.each(rows('postgres'))('postgres round trip (%s, the image\'s clients, 
       });
       const report = await backup(app.ctx());
       expect(report.status).toBe('good');
-      expect(report.components[0]).toMatchObject({ clientVersion: expect.stringMatching(/^17\./), serverVersion: expect.stringMatching(majorPattern(variant)) });
+      expect(report.components[0]).toMatchObject({
+        clientVersion: expect.stringMatching(/^17\./),
+        serverVersion: expect.stringMatching(majorPattern(variant)),
+      });
       expect(report.components[0].bytes).toBeGreaterThan(10_000);
       const ctx = app.ctx();
       const programs = (await ctx.restic.snapshots(baseFilter(ctx.values))).map((x) => (x as { program_version?: string }).program_version);
@@ -65,7 +68,9 @@ describe.each(rows('postgres'))('postgres round trip (%s, the image\'s clients, 
     const plan = await restore(app.ctx(), { planOnly: true });
     expect(plan.drop).toEqual([]);
     const steps = plan.steps.join('\n');
-    expect(steps).toMatch(new RegExp(`create side database ${db}\\.safehold-restoring[^]*swap: end sessions of ${db}, rename ${db} → ${db}\\.safehold-previous[^]*way back`));
+    expect(steps).toMatch(
+      new RegExp(`create side database ${db}\\.safehold-restoring[^]*swap: end sessions of ${db}, rename ${db} → ${db}\\.safehold-previous[^]*way back`),
+    );
     expect(steps).not.toMatch(/DROP DATABASE/);
     expect(await pgQuery('SELECT count(*) FROM events', db)).toBe('0');
   });
@@ -121,7 +126,7 @@ describe('one-shot requests: a Job runs only the request it was created for', ()
   });
 });
 
-describe('pg_restore newer than the server (the image\'s pg_restore 17 into PostgreSQL 15)', () => {
+describe("pg_restore newer than the server (the image's pg_restore 17 into PostgreSQL 15)", () => {
   onVariant(MATRIX.postgres[0]!);
   it('drops only the SET lines of settings the server does not know, across chunk boundaries', async () => {
     const { dropSettings } = await import('../../src/runner/engines/postgres.js');
@@ -129,7 +134,12 @@ describe('pg_restore newer than the server (the image\'s pg_restore 17 into Post
     const out: Buffer[] = [];
     t.on('data', (d: Buffer) => out.push(d));
     const done = new Promise((r) => t.on('end', r));
-    for (const part of ['SET statement_timeout = 0;\nSET transac', 'tion_timeout = 0;\nSELECT 1;\n', "INSERT INTO t VALUES ('SET transaction_timeout = 0;');\nSET transaction_timeout = 0;"]) t.write(Buffer.from(part));
+    for (const part of [
+      'SET statement_timeout = 0;\nSET transac',
+      'tion_timeout = 0;\nSELECT 1;\n',
+      "INSERT INTO t VALUES ('SET transaction_timeout = 0;');\nSET transaction_timeout = 0;",
+    ])
+      t.write(Buffer.from(part));
     t.end();
     await done;
     expect(Buffer.concat(out).toString()).toBe("SET statement_timeout = 0;\nSELECT 1;\nINSERT INTO t VALUES ('SET transaction_timeout = 0;');\n");

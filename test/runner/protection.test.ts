@@ -38,7 +38,8 @@ async function protectedApp(retention: Record<string, unknown>, db: string): Pro
   return {
     ...app,
     prefix,
-    maintenanceCtx: () => buildContext({ values: app.valuesFile, secretsDir: app.secretsDir, scratchDir: join(app.dir, 'scratch'), operation: 'maintenance', log: app.ctx().log }),
+    maintenanceCtx: () =>
+      buildContext({ values: app.valuesFile, secretsDir: app.secretsDir, scratchDir: join(app.dir, 'scratch'), operation: 'maintenance', log: app.ctx().log }),
   };
 }
 
@@ -46,9 +47,23 @@ async function protectedApp(retention: Record<string, unknown>, db: string): Pro
 async function writeSet(ctx: RunContext, id: string, time: Date): Promise<string> {
   const v = ctx.values;
   await ctx.restic.open({ create: false });
-  const stamp = time.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  const stamp = time
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
   const out = await ctx.restic.run(
-    ['backup', '--json', '--stdin', '--stdin-filename', 'manifest.json', '--host', resticHost(v), '--time', stamp, ...['safehold', appTag(v), `set=${id}`, 'manifest', 'status=good'].flatMap((t) => ['--tag', t])],
+    [
+      'backup',
+      '--json',
+      '--stdin',
+      '--stdin-filename',
+      'manifest.json',
+      '--host',
+      resticHost(v),
+      '--time',
+      stamp,
+      ...['safehold', appTag(v), `set=${id}`, 'manifest', 'status=good'].flatMap((t) => ['--tag', t]),
+    ],
     `{"format":"safehold.backup-set/v1","setId":"${id}"}\n`,
   );
   return JSON.parse(out.trim().split('\n').pop()!).snapshot_id as string;

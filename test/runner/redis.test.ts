@@ -19,7 +19,9 @@ describe('RESP encoding and parsing', () => {
     expect(encodeCommand(['SET', 'k', 'v'])).toEqual(Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n'));
     expect(encodeCommand(['PEXPIRE', 'k', 1500]).toString()).toBe('*3\r\n$7\r\nPEXPIRE\r\n$1\r\nk\r\n$4\r\n1500\r\n');
     const bin = Buffer.from([0, 13, 10, 255]);
-    expect(encodeCommand(['SET', 'é', bin])).toEqual(Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$2\r\n'), Buffer.from('é'), Buffer.from('\r\n$4\r\n'), bin, Buffer.from('\r\n')]));
+    expect(encodeCommand(['SET', 'é', bin])).toEqual(
+      Buffer.concat([Buffer.from('*3\r\n$3\r\nSET\r\n$2\r\n'), Buffer.from('é'), Buffer.from('\r\n$4\r\n'), bin, Buffer.from('\r\n')]),
+    );
   });
 
   it('parses every RESP2 reply type', () => {
@@ -46,7 +48,12 @@ describe('RESP encoding and parsing', () => {
 
   it('reassembles replies split at every byte boundary, several per chunk', () => {
     const payload = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256));
-    const wire = Buffer.concat([Buffer.from('+PONG\r\n'), Buffer.from(`$${payload.length}\r\n`), payload, Buffer.from('\r\n*2\r\n:7\r\n$-1\r\n-LOADING busy\r\n')]);
+    const wire = Buffer.concat([
+      Buffer.from('+PONG\r\n'),
+      Buffer.from(`$${payload.length}\r\n`),
+      payload,
+      Buffer.from('\r\n*2\r\n:7\r\n$-1\r\n-LOADING busy\r\n'),
+    ]);
     for (const size of [1, 2, 3, 7, 64, wire.length]) {
       const reader = new ReplyReader();
       const got: RespValue[] = [];
@@ -86,7 +93,11 @@ describe('redis engine, pure parts', () => {
     ]);
     expect(writeCommands(k, 'string', b('v'), -1)).toEqual([['MULTI'], ['DEL', k], ['SET', k, b('v')], ['EXEC']]);
     const many = Array.from({ length: 1100 }, (_, i) => b(`m${i}`));
-    expect(writeCommands(k, 'set', many, -1).filter((c) => c[0] === 'SADD').map((c) => c.length - 2)).toEqual([512, 512, 76]);
+    expect(
+      writeCommands(k, 'set', many, -1)
+        .filter((c) => c[0] === 'SADD')
+        .map((c) => c.length - 2),
+    ).toEqual([512, 512, 76]);
     expect(writeCommands(k, 'stream', [[b('1-1'), [b('f'), b('v')]]], -1)[2]).toEqual(['XADD', k, b('1-1'), b('f'), b('v')]);
     expect(readCommand(k, 'list')).toEqual(['LRANGE', k, 0, -1]);
     expect(() => writeCommands(k, 'ReJSON-RL', null, -1)).toThrow(/cannot copy a key of type ReJSON-RL/);
@@ -94,7 +105,22 @@ describe('redis engine, pure parts', () => {
 
   it('starts the temporary server on a unix socket only, saving nothing', () => {
     const s = tempServer('/scratch/redis-x');
-    expect(s.args).toEqual(expect.arrayContaining(['--port', '0', '--unixsocket', '/scratch/redis-x/redis.sock', '--save', '', '--appendonly', 'no', '--dbfilename', 'dump.rdb', '--databases', String(TEMP_DATABASES)]));
+    expect(s.args).toEqual(
+      expect.arrayContaining([
+        '--port',
+        '0',
+        '--unixsocket',
+        '/scratch/redis-x/redis.sock',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dbfilename',
+        'dump.rdb',
+        '--databases',
+        String(TEMP_DATABASES),
+      ]),
+    );
   });
 
   it('redis-check-rdb failures say what is wrong (its findings are on stdout)', async () => {
@@ -132,7 +158,14 @@ function usePrivateServer(variant: Variant): void {
   });
 }
 
-const component = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'redis', host: own.host, port: own.port, credentials: { secretName: 'redis' }, ...extra });
+const component = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  type: 'redis',
+  host: own.host,
+  port: own.port,
+  credentials: { secretName: 'redis' },
+  ...extra,
+});
 
 const BINARY = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
@@ -175,7 +208,10 @@ async function snapshotDb(prefix: string, db: number): Promise<Record<string, un
   for (const k of keys) {
     const type = String(await client.call('TYPE', k));
     let value = b64(await client.call(...readCommand(k, type)!));
-    if (type === 'hash') value = JSON.stringify(Object.fromEntries(((value as string[]).flatMap((_, i, a) => (i % 2 ? [] : [[a[i], a[i + 1]]])) as Array<[string, string]>).sort()));
+    if (type === 'hash')
+      value = JSON.stringify(
+        Object.fromEntries(((value as string[]).flatMap((_, i, a) => (i % 2 ? [] : [[a[i], a[i + 1]]])) as Array<[string, string]>).sort()),
+      );
     if (type === 'set') value = (value as string[]).sort();
     const ttl = Number(await client.call('PTTL', k));
     out[k.toString('base64')] = { type, value, ttl: ttl > 0 ? 'yes' : ttl };
@@ -224,7 +260,7 @@ function assertCleanedUp(scratch: string): void {
   expect(running).toEqual([]);
 }
 
-describe.each(rows('redis'))('redis round trip (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
+describe.each(rows('redis'))("redis round trip (%s, the image's clients, restic 0.18)", (_name, variant) => {
   onVariant(variant);
   usePrivateServer(variant);
   for (const where of ['local', 's3'] as const) {
@@ -243,7 +279,12 @@ describe.each(rows('redis'))('redis round trip (%s, the image\'s clients, restic
       const report = await backup(app.ctx());
       await client.call('FUNCTION', 'DELETE', lib);
       expect(report.status).toBe('good');
-      expect(report.components[0]).toMatchObject({ type: 'redis', fileName: 'cache.rdb', clientVersion: expect.stringMatching(/^8\./), serverVersion: expect.stringMatching(majorPattern(variant)) });
+      expect(report.components[0]).toMatchObject({
+        type: 'redis',
+        fileName: 'cache.rdb',
+        clientVersion: expect.stringMatching(/^8\./),
+        serverVersion: expect.stringMatching(majorPattern(variant)),
+      });
 
       await mutate(prefix);
       expect(await snapshot(prefix)).not.toEqual(before);
@@ -262,7 +303,7 @@ describe.each(rows('redis'))('redis round trip (%s, the image\'s clients, restic
     });
   }
 
-  it('copies by type (for targets older than the runner\'s redis-server): every type, binary values and TTLs', async () => {
+  it("copies by type (for targets older than the runner's redis-server): every type, binary values and TTLs", async () => {
     const prefix = uniqueName('bytype');
     await seed(prefix);
     const source = await RespClient.connect({ host: own.host, port: own.port });
@@ -317,13 +358,15 @@ describe.each(rows('redis'))('redis round trip (%s, the image\'s clients, restic
     assertCleanedUp(join(app.dir, 'scratch'));
   });
 
-  it('a wrong password fails the backup with redis-cli\'s own message, never showing the password', async () => {
+  it("a wrong password fails the backup with redis-cli's own message, never showing the password", async () => {
     const app = await makeApp({ values: { components: [component('cache')] } });
     const wrong = 'wrong-redis-password-0815';
     writeFileSync(join(app.secretsDir, 'redis', 'password'), wrong);
     const err = await backup(app.ctx()).catch((e: Error) => e);
     // The preflight connects before anything is dumped and names the field to fix.
-    expect((err as Error).message).toMatch(/backup refused before any dump[^]*components\[0\] \(cache\): the Redis server refused the password from components\[0\]\.credentials/);
+    expect((err as Error).message).toMatch(
+      /backup refused before any dump[^]*components\[0\] \(cache\): the Redis server refused the password from components\[0\]\.credentials/,
+    );
     expect((err as Error).message).toMatch(/WRONGPASS|NOAUTH|AUTH failed/);
     expect((err as Error).message).not.toContain(wrong);
   });

@@ -41,8 +41,20 @@ describe('report page', () => {
     const data = JSON.parse(html.match(/<script type="application\/json" id="safehold-report-data">(.*)<\/script>/)![1]);
     const t = (iso: string) => Date.parse(iso) / 1000;
     expect(data.charts).toEqual([
-      { id: 'team/shop/size', title: 'Size per component', unit: 'bytes', x: [t('2026-11-30T03:00:05Z'), t('2026-12-01T03:00:09Z')], series: [{ label: 'db', values: [1000, 2000] }] },
-      { id: 'team/shop/duration', title: 'Backup duration', unit: 'seconds', x: [t('2026-11-30T03:00:05Z'), t('2026-12-01T03:00:09Z')], series: [{ label: 'duration', values: [5, 4] }] },
+      {
+        id: 'team/shop/size',
+        title: 'Size per component',
+        unit: 'bytes',
+        x: [t('2026-11-30T03:00:05Z'), t('2026-12-01T03:00:09Z')],
+        series: [{ label: 'db', values: [1000, 2000] }],
+      },
+      {
+        id: 'team/shop/duration',
+        title: 'Backup duration',
+        unit: 'seconds',
+        x: [t('2026-11-30T03:00:05Z'), t('2026-12-01T03:00:09Z')],
+        series: [{ label: 'duration', values: [5, 4] }],
+      },
       {
         id: 'team/shop/age',
         title: 'Age of the newest good set (RPO)',

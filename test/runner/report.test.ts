@@ -29,7 +29,12 @@ afterAll(async () => {
 /** Distinct drill attempts Prometheus has scraped for the app (the last ten minutes). */
 async function scrapedAttempts(app: string): Promise<number> {
   const now = Math.ceil(Date.now() / 1000);
-  const q = new URLSearchParams({ query: `safehold_drill_last_attempt_timestamp_seconds{app="${app}"}`, start: String(now - 600), end: String(now), step: '1' });
+  const q = new URLSearchParams({
+    query: `safehold_drill_last_attempt_timestamp_seconds{app="${app}"}`,
+    start: String(now - 600),
+    end: String(now),
+    step: '1',
+  });
   const body = (await (await fetch(`${prometheus!.url}/api/v1/query_range?${q}`)).json()) as { data?: { result: Array<{ values: Array<[number, string]> }> } };
   return new Set(body.data?.result[0]?.values.map(([, v]) => v) ?? []).size;
 }
@@ -50,7 +55,10 @@ interface Plotted {
 describe('safehold report', () => {
   it('renders in headless Chromium with no console error and plots the sets of the repository', async () => {
     const db = await seededTable(5000);
-    const app = await makeApp({ name: uniqueName('rep'), values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url }, drill: { schedule: '0 5 * * 0' } } });
+    const app = await makeApp({
+      name: uniqueName('rep'),
+      values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url }, drill: { schedule: '0 5 * * 0' } },
+    });
     const runs = [await backup(app.ctx())];
     await pgExec('INSERT INTO t SELECT g, md5(g::text) FROM generate_series(5001, 15000) g;', db);
     runs.push(await backup(app.ctx()));
@@ -96,14 +104,16 @@ describe('safehold report', () => {
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(out).href);
     await page.waitForSelector('body[data-charts-drawn]');
-    const plotted = await page.evaluate(() =>
-      (window as unknown as { safeholdCharts: Array<{ id: string; chart: { data: number[][]; series: Array<{ label: string }> } }> }).safeholdCharts.map((c) => ({
-        id: c.id,
-        labels: c.chart.series.slice(1).map((s) => s.label),
-        x: c.chart.data[0],
-        series: c.chart.data.slice(1),
-      })),
-    ) as Plotted[];
+    const plotted = (await page.evaluate(() =>
+      (window as unknown as { safeholdCharts: Array<{ id: string; chart: { data: number[][]; series: Array<{ label: string }> } }> }).safeholdCharts.map(
+        (c) => ({
+          id: c.id,
+          labels: c.chart.series.slice(1).map((s) => s.label),
+          x: c.chart.data[0],
+          series: c.chart.data.slice(1),
+        }),
+      ),
+    )) as Plotted[];
     mkdirSync(join(ROOT, '.tmp'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(errors).toEqual([]);

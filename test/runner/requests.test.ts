@@ -17,24 +17,42 @@ import { tool } from '../support/with-env.js';
 import { makeApp, pgComponent, uniqueName, type App } from './fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const rows = (db: string) => pgQuery("SELECT id, body, md5(data::text) FROM events ORDER BY id", db);
+const rows = (db: string) => pgQuery('SELECT id, body, md5(data::text) FROM events ORDER BY id', db);
 const tables = (db: string) => pgQuery("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", db);
 
 async function seeded(n = 200): Promise<string> {
   const db = uniqueName('rq');
   await pgExec(`CREATE DATABASE ${db}`);
-  await pgExec(`CREATE TABLE events (id int primary key, body text, data jsonb); INSERT INTO events SELECT g, 'event ' || g, jsonb_build_object('n', g) FROM generate_series(1, ${n}) g;`, db);
+  await pgExec(
+    `CREATE TABLE events (id int primary key, body text, data jsonb); INSERT INTO events SELECT g, 'event ' || g, jsonb_build_object('n', g) FROM generate_series(1, ${n}) g;`,
+    db,
+  );
   return db;
 }
 
 /** The runner CLI as its own process (what a second pod is). */
 function cli(app: App, args: string[], scratch: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args, '--values', app.valuesFile, '--secrets-dir', app.secretsDir, '--scratch-dir', join(app.dir, scratch)], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_NO_WARNINGS: '1', KUBERNETES_SERVICE_HOST: '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src', 'cli.ts'),
+        ...args,
+        '--values',
+        app.valuesFile,
+        '--secrets-dir',
+        app.secretsDir,
+        '--scratch-dir',
+        join(app.dir, scratch),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_NO_WARNINGS: '1', KUBERNETES_SERVICE_HOST: '', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -59,8 +77,16 @@ describe('durable records in the repository', () => {
     await pgExec("UPDATE events SET body = 'written after the restore' WHERE id = 1", db);
     const after = await rows(db);
     rmSync(app.ctx().ledgerFile);
-    await expect(restore(app.ctx())).rejects.toThrow(/already ran: repository record \w+ \(finished restore by .*tag safehold-request=restore-\w+\) in .* says it finished/);
-    const fresh = buildContext({ values: app.valuesFile, secretsDir: app.secretsDir, scratchDir: join(app.dir, 'fresh'), ledger: join(app.dir, 'elsewhere', 'ledger.json'), log: silentLogger });
+    await expect(restore(app.ctx())).rejects.toThrow(
+      /already ran: repository record \w+ \(finished restore by .*tag safehold-request=restore-\w+\) in .* says it finished/,
+    );
+    const fresh = buildContext({
+      values: app.valuesFile,
+      secretsDir: app.secretsDir,
+      scratchDir: join(app.dir, 'fresh'),
+      ledger: join(app.dir, 'elsewhere', 'ledger.json'),
+      log: silentLogger,
+    });
     const refused = await restore(fresh).catch((e: Error & { exitCode: number }) => e);
     expect(refused).toMatchObject({ exitCode: 3, message: expect.stringMatching(/repository record/) });
     expect(await rows(db)).toBe(after);
@@ -82,9 +108,16 @@ describe('durable records in the repository', () => {
       // The run that wins the claim waits inside pg_restore until the other has answered, so the two meet at the
       // claim however the machine schedules them (unheld, a loaded machine let one finish before the other began).
       const go = join(app.dir, 'go');
-      const env = { SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'), SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'), WAIT_FOR_FILE: go };
+      const env = {
+        SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'),
+        SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'),
+        WAIT_FOR_FILE: go,
+      };
       const answered = (r: { code: number; stderr: string }) => (writeFileSync(go, ''), r);
-      const [a, b] = await Promise.all([cli(app, ['restore', ...ledger(1)], 's1', env).then(answered), cli(app, ['restore', ...ledger(2)], 's2', env).then(answered)]);
+      const [a, b] = await Promise.all([
+        cli(app, ['restore', ...ledger(1)], 's1', env).then(answered),
+        cli(app, ['restore', ...ledger(2)], 's2', env).then(answered),
+      ]);
       expect([a.code, b.code].sort(), `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 3]);
       const loser = a.code === 3 ? a : b;
       expect(loser.stderr).toMatch(/holds .*claim|claimed by another run/);
@@ -173,7 +206,10 @@ describe('no backup beside a restore of the same application', () => {
     await vi.waitUntil(() => app.logs.some((l) => l.includes('"request claimed"')), { timeout: 60_000, interval: 50 });
     const stored = () => app.logs.filter((l) => l.includes('"component stored"')).length;
     const storedBefore = stored();
-    await expect(backup(app.ctx())).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/backup refused, nothing was stored: request restore-\w+ .* in progress/) });
+    await expect(backup(app.ctx())).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/backup refused, nothing was stored: request restore-\w+ .* in progress/),
+    });
     expect(app.logs.join('')).toMatch(/backup REFUSED: a restore of this application is in progress/);
     expect(stored(), 'refused at its start: nothing dumped').toBe(storedBefore);
     expect((await pushedMetrics(name, 'backup')).safehold_backup_refused).toBe('1');
@@ -185,7 +221,13 @@ describe('no backup beside a restore of the same application', () => {
 
   it('a restore claimed while a backup dumps: the backup re-checks at its end and keeps no set', async () => {
     const db = await seeded();
-    const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { snapshot: 'latest' }, hooks: { preBackup: [{ name: 'slow', type: 'command', command: ['sleep', '5'] }] } } });
+    const app = await makeApp({
+      values: {
+        components: [pgComponent('db', db)],
+        restore: { snapshot: 'latest' },
+        hooks: { preBackup: [{ name: 'slow', type: 'command', command: ['sleep', '5'] }] },
+      },
+    });
     const good = await backup(app.ctx());
     const running = backup(app.ctx());
     await new Promise((r) => setTimeout(r, 1500));

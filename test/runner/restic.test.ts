@@ -6,18 +6,50 @@ import { resticMeaning, resticVersionProblem, retryLockArgs, summaryOf } from '.
 describe('restic arguments', () => {
   it('pins the host and tags every stdin backup; refuses a file name with a slash', () => {
     expect(backupStdinArgs({ host: 'prod.shop', tags: ['safehold', 'app=prod.shop'], filename: 'db.pgdump' })).toEqual([
-      'backup', '--json', '--stdin', '--stdin-filename', 'db.pgdump', '--host', 'prod.shop', '--tag', 'safehold', '--tag', 'app=prod.shop',
+      'backup',
+      '--json',
+      '--stdin',
+      '--stdin-filename',
+      'db.pgdump',
+      '--host',
+      'prod.shop',
+      '--tag',
+      'safehold',
+      '--tag',
+      'app=prod.shop',
     ]);
     expect(() => backupStdinArgs({ host: 'h', tags: [], filename: 'a/b' })).toThrow(/flat/);
   });
 
   it('filters snapshots by host and all tags at once (one comma list = AND)', () => {
-    expect(snapshotsArgs({ host: 'prod.shop', tags: ['safehold', 'app=prod.shop'] })).toEqual(['snapshots', '--json', '--host', 'prod.shop', '--tag', 'safehold,app=prod.shop']);
+    expect(snapshotsArgs({ host: 'prod.shop', tags: ['safehold', 'app=prod.shop'] })).toEqual([
+      'snapshots',
+      '--json',
+      '--host',
+      'prod.shop',
+      '--tag',
+      'safehold,app=prod.shop',
+    ]);
   });
 
   it('asks restic for a retention verdict over good manifests only, without a lock, keeping only set policies', () => {
     const args = forgetPolicyDryRunArgs({ keepLast: 7, keepDaily: 0, keepWeekly: 4, prune: true }, { host: 'h', tags: ['manifest', 'status=good'] });
-    expect(args).toEqual(['forget', '--json', '--dry-run', '--no-lock', '--group-by', 'host,paths', '--host', 'h', '--tag', 'manifest,status=good', '--keep-last', '7', '--keep-weekly', '4']);
+    expect(args).toEqual([
+      'forget',
+      '--json',
+      '--dry-run',
+      '--no-lock',
+      '--group-by',
+      'host,paths',
+      '--host',
+      'h',
+      '--tag',
+      'manifest,status=good',
+      '--keep-last',
+      '7',
+      '--keep-weekly',
+      '4',
+    ]);
   });
 });
 

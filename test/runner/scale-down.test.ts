@@ -19,7 +19,16 @@ beforeAll(async () => {
 afterAll(() => fake.stop());
 
 const workload = (kind: string, name: string, app: string, replicas: number) =>
-  fake.seed({ apiVersion: 'apps/v1', kind, metadata: { name, namespace: 'test', labels: { 'app.kubernetes.io/name': app } }, spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
+  fake.seed({
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name, namespace: 'test', labels: { 'app.kubernetes.io/name': app } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+    },
+  });
 const replicas = (kind: string, name: string) => fake.object('apps/v1', kind, 'test', name)!.spec.replicas;
 
 function allRules(v: RunContext['values']) {
@@ -30,20 +39,33 @@ function allRules(v: RunContext['values']) {
 }
 
 function clusterCtx(app: App, logs: string[]): RunContext {
-  return buildContext({ config: app.valuesFile, secretsDir: app.secretsDir, scratchDir: join(app.dir, 'scratch'), log: createLogger((l) => logs.push(l)), env: { ...process.env, KUBERNETES_SERVICE_HOST: '10.96.0.1' } });
+  return buildContext({
+    config: app.valuesFile,
+    secretsDir: app.secretsDir,
+    scratchDir: join(app.dir, 'scratch'),
+    log: createLogger((l) => logs.push(l)),
+    env: { ...process.env, KUBERNETES_SERVICE_HOST: '10.96.0.1' },
+  });
 }
 
 /** A kubernetes component (a ConfigMap) so that the restore needs no database server. */
 const settings = (waitTimeout?: string) => ({
   name: 'settings',
   type: 'kubernetes',
-  resources: [{ apiVersion: 'v1', kind: 'ConfigMap', names: ['gitea-settings'], ...(waitTimeout ? { waitFor: { condition: 'Ready', timeout: waitTimeout } } : {}) }],
+  resources: [
+    { apiVersion: 'v1', kind: 'ConfigMap', names: ['gitea-settings'], ...(waitTimeout ? { waitFor: { condition: 'Ready', timeout: waitTimeout } } : {}) },
+  ],
   existing: 'replace',
 });
 
 beforeEach(() => {
   fake.enforceRbac(undefined);
-  for (const [kind, name] of [['Deployment', 'gitea'], ['StatefulSet', 'gitea-db'], ['Deployment', 'other']]) fake.remove('apps/v1', kind, 'test', name);
+  for (const [kind, name] of [
+    ['Deployment', 'gitea'],
+    ['StatefulSet', 'gitea-db'],
+    ['Deployment', 'other'],
+  ])
+    fake.remove('apps/v1', kind, 'test', name);
   fake.remove('v1', 'ConfigMap', 'test', 'gitea-settings');
   fake.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gitea-settings', namespace: 'test' }, data: { a: '1' } });
   workload('Deployment', 'gitea', 'gitea', 3);
@@ -53,7 +75,9 @@ beforeEach(() => {
 
 describe('restore.scaleDown', () => {
   it('scales the matching workloads to zero before the restore and back to their counts after', async () => {
-    const app = await makeApp({ values: { components: [settings()], restore: { snapshot: 'latest', scaleDown: { selector: 'app.kubernetes.io/name=gitea' } } } });
+    const app = await makeApp({
+      values: { components: [settings()], restore: { snapshot: 'latest', scaleDown: { selector: 'app.kubernetes.io/name=gitea' } } },
+    });
     fake.enforceRbac(allRules(app.ctx().values));
     const logs: string[] = [];
     await backup(clusterCtx(app, logs));
@@ -76,12 +100,19 @@ describe('restore.scaleDown', () => {
 
   it('a failed restore leaves them at zero and says how to scale back', async () => {
     // The ConfigMap never reports Ready: the restore fails after the scale-down.
-    const app = await makeApp({ values: { components: [settings('1s')], restore: { snapshot: 'latest', scaleDown: { selector: 'app.kubernetes.io/name=gitea' } } } });
+    const app = await makeApp({
+      values: { components: [settings('1s')], restore: { snapshot: 'latest', scaleDown: { selector: 'app.kubernetes.io/name=gitea' } } },
+    });
     fake.enforceRbac(allRules(app.ctx().values));
     const logs: string[] = [];
     await backup(clusterCtx(app, logs));
-    const err = await restore(clusterCtx(app, logs)).then(() => undefined, (e: Error) => e);
-    expect(err?.message).toMatch(/still scaled to zero by restore\.scaleDown; when the data is right, scale back with:\n  kubectl -n test scale deployment\/gitea --replicas=3\n  kubectl -n test scale statefulset\/gitea-db --replicas=1/);
+    const err = await restore(clusterCtx(app, logs)).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /still scaled to zero by restore\.scaleDown; when the data is right, scale back with:\n {2}kubectl -n test scale deployment\/gitea --replicas=3\n {2}kubectl -n test scale statefulset\/gitea-db --replicas=1/,
+    );
     expect([replicas('Deployment', 'gitea'), replicas('StatefulSet', 'gitea-db'), replicas('Deployment', 'other')]).toEqual([0, 0, 2]);
   });
 });

@@ -12,7 +12,9 @@ import { makeApp, pgComponent, seededTable, type App } from './fixture.js';
 const GRACE = 15;
 
 async function locks(app: App): Promise<string[]> {
-  const out = await run(bin('restic'), ['-r', join(app.dir, 'repo'), 'list', 'locks', '--no-lock'], { env: { RESTIC_PASSWORD_FILE: join(app.secretsDir, 'restic', 'password') } }).catch(() => '');
+  const out = await run(bin('restic'), ['-r', join(app.dir, 'repo'), 'list', 'locks', '--no-lock'], {
+    env: { RESTIC_PASSWORD_FILE: join(app.secretsDir, 'restic', 'password') },
+  }).catch(() => '');
   return out.split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l));
 }
 
@@ -52,7 +54,10 @@ describe('signals', () => {
     const db = await seededTable(400_000);
     const app = await makeApp({ values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url } } });
     const r = startRunner(args(app, 'backup'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE) } });
-    void untilLocked(app).then(() => (lockSeen = true), () => undefined);
+    void untilLocked(app).then(
+      () => (lockSeen = true),
+      () => undefined,
+    );
     await sigtermWhileLocked(app, r, 'backup started', /restic .*backup .*--stdin-filename db\.pgdump/);
     // The stopped restic (0.14 keeps its lock on SIGTERM) did hold a lock: the runner removed it.
     expect(lockSeen).toBe(true);

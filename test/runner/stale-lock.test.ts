@@ -9,7 +9,9 @@ import { run } from '../support/servers.js';
 import { makeApp, pgComponent, seededTable, type App } from './fixture.js';
 
 function restic(app: App, args: string[]): Promise<string> {
-  return run(binaryPath(BINARIES.restic), ['-r', join(app.dir, 'repo'), ...args], { env: { RESTIC_PASSWORD_FILE: join(app.secretsDir, 'restic', 'password') } });
+  return run(binaryPath(BINARIES.restic), ['-r', join(app.dir, 'repo'), ...args], {
+    env: { RESTIC_PASSWORD_FILE: join(app.secretsDir, 'restic', 'password') },
+  });
 }
 const locks = async (app: App) => (await restic(app, ['list', 'locks', '--no-lock'])).split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l));
 

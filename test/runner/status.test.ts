@@ -43,9 +43,15 @@ describe('safehold status', () => {
     const ctx = app.ctx();
     const tags = (extra: string[]) => extra.flatMap((t) => ['--tag', t]);
     const incomplete = '20991231-000000-dead00';
-    await ctx.restic.run(['backup', '--stdin', '--stdin-filename', 'db.dump', '--host', resticHost(v), ...tags([TAG_SAFEHOLD, appTag(v), `set=${incomplete}`, 'component=db'])], 'partial');
+    await ctx.restic.run(
+      ['backup', '--stdin', '--stdin-filename', 'db.dump', '--host', resticHost(v), ...tags([TAG_SAFEHOLD, appTag(v), `set=${incomplete}`, 'component=db'])],
+      'partial',
+    );
     // A finished one-shot request, as issue 12 records them (read defensively: whatever tags are there).
-    await ctx.restic.run(['backup', '--stdin', '--stdin-filename', 'request.json', '--host', resticHost(v), ...tags([`safehold-request=r-0123abcd`, 'state=finished', appTag(v)])], '{}');
+    await ctx.restic.run(
+      ['backup', '--stdin', '--stdin-filename', 'request.json', '--host', resticHost(v), ...tags([`safehold-request=r-0123abcd`, 'state=finished', appTag(v)])],
+      '{}',
+    );
 
     // A second app in the same repository whose only good set is three days old.
     const old = uniqueName('old');
@@ -53,8 +59,24 @@ describe('safehold status', () => {
     const oldHost = `${v.namespace}.${old}`;
     const oldTags = [TAG_SAFEHOLD, `app=${oldHost}`, 'set=20261128-000000-abcdef'];
     const when = new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 19).replace('T', ' ');
-    await ctx.restic.run(['backup', '--stdin', '--stdin-filename', 'db.dump', '--host', oldHost, '--time', when, ...tags([...oldTags, 'component=db'])], 'x'.repeat(100));
-    await ctx.restic.run(['backup', '--stdin', '--stdin-filename', 'manifest.json', '--host', oldHost, '--time', when, ...tags([...oldTags, TAG_MANIFEST, STATUS_GOOD, sizeTag('db', 100)])], '{}');
+    await ctx.restic.run(
+      ['backup', '--stdin', '--stdin-filename', 'db.dump', '--host', oldHost, '--time', when, ...tags([...oldTags, 'component=db'])],
+      'x'.repeat(100),
+    );
+    await ctx.restic.run(
+      [
+        'backup',
+        '--stdin',
+        '--stdin-filename',
+        'manifest.json',
+        '--host',
+        oldHost,
+        '--time',
+        when,
+        ...tags([...oldTags, TAG_MANIFEST, STATUS_GOOD, sizeTag('db', 100)]),
+      ],
+      '{}',
+    );
     const { $schema: _s, ...plain } = oldValues;
     writeFileSync(join(app.dir, 'old.yaml'), stringify(JSON.parse(JSON.stringify(plain))));
 
@@ -71,7 +93,15 @@ describe('safehold status', () => {
     expect(mine.suspicious).toEqual([suspicious.setId]);
     expect(mine.incomplete).toEqual([incomplete]);
     const bytes = (r: typeof good1) => r.components.find((c) => c.name === 'db')!.bytes;
-    expect(mine.components).toEqual([{ name: 'db', type: 'postgres', bytes: bytes(good2), previousBytes: bytes(good1), changePercent: Math.round(((bytes(good2) - bytes(good1)) / bytes(good1)) * 1000) / 10 }]);
+    expect(mine.components).toEqual([
+      {
+        name: 'db',
+        type: 'postgres',
+        bytes: bytes(good2),
+        previousBytes: bytes(good1),
+        changePercent: Math.round(((bytes(good2) - bytes(good1)) / bytes(good1)) * 1000) / 10,
+      },
+    ]);
     expect(mine.drill).toMatchObject({ result: 'passed', restoreSeconds: report.restoreSeconds });
     expect(mine.drill!.restoredSetAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(mine.requests).toEqual([expect.objectContaining({ id: 'r-0123abcd', state: 'finished', records: 1 })]);
@@ -95,12 +125,22 @@ describe('safehold status', () => {
     stdout = '';
     expect(await main(['status', '--values', app.valuesFile, '--secrets-dir', app.secretsDir, '--json'])).toBe(0);
     const json = JSON.parse(stdout) as StatusReport;
-    expect(json).toMatchObject({ format: 'safehold.status/v1', ok: true, apps: [{ app: v.name, namespace: 'test', lastGood: { id: good2.setId }, counts: { good: 2, suspicious: 1, incomplete: 1 } }] });
+    expect(json).toMatchObject({
+      format: 'safehold.status/v1',
+      ok: true,
+      apps: [{ app: v.name, namespace: 'test', lastGood: { id: good2.setId }, counts: { good: 2, suspicious: 1, incomplete: 1 } }],
+    });
     expect(json.apps[0]).not.toHaveProperty('history');
   });
 
   it('thousands of sets: the status of 5,000 sets × 3 snapshots is right (its time is measured in bench/, not here)', () => {
-    const v = { ...baseValues(), components: [{ name: 'db', type: 'postgres' }, { name: 'cache', type: 'redis' }] } as never;
+    const v = {
+      ...baseValues(),
+      components: [
+        { name: 'db', type: 'postgres' },
+        { name: 'cache', type: 'redis' },
+      ],
+    } as never;
     const snaps: Snapshot[] = [];
     const t0 = Date.parse('2026-01-01T00:00:00Z');
     for (let i = 0; i < 5000; i++) {
@@ -109,7 +149,14 @@ describe('safehold status', () => {
       const base = { hostname: 'test.big', tags: [TAG_SAFEHOLD, 'app=test.big', set] };
       snaps.push({ ...base, id: `a${i}`, short_id: `a${i}`, time: time(0), tags: [...base.tags, 'component=db'] } as Snapshot);
       snaps.push({ ...base, id: `b${i}`, short_id: `b${i}`, time: time(1000), tags: [...base.tags, 'component=cache'] } as Snapshot);
-      if (i % 100 !== 7) snaps.push({ ...base, id: `m${i}`, short_id: `m${i}`, time: time(2000), tags: [...base.tags, TAG_MANIFEST, i % 50 === 3 ? 'status=suspicious' : STATUS_GOOD, sizeTag('db', 1000 + i), sizeTag('cache', 10)] } as Snapshot);
+      if (i % 100 !== 7)
+        snaps.push({
+          ...base,
+          id: `m${i}`,
+          short_id: `m${i}`,
+          time: time(2000),
+          tags: [...base.tags, TAG_MANIFEST, i % 50 === 3 ? 'status=suspicious' : STATUS_GOOD, sizeTag('db', 1000 + i), sizeTag('cache', 10)],
+        } as Snapshot);
     }
     const s = appStatus({ values: v, repository: 'r', snapshots: snaps.reverse(), now: new Date(t0 + 5000 * 3600_000) });
     expect(s.counts).toEqual({ good: 4850, suspicious: 100, incomplete: 50 });

@@ -21,7 +21,10 @@ describe('storage outage', () => {
     try {
       const db = await seededTable(200_000);
       const app = await makeApp({
-        repo: { s3: { endpoint: s3.endpoint, bucket: 'flaky', prefix: 'r', credentials: { secretName: 's3' }, caCert: { secretName: 's3flaky' } }, password: { secretName: 'restic' } },
+        repo: {
+          s3: { endpoint: s3.endpoint, bucket: 'flaky', prefix: 'r', credentials: { secretName: 's3' }, caCert: { secretName: 's3flaky' } },
+          password: { secretName: 'restic' },
+        },
         values: { components: [pgComponent('db', db)], timeout: '40s' },
       });
       writeSecrets(app.secretsDir, { s3flaky: { 'ca.crt': readFileSync(s3.caCertFile, 'utf8') } });
@@ -50,7 +53,10 @@ describe('storage outage', () => {
     try {
       const db = await seededTable(20_000);
       const app = await makeApp({
-        repo: { s3: { endpoint: proxy.endpoint, bucket: s3.bucket, prefix: uniqueName('slow'), credentials: { secretName: 's3' }, caCert: { secretName: 's3' } }, password: { secretName: 'restic' } },
+        repo: {
+          s3: { endpoint: proxy.endpoint, bucket: s3.bucket, prefix: uniqueName('slow'), credentials: { secretName: 's3' }, caCert: { secretName: 's3' } },
+          password: { secretName: 'restic' },
+        },
         values: { components: [pgComponent('db', db)], timeout: '5m' },
       });
       await backup(app.ctx());
@@ -70,4 +76,3 @@ describe('storage outage', () => {
     }
   }, 330_000);
 });
-

@@ -9,7 +9,15 @@ import { backup } from '../../src/runner/commands/backup.js';
 import { restore } from '../../src/runner/commands/restore.js';
 import { chooseServer, mysqlQuery, pgExec, pgQuery, servers, tmpDir } from '../support/env.js';
 import { MATRIX, useImageTools, type Variant } from '../support/matrix.js';
-import { startMariadb, startPostgres, startPushgateway, type MariadbInfo, type PostgresInfo, type PushgatewayInfo, type Stoppable } from '../support/servers.js';
+import {
+  startMariadb,
+  startPostgres,
+  startPushgateway,
+  type MariadbInfo,
+  type PostgresInfo,
+  type PushgatewayInfo,
+  type Stoppable,
+} from '../support/servers.js';
 import { makeTestCerts, type TestCerts } from '../support/tls-certs.js';
 import { makeApp, uniqueName, writeSecrets } from './fixture.js';
 
@@ -35,7 +43,7 @@ const startOptions = (v: Variant) => ({
   tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, caFile: certs.caFile },
 });
 
-describe.each(MATRIX.postgres.map((v) => [v.name, v] as const))('PostgreSQL over TLS (%s, the image\'s clients)', (_name, variant) => {
+describe.each(MATRIX.postgres.map((v) => [v.name, v] as const))("PostgreSQL over TLS (%s, the image's clients)", (_name, variant) => {
   let pg: PostgresInfo & Stoppable;
   useImageTools();
   beforeAll(async () => {
@@ -63,7 +71,7 @@ describe.each(MATRIX.postgres.map((v) => [v.name, v] as const))('PostgreSQL over
   it('verify-full with the CA: backs up and restores row by row over TLS', async () => {
     const db = uniqueName('pgtls');
     await pgExec(`CREATE DATABASE ${db}`);
-    await pgExec("CREATE TABLE t (id int primary key, body text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 500) g;", db);
+    await pgExec('CREATE TABLE t (id int primary key, body text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 500) g;', db);
     const before = await pgQuery('SELECT id, body FROM t ORDER BY id', db);
     const a = await app(db, { caCert: { secretName: 'db-ca' } });
     expect((await backup(a.ctx())).status).toBe('good');
@@ -82,7 +90,9 @@ describe.each(MATRIX.postgres.map((v) => [v.name, v] as const))('PostgreSQL over
     const good = await app(db, { caCert: { secretName: 'db-ca' } }, same);
     await backup(good.ctx());
     const wrong = await app(db, { caCert: { secretName: 'other-ca' } }, same);
-    const expected = new RegExp(`components\\[0\\] \\(db\\): the certificate of 127\\.0\\.0\\.1:${pg.port} was not trusted: components\\[0\\]\\.tls\\.caCert must hold the CA bundle that signed the server's certificate \\(.*certificate verify failed`);
+    const expected = new RegExp(
+      `components\\[0\\] \\(db\\): the certificate of 127\\.0\\.0\\.1:${pg.port} was not trusted: components\\[0\\]\\.tls\\.caCert must hold the CA bundle that signed the server's certificate \\(.*certificate verify failed`,
+    );
     await expect(backup(wrong.ctx())).rejects.toThrow(expected);
     await pgExec('DELETE FROM t WHERE id = 2', db);
     // The same app and repository: only the CA differs.
@@ -96,7 +106,7 @@ describe.each(MATRIX.postgres.map((v) => [v.name, v] as const))('PostgreSQL over
   });
 });
 
-describe.each(MATRIX.mariadb.map((v) => [v.name, v] as const))('MariaDB over TLS (%s, the image\'s clients)', (_name, variant) => {
+describe.each(MATRIX.mariadb.map((v) => [v.name, v] as const))("MariaDB over TLS (%s, the image's clients)", (_name, variant) => {
   let my: MariadbInfo & Stoppable;
   useImageTools();
   beforeAll(async () => {
@@ -108,11 +118,18 @@ describe.each(MATRIX.mariadb.map((v) => [v.name, v] as const))('MariaDB over TLS
     await my?.stop();
   });
 
-  async function app(db: string, tls: Record<string, unknown>, login: { user: string; password: string } = { user: my.user, password: my.password }, same?: { name: string; repo: string }) {
+  async function app(
+    db: string,
+    tls: Record<string, unknown>,
+    login: { user: string; password: string } = { user: my.user, password: my.password },
+    same?: { name: string; repo: string },
+  ) {
     const a = await makeApp({
       ...same,
       values: {
-        components: [{ name: 'shop', type: 'mysql', host: my.host, port: my.port, database: db, credentials: { secretName: 'login' }, sslMode: 'verify-full', tls }],
+        components: [
+          { name: 'shop', type: 'mysql', host: my.host, port: my.port, database: db, credentials: { secretName: 'login' }, sslMode: 'verify-full', tls },
+        ],
         restore: { snapshot: 'latest' },
       },
     });
@@ -144,7 +161,9 @@ describe.each(MATRIX.mariadb.map((v) => [v.name, v] as const))('MariaDB over TLS
     const good = await app(db, { caCert: { secretName: 'db-ca' } }, login, same);
     await backup(good.ctx());
     const wrong = await app(db, { caCert: { secretName: 'other-ca' } }, login, same);
-    const expected = new RegExp(`components\\[0\\] \\(shop\\): the certificate of 127\\.0\\.0\\.1:${my.port} was not trusted: components\\[0\\]\\.tls\\.caCert must hold the CA bundle`);
+    const expected = new RegExp(
+      `components\\[0\\] \\(shop\\): the certificate of 127\\.0\\.0\\.1:${my.port} was not trusted: components\\[0\\]\\.tls\\.caCert must hold the CA bundle`,
+    );
     await expect(backup(wrong.ctx())).rejects.toThrow(expected);
     await mysqlQuery('DELETE FROM items WHERE id = 2', db);
     await expect(restore(wrong.ctx())).rejects.toThrow(expected);
@@ -162,7 +181,9 @@ describe('Pushgateway over https (--web.config.file with tls_server_config)', ()
   async function filesApp(caSecret: string) {
     const data = await tmpDir('pgw-data');
     writeFileSync(join(data, 'a.txt'), 'a');
-    const a = await makeApp({ values: { components: [{ name: 'files', type: 'files', paths: [data] }], monitoring: { pushgateway: gw.url, caCert: { secretName: caSecret } } } });
+    const a = await makeApp({
+      values: { components: [{ name: 'files', type: 'files', paths: [data] }], monitoring: { pushgateway: gw.url, caCert: { secretName: caSecret } } },
+    });
     tlsSecrets(a.secretsDir, { user: 'unused', password: 'unused' });
     return a;
   }

@@ -22,7 +22,9 @@ describe('verify', () => {
 
   it('pushes its result: 1 with the share read, then 0 on a damaged pack with the last success kept; backups push retention status', async () => {
     const db = await seededTable(3000);
-    const app = await makeApp({ values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url }, verify: { readDataSubsets: 1 } } });
+    const app = await makeApp({
+      values: { components: [pgComponent('db', db)], monitoring: { pushgateway: servers().pushgateway.url }, verify: { readDataSubsets: 1 } },
+    });
     await backup(app.ctx());
     const name = app.ctx().values.name;
     expect((await pushedMetrics(name, 'backup')).safehold_retention_last_status).toBe('1');

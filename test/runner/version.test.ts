@@ -82,7 +82,9 @@ describe('verdicts', () => {
     expect(old.refuse).toBeUndefined();
     expect(old.warn).toMatch(/mariadb-dump 10\.11\.19 is older than the server 11\.4\.2/);
     // For MySQL/MariaDB the minor release is part of the version: 10.3 is older than 10.11.
-    expect(judge('mariadb-dump  Ver 10.19 Distrib 10.3.39-MariaDB', '10.11.19-MariaDB').warn).toMatch(/10\.3\.39 is older than the server 10\.11\.19.*at least 10\.11/);
+    expect(judge('mariadb-dump  Ver 10.19 Distrib 10.3.39-MariaDB', '10.11.19-MariaDB').warn).toMatch(
+      /10\.3\.39 is older than the server 10\.11\.19.*at least 10\.11/,
+    );
   });
 
   it('redis: a runner redis-server older than the server (RDB format) is a warning, not a refusal', () => {
@@ -100,6 +102,8 @@ describe('verdicts', () => {
     });
     expect(cockroachVerdict('psql (PostgreSQL) 17.2', 'CockroachDB CCL v22.1.9 (x86_64)').refuse).toMatch(/22\.1\.9 has no COPY … TO STDOUT.*22\.2/);
     expect(cockroachVerdict('psql (PostgreSQL) 17.2', 'CockroachDB OSS v21.2.0').refuse).toMatch(/upgrade to 22\.2/);
-    expect(cockroachVerdict('psql (PostgreSQL) 15.18', 'PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu').refuse).toMatch(/not CockroachDB.*type postgres/);
+    expect(cockroachVerdict('psql (PostgreSQL) 15.18', 'PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu').refuse).toMatch(
+      /not CockroachDB.*type postgres/,
+    );
   });
 });

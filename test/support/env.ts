@@ -53,8 +53,10 @@ export async function tmpDir(prefix: string): Promise<string> {
 
 function psql(sql: string, db: string): Promise<string> {
   const { binDir, host, port, user, password } = servers().postgres;
-  return run(join(binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
-    '-h', host, '-p', String(port), '-U', user, '-d', db, '-f', '-'], { input: sql, env: { PGPASSWORD: password } });
+  return run(join(binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', user, '-d', db, '-f', '-'], {
+    input: sql,
+    env: { PGPASSWORD: password },
+  });
 }
 
 /** Run SQL statements (each in its own transaction, so CREATE DATABASE works). */
@@ -70,16 +72,14 @@ export async function pgQuery(sql: string, db = 'postgres'): Promise<string> {
 /** Run SQL with the mariadb client over TCP; tab-separated rows without headers, trimmed. */
 export async function mysqlQuery(sql: string, db?: string): Promise<string> {
   const { host, port, user, password } = servers().mariadb;
-  const args = ['--no-defaults', '--protocol=TCP', '-h', host, '-P', String(port), '-u', user, '--batch',
-    '--skip-column-names', ...(db ? [db] : [])];
+  const args = ['--no-defaults', '--protocol=TCP', '-h', host, '-P', String(port), '-u', user, '--batch', '--skip-column-names', ...(db ? [db] : [])];
   return (await run(bin('mariadb'), args, { input: sql, env: { MYSQL_PWD: password } })).trim();
 }
 
 /** Run one redis command; raw reply, trimmed. Rejects on an error reply. */
 export async function redisCmd(...args: string[]): Promise<string> {
   const { host, port, password } = servers().redis;
-  const out = await run(bin('redis-cli'), ['-e', '-h', host, '-p', String(port), ...args],
-    { env: { REDISCLI_AUTH: password } });
+  const out = await run(bin('redis-cli'), ['-e', '-h', host, '-p', String(port), ...args], { env: { REDISCLI_AUTH: password } });
   return out.trim();
 }
 

@@ -89,7 +89,12 @@ export function immutableChanges(kind: string, current: Obj, next: Obj): string[
 export function invalid(group: string, plural: string, kind: string, name: string, causes: Array<{ field: string; message: string; reason?: string }>): Obj {
   const qualified = group ? `${kind}.${group}` : kind;
   const message = `${qualified} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`;
-  return status(422, 'Invalid', message, { name, group: group || undefined, kind: plural, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) });
+  return status(422, 'Invalid', message, {
+    name,
+    group: group || undefined,
+    kind: plural,
+    causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })),
+  });
 }
 
 /** The pod spec a kind carries (Pod, a workload's template, a CronJob's job template). */

@@ -14,7 +14,11 @@ let api: KubernetesObjectApi;
 let kc: KubeConfig;
 
 async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ code: number; body: any }> {
-  const res = await fetch(`${fake.url}${path}`, { method, headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': contentType }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${fake.url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': contentType },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { code: res.status, body: await res.json() };
 }
 
@@ -34,7 +38,12 @@ describe('fake Kubernetes API', () => {
   });
 
   it('serves discovery so that client-node maps kinds to plurals, custom resources included', async () => {
-    const created = await api.create({ apiVersion: 'api.astarte-platform.org/v1alpha2', kind: 'Astarte', metadata: { name: 'astarte', namespace: 'astarte' }, spec: { version: '1.2.0' } } as any);
+    const created = await api.create({
+      apiVersion: 'api.astarte-platform.org/v1alpha2',
+      kind: 'Astarte',
+      metadata: { name: 'astarte', namespace: 'astarte' },
+      spec: { version: '1.2.0' },
+    } as any);
     expect(created.metadata?.uid).toBeTruthy();
     expect(fake.requests.some((r) => r.path === '/apis/api.astarte-platform.org/v1alpha2')).toBe(true);
     expect(fake.requests.some((r) => r.method === 'POST' && r.path === '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes')).toBe(true);
@@ -46,7 +55,12 @@ describe('fake Kubernetes API', () => {
     const s = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'ca', namespace: 'astarte' }, stringData: { 'tls.key': 'secret' } };
     const first = await call('POST', '/api/v1/namespaces/astarte/secrets', s);
     expect(first.code).toBe(201);
-    expect(first.body.metadata).toMatchObject({ uid: expect.any(String), resourceVersion: expect.any(String), creationTimestamp: expect.any(String), managedFields: expect.any(Array) });
+    expect(first.body.metadata).toMatchObject({
+      uid: expect.any(String),
+      resourceVersion: expect.any(String),
+      creationTimestamp: expect.any(String),
+      managedFields: expect.any(Array),
+    });
     expect(first.body.data['tls.key']).toBe(Buffer.from('secret').toString('base64'));
     expect(first.body.type).toBe('Opaque');
     const again = await call('POST', '/api/v1/namespaces/astarte/secrets', s);
@@ -60,7 +74,12 @@ describe('fake Kubernetes API', () => {
   });
 
   it('lists with label selectors; built-in items come without apiVersion/kind, custom resources with them', async () => {
-    for (const [name, tier] of [['a', 'db'], ['b', 'web'], ['c', 'db']]) await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { tier } } });
+    for (const [name, tier] of [
+      ['a', 'db'],
+      ['b', 'web'],
+      ['c', 'db'],
+    ])
+      await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { tier } } });
     const db = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=tier%3Ddb');
     expect(db.body.kind).toBe('ConfigMapList');
     expect(db.body.items.map((i: any) => i.metadata.name)).toEqual(['a', 'c']);
@@ -72,9 +91,23 @@ describe('fake Kubernetes API', () => {
   });
 
   it('PUT with a stale resourceVersion is a 409 Conflict; merge and strategic patches bump resourceVersion and generation', async () => {
-    await call('POST', '/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+    await call('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    });
     const cur = (await call('GET', '/apis/apps/v1/namespaces/default/deployments/web')).body;
-    const patched = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': 'now' } }, spec: { containers: [{ name: 'c', image: 'y' }] } } } }, 'application/strategic-merge-patch+json');
+    const patched = await call(
+      'PATCH',
+      '/apis/apps/v1/namespaces/default/deployments/web',
+      { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': 'now' } }, spec: { containers: [{ name: 'c', image: 'y' }] } } } },
+      'application/strategic-merge-patch+json',
+    );
     expect(patched.code).toBe(200);
     expect(patched.body.spec.template.metadata).toEqual({ labels: { a: 'b' }, annotations: { 'kubectl.kubernetes.io/restartedAt': 'now' } });
     expect(patched.body.spec.template.spec.containers).toEqual([{ name: 'c', image: 'y' }]);
@@ -82,9 +115,19 @@ describe('fake Kubernetes API', () => {
     expect(patched.body.metadata.generation).toBe(2);
     const stale = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web', cur);
     expect(stale).toMatchObject({ code: 409, body: { reason: 'Conflict' } });
-    const staleMerge = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { metadata: { resourceVersion: cur.metadata.resourceVersion }, spec: { replicas: 3 } }, 'application/merge-patch+json');
+    const staleMerge = await call(
+      'PATCH',
+      '/apis/apps/v1/namespaces/default/deployments/web',
+      { metadata: { resourceVersion: cur.metadata.resourceVersion }, spec: { replicas: 3 } },
+      'application/merge-patch+json',
+    );
     expect(staleMerge.code).toBe(409);
-    const crSmp = await call('PATCH', '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes/astarte', { spec: {} }, 'application/strategic-merge-patch+json');
+    const crSmp = await call(
+      'PATCH',
+      '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes/astarte',
+      { spec: {} },
+      'application/strategic-merge-patch+json',
+    );
     expect(crSmp.code).toBe(415);
   });
 
@@ -98,15 +141,30 @@ describe('fake Kubernetes API', () => {
 
   it('a controller flips Ready to True some time after create', async () => {
     fake.readyAfter('api.astarte-platform.org/v1alpha2', 'Astarte', 150);
-    await call('POST', '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes', { apiVersion: 'api.astarte-platform.org/v1alpha2', kind: 'Astarte', metadata: { name: 'second' }, spec: {} });
+    await call('POST', '/apis/api.astarte-platform.org/v1alpha2/namespaces/astarte/astartes', {
+      apiVersion: 'api.astarte-platform.org/v1alpha2',
+      kind: 'Astarte',
+      metadata: { name: 'second' },
+      spec: {},
+    });
     await new Promise((r) => setTimeout(r, 40));
-    expect(fake.object('api.astarte-platform.org/v1alpha2', 'Astarte', 'astarte', 'second')?.status.conditions).toMatchObject([{ type: 'Ready', status: 'False' }]);
+    expect(fake.object('api.astarte-platform.org/v1alpha2', 'Astarte', 'astarte', 'second')?.status.conditions).toMatchObject([
+      { type: 'Ready', status: 'False' },
+    ]);
     await new Promise((r) => setTimeout(r, 200));
-    expect(fake.object('api.astarte-platform.org/v1alpha2', 'Astarte', 'astarte', 'second')?.status.conditions).toMatchObject([{ type: 'Ready', status: 'True' }]);
+    expect(fake.object('api.astarte-platform.org/v1alpha2', 'Astarte', 'astarte', 'second')?.status.conditions).toMatchObject([
+      { type: 'Ready', status: 'True' },
+    ]);
   });
 
   it('runs a registered command through the pods/exec WebSocket, with exit codes on the status channel', async () => {
-    fake.seed({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'atlas-0', namespace: 'default' }, spec: { containers: [{ name: 'atlas' }] }, status: { phase: 'Running' } });
+    fake.seed({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'atlas-0', namespace: 'default' },
+      spec: { containers: [{ name: 'atlas' }] },
+      status: { phase: 'Running' },
+    });
     fake.onExec('timestamp', (r) => (r.command[1] === 'fetch' ? { stdout: '12345\n' } : { stderr: 'bad args', exitCode: 2 }));
     const run = (command: string[]) =>
       new Promise<{ out: string; status: any }>((resolve, reject) => {
@@ -133,16 +191,28 @@ describe('fake Kubernetes API', () => {
   });
 
   it("a Job's pod template is immutable (422 Invalid) while its metadata may change", async () => {
-    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'restore-1', namespace: 'default' }, spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'runner:1' }] } } } };
+    const job = {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'restore-1', namespace: 'default' },
+      spec: { backoffLimit: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'runner:1' }] } } },
+    };
     expect((await call('POST', '/apis/batch/v1/namespaces/default/jobs', job)).code).toBe(201);
-    const img = await call('PATCH', '/apis/batch/v1/namespaces/default/jobs/restore-1', { spec: { template: { spec: { containers: [{ name: 'c', image: 'runner:2' }] } } } }, 'application/merge-patch+json');
+    const img = await call(
+      'PATCH',
+      '/apis/batch/v1/namespaces/default/jobs/restore-1',
+      { spec: { template: { spec: { containers: [{ name: 'c', image: 'runner:2' }] } } } },
+      'application/merge-patch+json',
+    );
     expect(img).toMatchObject({ code: 422, body: { reason: 'Invalid', message: expect.stringMatching(/spec.template: .*field is immutable/) } });
     const label = await call('PATCH', '/apis/batch/v1/namespaces/default/jobs/restore-1', { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json');
     expect(label.code).toBe(200);
   });
 
   it('DELETE with a stale resourceVersion or uid precondition is a 409 Conflict and deletes nothing', async () => {
-    const cm = (await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'claim' }, data: { a: '1' } })).body;
+    const cm = (
+      await call('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'claim' }, data: { a: '1' } })
+    ).body;
     await call('PATCH', '/api/v1/namespaces/default/configmaps/claim', { data: { a: '2' } }, 'application/merge-patch+json');
     const stale = await call('DELETE', '/api/v1/namespaces/default/configmaps/claim', { preconditions: { resourceVersion: cm.metadata.resourceVersion } });
     expect(stale).toMatchObject({ code: 409, body: { reason: 'Conflict' } });
@@ -165,12 +235,31 @@ describe('fake Kubernetes API: admission', () => {
   it('an unknown field under fieldValidation=Strict: 400 strict decoding error; under the default Warn it is dropped with a warning', async () => {
     const typo = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'typo' }, data: { a: '1' }, dtaa: { b: '2' } };
     const strict = await call('POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', typo);
-    expect(strict).toEqual({ code: 400, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'strict decoding error: unknown field "dtaa"', reason: 'BadRequest', code: 400 } });
-    const nested = await call('POST', '/apis/batch/v1/namespaces/default/jobs?fieldValidation=Strict', JOB('nested', { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', comand: ['true'] }] } } }));
+    expect(strict).toEqual({
+      code: 400,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'strict decoding error: unknown field "dtaa"',
+        reason: 'BadRequest',
+        code: 400,
+      },
+    });
+    const nested = await call(
+      'POST',
+      '/apis/batch/v1/namespaces/default/jobs?fieldValidation=Strict',
+      JOB('nested', { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x', comand: ['true'] }] } } }),
+    );
     expect(nested.body.message).toBe('strict decoding error: unknown field "spec.template.spec.containers[0].comand"');
     expect(fake.object('v1', 'ConfigMap', 'default', 'typo')).toBeUndefined();
 
-    const res = await fetch(`${fake.url}/api/v1/namespaces/default/configmaps`, { method: 'POST', headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(typo) });
+    const res = await fetch(`${fake.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(typo),
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('warning')).toBe('299 - "unknown field \\"dtaa\\""');
     expect(fake.object('v1', 'ConfigMap', 'default', 'typo')).toMatchObject({ data: { a: '1' } });
@@ -192,7 +281,12 @@ describe('fake Kubernetes API: admission', () => {
         status: 'Failure',
         message: 'Job.batch "once" is invalid: spec.template: field is immutable',
         reason: 'Invalid',
-        details: { name: 'once', group: 'batch', kind: 'jobs', causes: [{ reason: 'FieldValueInvalid', message: 'field is immutable', field: 'spec.template' }] },
+        details: {
+          name: 'once',
+          group: 'batch',
+          kind: 'jobs',
+          causes: [{ reason: 'FieldValueInvalid', message: 'field is immutable', field: 'spec.template' }],
+        },
         code: 422,
       },
     });
@@ -203,19 +297,39 @@ describe('fake Kubernetes API: admission', () => {
   it('the 1.27 schema: a wrong type or a missing required field is 422 Invalid', async () => {
     const res = await call('POST', '/apis/batch/v1/namespaces/default/jobs', JOB('badtype', { backoffLimit: 'none' }));
     expect(res.code).toBe(422);
-    expect(res.body).toMatchObject({ reason: 'Invalid', details: { name: 'badtype', group: 'batch', kind: 'jobs', causes: [expect.objectContaining({ field: 'spec.backoffLimit' })] } });
+    expect(res.body).toMatchObject({
+      reason: 'Invalid',
+      details: { name: 'badtype', group: 'batch', kind: 'jobs', causes: [expect.objectContaining({ field: 'spec.backoffLimit' })] },
+    });
   });
 
   it("a Pod breaking the namespace's Pod Security level is refused (403); a Job with such a template only warns", async () => {
-    await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'locked', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    await call('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'locked', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } };
     const refused = await call('POST', '/api/v1/namespaces/locked/pods', pod);
     expect(refused.code).toBe(403);
-    expect(refused.body.message).toMatch(/^pods "p" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "c" must set securityContext.allowPrivilegeEscalation=false\), unrestricted capabilities/);
-    const res = await fetch(`${fake.url}/apis/batch/v1/namespaces/locked/jobs`, { method: 'POST', headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(JOB('warned')) });
+    expect(refused.body.message).toMatch(
+      /^pods "p" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "c" must set securityContext.allowPrivilegeEscalation=false\), unrestricted capabilities/,
+    );
+    const res = await fetch(`${fake.url}/apis/batch/v1/namespaces/locked/jobs`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${fake.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(JOB('warned')),
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('warning')).toMatch(/^299 - "would violate PodSecurity \\"restricted:latest\\": allowPrivilegeEscalation != false/);
-    const ok = { ...pod, metadata: { name: 'ok' }, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'x', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] } };
+    const ok = {
+      ...pod,
+      metadata: { name: 'ok' },
+      spec: {
+        securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [{ name: 'c', image: 'x', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+      },
+    };
     expect((await call('POST', '/api/v1/namespaces/locked/pods', ok)).code).toBe(201);
   });
 

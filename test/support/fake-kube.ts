@@ -209,7 +209,9 @@ export class FakeKube {
 
   objects(apiVersion: string, kind: string, namespace?: string): Obj[] {
     const t = this.typeOf(apiVersion, kind);
-    return [...this.store.entries()].filter(([k, o]) => k.startsWith(`${t.group}/${t.plural}/`) && (!namespace || o.metadata.namespace === namespace)).map(([, o]) => clone(o));
+    return [...this.store.entries()]
+      .filter(([k, o]) => k.startsWith(`${t.group}/${t.plural}/`) && (!namespace || o.metadata.namespace === namespace))
+      .map(([, o]) => clone(o));
   }
 
   remove(apiVersion: string, kind: string, namespace: string | undefined, name: string): void {
@@ -251,7 +253,16 @@ export class FakeKube {
   }
 
   private event(verb: string, t: ResourceType, o: Obj, detail?: string): void {
-    this.events.push({ seq: ++this.seq, at: Date.now(), verb, apiVersion: gvOf(t), kind: t.kind, namespace: o.metadata?.namespace, name: o.metadata?.name, ...(detail ? { detail } : {}) });
+    this.events.push({
+      seq: ++this.seq,
+      at: Date.now(),
+      verb,
+      apiVersion: gvOf(t),
+      kind: t.kind,
+      namespace: o.metadata?.namespace,
+      name: o.metadata?.name,
+      ...(detail ? { detail } : {}),
+    });
   }
 
   private serverFields(t: ResourceType, o: Obj, manager: string): Obj {
@@ -268,7 +279,10 @@ export class FakeKube {
     if (t.kind === 'Secret') {
       o.type ??= 'Opaque';
       if (o.stringData) {
-        o.data = { ...(o.data ?? {}), ...Object.fromEntries(Object.entries(o.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
+        o.data = {
+          ...(o.data ?? {}),
+          ...Object.fromEntries(Object.entries(o.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+        };
         delete o.stringData;
       }
     }
@@ -289,7 +303,11 @@ export class FakeKube {
       const raw = Buffer.concat(chunks).toString('utf8');
       this.warnings = [];
       const [code, body] = this.route(req.method ?? 'GET', url, String(req.headers['content-type'] ?? ''), raw);
-      if (this.warnings.length) res.setHeader('Warning', this.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      if (this.warnings.length)
+        res.setHeader(
+          'Warning',
+          this.warnings.map((w) => `299 - ${JSON.stringify(w)}`),
+        );
       send(code, body);
     } catch (e) {
       if (e instanceof HttpError) send(e.body.code, e.body);
@@ -303,12 +321,23 @@ export class FakeKube {
     const resourceList = (g: string, v: string) => {
       const ts = this.types.filter((t) => t.group === g && t.version === v);
       if (!ts.length) return undefined;
-      const res = ts.map((t) => ({ name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'] }));
+      const res = ts.map((t) => ({
+        name: t.plural,
+        singularName: t.kind.toLowerCase(),
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update'],
+      }));
       if (!g && v === 'v1') res.push({ name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] });
       return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: g ? `${g}/${v}` : v, resources: res };
     };
-    const group = (g: string) => ({ name: g, versions: versionsOf(g).map((v) => ({ groupVersion: `${g}/${v}`, version: v })), preferredVersion: { groupVersion: `${g}/${versionsOf(g)[0]}`, version: versionsOf(g)[0] } });
-    if (parts.length === 1 && parts[0] === 'api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${this.port}` }] };
+    const group = (g: string) => ({
+      name: g,
+      versions: versionsOf(g).map((v) => ({ groupVersion: `${g}/${v}`, version: v })),
+      preferredVersion: { groupVersion: `${g}/${versionsOf(g)[0]}`, version: versionsOf(g)[0] },
+    });
+    if (parts.length === 1 && parts[0] === 'api')
+      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${this.port}` }] };
     if (parts.length === 2 && parts[0] === 'api') return resourceList('', parts[1]);
     if (parts.length === 1 && parts[0] === 'apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(group) };
     if (parts.length === 2 && parts[0] === 'apis') return groups.includes(parts[1]) ? { kind: 'APIGroup', apiVersion: 'v1', ...group(parts[1]) } : undefined;
@@ -336,12 +365,21 @@ export class FakeKube {
     const rules = (ns && this.rbac.get(ns)) || [];
     if (!allowed(rules, { group: t.group, resource, verb, name })) {
       const what = name ? `${resource}${t.group ? `.${t.group}` : ''} "${name}"` : `${resource}${t.group ? `.${t.group}` : ''}`;
-      throw new HttpError(status(403, 'Forbidden', `${what} is forbidden: User "system:serviceaccount:${ns}:safehold" cannot ${verb} resource "${resource}" in API group "${t.group}" in the namespace "${ns}"`, { name, group: t.group, kind: resource }));
+      throw new HttpError(
+        status(
+          403,
+          'Forbidden',
+          `${what} is forbidden: User "system:serviceaccount:${ns}:safehold" cannot ${verb} resource "${resource}" in API group "${t.group}" in the namespace "${ns}"`,
+          { name, group: t.group, kind: resource },
+        ),
+      );
     }
   }
 
   private notFound(t: ResourceType, name: string): HttpError {
-    return new HttpError(status(404, 'NotFound', `${t.plural}${t.group ? `.${t.group}` : ''} "${name}" not found`, { name, group: t.group || undefined, kind: t.plural }));
+    return new HttpError(
+      status(404, 'NotFound', `${t.plural}${t.group ? `.${t.group}` : ''} "${name}" not found`, { name, group: t.group || undefined, kind: t.plural }),
+    );
   }
 
   private route(method: string, url: URL, contentType: string, raw: string): [number, unknown] {
@@ -356,7 +394,10 @@ export class FakeKube {
     if (sub === 'exec') throw new HttpError(status(400, 'BadRequest', 'Upgrade request required'));
     if (sub) throw new HttpError(status(404, 'NotFound', 'the server could not find the requested resource'));
     const body = (): Obj => {
-      if (!/json/.test(contentType)) throw new HttpError(status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`));
+      if (!/json/.test(contentType))
+        throw new HttpError(
+          status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json`),
+        );
       try {
         return JSON.parse(raw) as Obj;
       } catch (e) {
@@ -385,8 +426,12 @@ export class FakeKube {
         this.authorize(t, ns, 'update', name);
         if (!current) throw this.notFound(t, name);
         const next = body();
-        if (next.metadata?.name !== name) throw new HttpError(status(400, 'BadRequest', `the name of the object (${next.metadata?.name}) does not match the name on the URL (${name})`));
-        if (!isBuiltin(t) && !next.metadata?.resourceVersion) throw new HttpError(status(422, 'Invalid', `${t.kind} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`));
+        if (next.metadata?.name !== name)
+          throw new HttpError(status(400, 'BadRequest', `the name of the object (${next.metadata?.name}) does not match the name on the URL (${name})`));
+        if (!isBuiltin(t) && !next.metadata?.resourceVersion)
+          throw new HttpError(
+            status(422, 'Invalid', `${t.kind} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`),
+          );
         return [200, this.update(t, k, current, this.admit(t, next, q.get('fieldValidation'), current), dryRun === 'All', 'update')];
       }
       case 'PATCH': {
@@ -396,7 +441,14 @@ export class FakeKube {
         let next: Obj;
         if (contentType.startsWith('application/merge-patch+json')) next = mergePatch(current, p) as Obj;
         else if (contentType.startsWith('application/strategic-merge-patch+json')) {
-          if (!isBuiltin(t)) throw new HttpError(status(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'));
+          if (!isBuiltin(t))
+            throw new HttpError(
+              status(
+                415,
+                'UnsupportedMediaType',
+                'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+              ),
+            );
           try {
             next = strategicMergePatch(current, p) as Obj;
           } catch (e) {
@@ -412,7 +464,14 @@ export class FakeKube {
         const pre = (raw ? (body().preconditions as Obj | undefined) : undefined) ?? {};
         for (const f of ['uid', 'resourceVersion'] as const) {
           if (pre[f] !== undefined && pre[f] !== current.metadata[f]) {
-            throw new HttpError(status(409, 'Conflict', `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${name}": the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in the precondition (${pre[f]}) does not match the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in record (${current.metadata[f]}). The object might have been modified`, { name, kind: t.plural }));
+            throw new HttpError(
+              status(
+                409,
+                'Conflict',
+                `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${name}": the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in the precondition (${pre[f]}) does not match the ${f === 'uid' ? 'UID' : 'ResourceVersion'} in record (${current.metadata[f]}). The object might have been modified`,
+                { name, kind: t.plural },
+              ),
+            );
           }
         }
         // A namespace is Terminating (the namespace controller's finalizer) until the test finishes it.
@@ -454,10 +513,28 @@ export class FakeKube {
     }
     const name = o.metadata?.name ?? current?.metadata?.name ?? '';
     const problems = schemaProblems({ ...o, apiVersion: gvOf(t), kind: t.kind, metadata: { ...o.metadata, name: name || 'x' } });
-    if (problems.length) throw new HttpError(invalid(t.group, t.plural, t.kind, name, problems.map((p) => ({ field: p.split(': ')[0], message: p.split(': ').slice(1).join(': ') }))));
+    if (problems.length)
+      throw new HttpError(
+        invalid(
+          t.group,
+          t.plural,
+          t.kind,
+          name,
+          problems.map((p) => ({ field: p.split(': ')[0], message: p.split(': ').slice(1).join(': ') })),
+        ),
+      );
     if (current) {
       const changed = immutableChanges(t.kind, current, o);
-      if (changed.length) throw new HttpError(invalid(t.group, t.plural, t.kind, name, changed.map((field) => ({ field, message: 'field is immutable' }))));
+      if (changed.length)
+        throw new HttpError(
+          invalid(
+            t.group,
+            t.plural,
+            t.kind,
+            name,
+            changed.map((field) => ({ field, message: 'field is immutable' })),
+          ),
+        );
     }
     return o;
   }
@@ -470,8 +547,9 @@ export class FakeKube {
     const violations = podSecurityViolations(level, spec);
     if (!violations.length) return;
     const what = `violates PodSecurity "${level}:latest": ${violations.join(', ')}`;
-    if (t.kind === 'Pod') throw new HttpError(status(403, 'Forbidden', `pods "${o.metadata?.name ?? ''}" is forbidden: ${what}`, { name: o.metadata?.name, kind: 'pods' }));
-    this.warnings.push(`would violate PodSecurity "${level}:latest": ${violations.join(", ")}`);
+    if (t.kind === 'Pod')
+      throw new HttpError(status(403, 'Forbidden', `pods "${o.metadata?.name ?? ''}" is forbidden: ${what}`, { name: o.metadata?.name, kind: 'pods' }));
+    this.warnings.push(`would violate PodSecurity "${level}:latest": ${violations.join(', ')}`);
   }
 
   /** The namespace controller's work: everything in a Terminating namespace is removed, then the namespace. */
@@ -501,31 +579,55 @@ export class FakeKube {
   }
 
   private create(t: ResourceType, ns: string | undefined, o: Obj, dryRun: boolean, manager: string): Obj {
-    if (o.apiVersion !== gvOf(t)) throw new HttpError(status(400, 'BadRequest', `the API version in the data (${o.apiVersion}) does not match the expected API version (${gvOf(t)})`));
+    if (o.apiVersion !== gvOf(t))
+      throw new HttpError(status(400, 'BadRequest', `the API version in the data (${o.apiVersion}) does not match the expected API version (${gvOf(t)})`));
     if (o.kind !== t.kind) throw new HttpError(status(400, 'BadRequest', `the kind in the data (${o.kind}) does not match the expected kind (${t.kind})`));
     const meta = (o.metadata ??= {});
     if (t.namespaced) {
-      if (meta.namespace && meta.namespace !== ns) throw new HttpError(status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
+      if (meta.namespace && meta.namespace !== ns)
+        throw new HttpError(status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
       meta.namespace = ns;
       const namespace = this.store.get(this.key(this.typeOf('v1', 'Namespace'), undefined, ns!));
       if (!namespace) throw new HttpError(status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
       if (namespace.metadata.deletionTimestamp) {
         const message = `unable to create new content in namespace ${ns} because it is being terminated`;
-        throw new HttpError(status(403, 'Forbidden', `${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name ?? ''}" is forbidden: ${message}`, { name: meta.name, group: t.group || undefined, kind: t.plural, causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }] }));
+        throw new HttpError(
+          status(403, 'Forbidden', `${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name ?? ''}" is forbidden: ${message}`, {
+            name: meta.name,
+            group: t.group || undefined,
+            kind: t.plural,
+            causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
+          }),
+        );
       }
       this.podSecurity(t, o, namespace);
     }
     if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
     if (!meta.name) throw new HttpError(status(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name or generateName is required`));
-    if (!DNS1123_SUBDOMAIN.test(meta.name) || meta.name.length > 253) throw new HttpError(status(422, 'Invalid', `${t.kind} "${meta.name}" is invalid: metadata.name: Invalid value: "${meta.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`));
+    if (!DNS1123_SUBDOMAIN.test(meta.name) || meta.name.length > 253)
+      throw new HttpError(
+        status(
+          422,
+          'Invalid',
+          `${t.kind} "${meta.name}" is invalid: metadata.name: Invalid value: "${meta.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+        ),
+      );
     if (meta.resourceVersion) throw new HttpError(status(500, 'InternalError', 'resourceVersion should not be set on objects to be created'));
     if (t.kind === 'Secret') {
       for (const [key, v] of Object.entries((o.data ?? {}) as Record<string, string>)) {
-        if (typeof v !== 'string' || Buffer.from(v, 'base64').toString('base64') !== v) throw new HttpError(status(422, 'Invalid', `Secret "${meta.name}" is invalid: data[${key}]: Invalid value: illegal base64 data`));
+        if (typeof v !== 'string' || Buffer.from(v, 'base64').toString('base64') !== v)
+          throw new HttpError(status(422, 'Invalid', `Secret "${meta.name}" is invalid: data[${key}]: Invalid value: illegal base64 data`));
       }
     }
     const k = this.key(t, ns, meta.name);
-    if (this.store.has(k)) throw new HttpError(status(409, 'AlreadyExists', `${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name}" already exists`, { name: meta.name, group: t.group || undefined, kind: t.plural }));
+    if (this.store.has(k))
+      throw new HttpError(
+        status(409, 'AlreadyExists', `${t.plural}${t.group ? `.${t.group}` : ''} "${meta.name}" already exists`, {
+          name: meta.name,
+          group: t.group || undefined,
+          kind: t.plural,
+        }),
+      );
     const obj = this.serverFields(t, clone(o), manager);
     if (dryRun) {
       delete obj.metadata.resourceVersion;
@@ -539,10 +641,23 @@ export class FakeKube {
 
   private update(t: ResourceType, k: string, current: Obj, next: Obj, dryRun: boolean, verb: string): Obj {
     if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== current.metadata.resourceVersion) {
-      throw new HttpError(status(409, 'Conflict', `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: current.metadata.name, kind: t.plural }));
+      throw new HttpError(
+        status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${t.plural}${t.group ? `.${t.group}` : ''} "${current.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name: current.metadata.name, kind: t.plural },
+        ),
+      );
     }
     if (t.kind === 'Job' && t.group === 'batch' && JSON.stringify(current.spec?.template) !== JSON.stringify(next.spec?.template)) {
-      throw new HttpError(status(422, 'Invalid', `Job.batch "${current.metadata.name}" is invalid: spec.template: Invalid value: field is immutable`, { name: current.metadata.name, group: 'batch', kind: 'Job' }));
+      throw new HttpError(
+        status(422, 'Invalid', `Job.batch "${current.metadata.name}" is invalid: spec.template: Invalid value: field is immutable`, {
+          name: current.metadata.name,
+          group: 'batch',
+          kind: 'Job',
+        }),
+      );
     }
     const obj = clone(next);
     obj.apiVersion = current.apiVersion;
@@ -556,7 +671,10 @@ export class FakeKube {
     else obj.status = clone(current.status);
     if (hasGeneration(t) && JSON.stringify(current.spec) !== JSON.stringify(obj.spec)) obj.metadata.generation = (current.metadata.generation ?? 0) + 1;
     obj.metadata.resourceVersion = String(++this.rv);
-    obj.metadata.managedFields = [...(current.metadata.managedFields ?? []), { manager: 'safehold', operation: 'Update', apiVersion: gvOf(t), time: now(), fieldsType: 'FieldsV1', fieldsV1: {} }];
+    obj.metadata.managedFields = [
+      ...(current.metadata.managedFields ?? []),
+      { manager: 'safehold', operation: 'Update', apiVersion: gvOf(t), time: now(), fieldsType: 'FieldsV1', fieldsV1: {} },
+    ];
     if (dryRun) return obj;
     this.store.set(k, obj);
     this.event(verb, t, obj);
@@ -590,7 +708,9 @@ export class FakeKube {
 
   private refuse(socket: Duplex, code: number, body: Obj): void {
     const text = JSON.stringify(body);
-    socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    socket.end(
+      `HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
   }
 
   private async upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -639,7 +759,13 @@ export class FakeKube {
     const st =
       code === 0
         ? { metadata: {}, status: 'Success' }
-        : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${r.command.join(' ')}], exit code ${code}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(code) }] } };
+        : {
+            metadata: {},
+            status: 'Failure',
+            message: `command terminated with non-zero exit code: error executing command [${r.command.join(' ')}], exit code ${code}`,
+            reason: 'NonZeroExitCode',
+            details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+          };
     ws.send(frame(3, JSON.stringify(st)));
     open = false;
     ws.close();

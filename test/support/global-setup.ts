@@ -29,8 +29,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   };
   const databases = async (o: StartOptions) => {
-    const [postgres, mariadb, redis] = await Promise.all([attempt(startPostgres(o)), attempt(startMariadb(o)),
-      attempt(startRedis({ ...o, password: 'redis-test-password' }))]);
+    const [postgres, mariadb, redis] = await Promise.all([
+      attempt(startPostgres(o)),
+      attempt(startMariadb(o)),
+      attempt(startRedis({ ...o, password: 'redis-test-password' })),
+    ]);
     return postgres && mariadb && redis ? { postgres, mariadb, redis } : undefined;
   };
   let rootfsMs = 0;
@@ -41,10 +44,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const servers = await databases({ ...opts, root: image.root });
     return servers && { image, servers };
   };
-  const timed = <T>(p: Promise<T>, done: { ms: number }) => p.finally(() => { done.ms = Math.round(performance.now() - started); });
+  const timed = <T>(p: Promise<T>, done: { ms: number }) =>
+    p.finally(() => {
+      done.ms = Math.round(performance.now() - started);
+    });
   const [hostDone, newerDone] = [{ ms: 0 }, { ms: 0 }];
   const [host, s3, pushgateway, fromImage] = await Promise.all([
-    timed(databases(opts), hostDone), attempt(startS3(opts)), attempt(startPushgateway(opts)), timed(attempt(newer()), newerDone),
+    timed(databases(opts), hostDone),
+    attempt(startS3(opts)),
+    attempt(startPushgateway(opts)),
+    timed(attempt(newer()), newerDone),
   ]);
   const teardown = async () => {
     await Promise.allSettled(running.map((s) => s.stop()));
@@ -57,9 +66,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const info: ServersInfo = { tmpBase, ...host, s3, pushgateway, newer: fromImage.servers, image: fromImage.image };
   project.provide('servers', serializable(info));
-  console.log(`[servers] all eight started in ${Math.round(performance.now() - started)} ms: the host's databases after`
-    + ` ${hostDone.ms} ms, the newer majors after ${newerDone.ms} ms (their root filesystem ready after ${Math.round(rootfsMs)} ms:`
-    + ` ${fromImage.image.dir})`);
+  console.log(
+    `[servers] all eight started in ${Math.round(performance.now() - started)} ms: the host's databases after` +
+      ` ${hostDone.ms} ms, the newer majors after ${newerDone.ms} ms (their root filesystem ready after ${Math.round(rootfsMs)} ms:` +
+      ` ${fromImage.image.dir})`,
+  );
   console.log(`[versions] ${await versionLine(info).catch((e: Error) => `could not be read: ${e.message}`)}`);
   return teardown;
 }

@@ -14,8 +14,7 @@ export interface Variant {
   readonly newer: boolean;
 }
 
-const variant = (engine: Variant['engine'], product: string, major: string, newer: boolean): Variant =>
-  ({ engine, name: `${product} ${major}`, major, newer });
+const variant = (engine: Variant['engine'], product: string, major: string, newer: boolean): Variant => ({ engine, name: `${product} ${major}`, major, newer });
 
 export const MATRIX: Readonly<Record<Variant['engine'], readonly Variant[]>> = {
   postgres: [variant('postgres', 'PostgreSQL', '15', false), variant('postgres', 'PostgreSQL', '17', true)],

@@ -21,7 +21,13 @@ export interface RunnerProcess {
 export function startRunner(args: string[], o: { env?: Record<string, string>; uts?: string; uid?: number; gid?: number } = {}): RunnerProcess {
   const node = [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args];
   const [cmd, ...argv] = o.uts ? [bin('nsenter'), `--uts=${o.uts}`, '--', ...node] : node;
-  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1', ...o.env }, stdio: ['ignore', 'ignore', 'pipe'], uid: o.uid, gid: o.gid });
+  const child = spawn(cmd, argv, {
+    cwd: ROOT,
+    env: { ...process.env, NODE_NO_WARNINGS: '1', ...o.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    uid: o.uid,
+    gid: o.gid,
+  });
   let err = '';
   const lines: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();
@@ -87,7 +93,11 @@ export function descendants(pid: number): number[] {
   }
   const out: number[] = [];
   const walk = (p: number) => {
-    for (const [c, pp] of parent) if (pp === p) (out.push(c), walk(c));
+    for (const [c, pp] of parent) {
+      if (pp !== p) continue;
+      out.push(c);
+      walk(c);
+    }
   };
   walk(pid);
   return out;

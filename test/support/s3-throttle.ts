@@ -22,7 +22,9 @@ export async function startThrottlingProxy(target: string, caCertFile: string): 
       counts.slowDown++;
       req.resume();
       res.writeHead(503, { 'Content-Type': 'application/xml', 'Retry-After': '1' });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><Resource>${req.url}</Resource><RequestId>throttle-${counts.slowDown}</RequestId></Error>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><Resource>${req.url}</Resource><RequestId>throttle-${counts.slowDown}</RequestId></Error>`,
+      );
       return;
     }
     counts.passed++;
@@ -39,9 +41,10 @@ export async function startThrottlingProxy(target: string, caCertFile: string): 
     endpoint: `https://${upstream.hostname}:${port}`,
     counts,
     throttle: (on) => void (throttled = on),
-    stop: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

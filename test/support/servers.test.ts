@@ -9,19 +9,21 @@ async function restic(s3: S3Info, repoPath: string, args: string[], input?: stri
   const dir = await tmpDir('restic');
   const passwordFile = join(dir, 'password');
   await writeFile(passwordFile, 'smoke-test-password\n');
-  return run('restic', ['-r', `s3:${s3.endpoint}/${s3.bucket}/${repoPath}`, '--cacert', s3.caCertFile,
-    '--no-cache', ...args], {
+  return run('restic', ['-r', `s3:${s3.endpoint}/${s3.bucket}/${repoPath}`, '--cacert', s3.caCertFile, '--no-cache', ...args], {
     input,
     env: {
-      RESTIC_PASSWORD_FILE: passwordFile, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      RESTIC_PASSWORD_FILE: passwordFile,
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     },
   });
 }
 
 /** psql as a user would run it: the password in the environment (or none). */
 function psqlAs(pg: PostgresInfo, password: string | undefined, sql: string): Promise<string> {
-  return run(join(pg.binDir, 'psql'), ['-X', '-A', '-t', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'postgres',
-    '-c', sql], { env: { PGPASSWORD: password, PGPASSFILE: '/dev/null' } });
+  return run(join(pg.binDir, 'psql'), ['-X', '-A', '-t', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', 'postgres', '-c', sql], {
+    env: { PGPASSWORD: password, PGPASSFILE: '/dev/null' },
+  });
 }
 
 async function roundTrip(s3: S3Info, repoPath: string, text: string): Promise<string> {
@@ -38,21 +40,42 @@ describe('test servers', () => {
   for (const which of ['host', 'newer'] as const) {
     it(`PostgreSQL (${which}) authenticates with scram-sha-256: no password or a wrong one is refused`, async () => {
       const pg = which === 'host' ? servers().postgres : servers().newer.postgres;
-      const rules = await psqlAs(pg, pg.password, "SELECT DISTINCT auth_method FROM pg_hba_file_rules; SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'postgres'");
+      const rules = await psqlAs(
+        pg,
+        pg.password,
+        "SELECT DISTINCT auth_method FROM pg_hba_file_rules; SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'postgres'",
+      );
       expect(rules.trim().split('\n')).toEqual(['scram-sha-256', 'SCRAM-SHA-256$']);
       await expect(psqlAs(pg, undefined, 'SELECT 1')).rejects.toThrow(/no password supplied|password authentication failed/);
       await expect(psqlAs(pg, 'wrong', 'SELECT 1')).rejects.toThrow(/password authentication failed for user "postgres"/);
     });
   }
 
-  it('the newer majors run from the image\'s root filesystem and answer', async () => {
+  it("the newer majors run from the image's root filesystem and answer", async () => {
     const { newer } = servers();
     expect(await psqlAs(newer.postgres, newer.postgres.password, 'SHOW server_version_num')).toMatch(/^17\d{4}$/m);
-    const my = await run('mariadb', ['--no-defaults', '--protocol=TCP', '-h', newer.mariadb.host, '-P', String(newer.mariadb.port),
-      '-u', newer.mariadb.user, '--batch', '--skip-column-names', '-e', 'SELECT VERSION()'], { env: { MYSQL_PWD: newer.mariadb.password } });
+    const my = await run(
+      'mariadb',
+      [
+        '--no-defaults',
+        '--protocol=TCP',
+        '-h',
+        newer.mariadb.host,
+        '-P',
+        String(newer.mariadb.port),
+        '-u',
+        newer.mariadb.user,
+        '--batch',
+        '--skip-column-names',
+        '-e',
+        'SELECT VERSION()',
+      ],
+      { env: { MYSQL_PWD: newer.mariadb.password } },
+    );
     expect(my).toMatch(/^11\.8\./);
-    const info = await run('redis-cli', ['-h', newer.redis.host, '-p', String(newer.redis.port), 'INFO', 'server'],
-      { env: { REDISCLI_AUTH: newer.redis.password } });
+    const info = await run('redis-cli', ['-h', newer.redis.host, '-p', String(newer.redis.port), 'INFO', 'server'], {
+      env: { REDISCLI_AUTH: newer.redis.password },
+    });
     expect(info).toMatch(/redis_version:8\./);
   });
 

@@ -23,20 +23,41 @@ export interface StartOptions {
   tls?: { certFile: string; keyFile: string; caFile?: string };
 }
 export interface PostgresInfo {
-  host: string; port: number; user: 'postgres';
+  host: string;
+  port: number;
+  user: 'postgres';
   /** The superuser's password: the server authenticates with scram-sha-256, over TCP and the socket. */
   password: string;
   socketDir: string;
   /** The host's PostgreSQL bin dir: test-side clients (psql, pg_isready) run from here. */
   binDir: string;
 }
-export interface MariadbInfo { host: string; port: number; user: 'root'; password: string; socket: string }
-export interface RedisInfo { host: string; port: number; password?: string; dir: string }
-export interface S3Info {
-  endpoint: string; bucket: string; accessKeyId: string; secretAccessKey: string; caCertFile: string;
+export interface MariadbInfo {
+  host: string;
+  port: number;
+  user: 'root';
+  password: string;
+  socket: string;
 }
-export interface PushgatewayInfo { url: string }
-export interface Stoppable { stop(): Promise<void> }
+export interface RedisInfo {
+  host: string;
+  port: number;
+  password?: string;
+  dir: string;
+}
+export interface S3Info {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  caCertFile: string;
+}
+export interface PushgatewayInfo {
+  url: string;
+}
+export interface Stoppable {
+  stop(): Promise<void>;
+}
 export interface S3Server extends S3Info, Stoppable {
   /** Kill the server process (SIGKILL by default) but keep its port and data. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -112,7 +133,7 @@ export async function freePort(): Promise<number> {
         srv.close(() => resolve(port));
       });
     });
-    if (!usedPorts.has(port)) return usedPorts.add(port), port;
+    if (!usedPorts.has(port)) return (usedPorts.add(port), port);
   }
 }
 
@@ -130,10 +151,20 @@ async function logTail(file: string, lines = 25): Promise<string> {
 // Kill whatever is still running if the process exits without a teardown.
 const livePids = new Set<number>();
 process.once('exit', () => {
-  for (const pid of livePids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of livePids)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
 });
 
-interface Proc { child: ChildProcess; exited: Promise<void>; running: boolean; log: string }
+interface Proc {
+  child: ChildProcess;
+  exited: Promise<void>;
+  running: boolean;
+  log: string;
+}
 
 function launch(cmd: string, args: string[], log: string, cwd: string): Proc {
   const fd = openSync(log, 'a');
@@ -141,7 +172,11 @@ function launch(cmd: string, args: string[], log: string, cwd: string): Proc {
   closeSync(fd);
   const proc: Proc = { child, running: true, log, exited: Promise.resolve() };
   proc.exited = new Promise((resolve) => {
-    const done = () => { proc.running = false; if (child.pid) livePids.delete(child.pid); resolve(); };
+    const done = () => {
+      proc.running = false;
+      if (child.pid) livePids.delete(child.pid);
+      resolve();
+    };
     child.once('exit', done);
     child.once('error', done);
   });
@@ -152,13 +187,24 @@ function launch(cmd: string, args: string[], log: string, cwd: string): Proc {
 /** Signal `pid` (default: the child), wait for the child to exit; SIGKILL after a grace period. */
 async function terminate(proc: Proc, signal: NodeJS.Signals = 'SIGTERM', pid = proc.child.pid): Promise<void> {
   if (!proc.running) return;
-  try { if (pid) process.kill(pid, signal); } catch { /* already gone */ }
+  try {
+    if (pid) process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), 15_000); });
+  const timeout = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), 15_000);
+  });
   const outcome = await Promise.race([proc.exited, timeout]);
   clearTimeout(timer);
   if (outcome !== 'timeout') return;
-  for (const p of new Set([pid, proc.child.pid])) try { if (p) process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of new Set([pid, proc.child.pid]))
+    try {
+      if (p) process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   await proc.exited;
 }
 
@@ -187,7 +233,12 @@ async function boot(name: string, dir: string, proc: Proc, check: () => Promise<
 }
 
 async function withCleanup<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  try { return await fn(); } catch (e) { await rm(dir, { recursive: true, force: true }); throw e; }
+  try {
+    return await fn();
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 // ---------- PostgreSQL ----------
@@ -204,45 +255,103 @@ export async function postgresBinDir(root?: string): Promise<string> {
 
 export async function startPostgres(opts: StartOptions = {}): Promise<PostgresInfo & Stoppable> {
   const { root } = opts;
-  const [serverBin, binDir, port, dir] = await Promise.all([postgresBinDir(root), postgresBinDir(), freePort(),
-    makeDir(opts.baseDir, 'pg')]);
+  const [serverBin, binDir, port, dir] = await Promise.all([postgresBinDir(root), postgresBinDir(), freePort(), makeDir(opts.baseDir, 'pg')]);
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
   const password = randomBytes(12).toString('hex');
-  const asPostgres = (cmd: string, args: string[]) =>
-    inRoot(root, binIn(root, 'runuser'), ['-u', 'postgres', '--', join(serverBin, cmd), ...args]);
+  const asPostgres = (cmd: string, args: string[]) => inRoot(root, binIn(root, 'runuser'), ['-u', 'postgres', '--', join(serverBin, cmd), ...args]);
   await withCleanup(dir, async () => {
     const [uid, gid] = await ids('postgres', root);
     await chown(dir, uid, gid);
     const pwfile = join(dir, 'pwfile');
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
     await chown(pwfile, uid, gid);
-    await run(...asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`,
-      '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions']), { cwd: dir });
+    await run(
+      ...asPostgres('initdb', [
+        '-D',
+        data,
+        '-U',
+        'postgres',
+        '--auth=scram-sha-256',
+        `--pwfile=${pwfile}`,
+        '-E',
+        'UTF8',
+        '--locale=C.UTF-8',
+        '--no-sync',
+        '--no-instructions',
+      ]),
+      { cwd: dir },
+    );
     await rm(pwfile);
   });
   const tlsArgs = opts.tls ? await serverTlsFiles(dir, opts.tls, await ids('postgres', root)) : undefined;
-  const proc = launch(...asPostgres('postgres', ['-D', data, '-p', String(port), '-k', dir,
-    '-c', `listen_addresses=${HOST}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-    '-c', 'full_page_writes=off', ...(tlsArgs ? ['-c', 'ssl=on', '-c', `ssl_cert_file=${tlsArgs.cert}`, '-c', `ssl_key_file=${tlsArgs.key}`,
-      ...(tlsArgs.ca ? ['-c', `ssl_ca_file=${tlsArgs.ca}`] : [])] : [])]), log, dir);
+  const proc = launch(
+    ...asPostgres('postgres', [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      `listen_addresses=${HOST}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      ...(tlsArgs
+        ? [
+            '-c',
+            'ssl=on',
+            '-c',
+            `ssl_cert_file=${tlsArgs.cert}`,
+            '-c',
+            `ssl_key_file=${tlsArgs.key}`,
+            ...(tlsArgs.ca ? ['-c', `ssl_ca_file=${tlsArgs.ca}`] : []),
+          ]
+        : []),
+    ]),
+    log,
+    dir,
+  );
   // runuser forks: signal the postmaster itself (SIGINT = fast shutdown), then wait for runuser.
   const postmasterPid = async () => Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   const kill = async () => terminate(proc, 'SIGINT', await postmasterPid().catch(() => proc.child.pid));
-  await boot('postgres', dir, proc, async () => {
-    await run(join(binDir, 'pg_isready'), ['-q', '-h', HOST, '-p', String(port), '-U', 'postgres']);
-    return true;
-  }, kill);
+  await boot(
+    'postgres',
+    dir,
+    proc,
+    async () => {
+      await run(join(binDir, 'pg_isready'), ['-q', '-h', HOST, '-p', String(port), '-U', 'postgres']);
+      return true;
+    },
+    kill,
+  );
   const pid = await postmasterPid();
   livePids.add(pid);
   return {
-    host: HOST, port, user: 'postgres', password, socketDir: dir, binDir,
-    async stop() { await kill(); livePids.delete(pid); await rm(dir, { recursive: true, force: true }); },
+    host: HOST,
+    port,
+    user: 'postgres',
+    password,
+    socketDir: dir,
+    binDir,
+    async stop() {
+      await kill();
+      livePids.delete(pid);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
 /** Copies a server's TLS files into its dir, owned by the server's user, the key 0600 (PostgreSQL refuses others). */
-async function serverTlsFiles(dir: string, t: NonNullable<StartOptions['tls']>, [uid, gid]: [number, number]): Promise<{ cert: string; key: string; ca?: string }> {
+async function serverTlsFiles(
+  dir: string,
+  t: NonNullable<StartOptions['tls']>,
+  [uid, gid]: [number, number],
+): Promise<{ cert: string; key: string; ca?: string }> {
   const out: Record<string, string> = {};
   for (const [name, from] of Object.entries({ cert: t.certFile, key: t.keyFile, ca: t.caFile })) {
     if (!from) continue;
@@ -278,25 +387,56 @@ export async function startMariadb(opts: StartOptions = {}): Promise<MariadbInfo
     await mkdir(tmp);
     await chown(tmp, ...(await ids('mysql', root)));
     // Its own temp dir: concurrent bootstraps in the shared /tmp were seen to lose each other's temporary tables.
-    await run(...tool('mariadb-install-db', ['--no-defaults', '--user=mysql', `--datadir=${data}`,
-      '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', `--tmpdir=${tmp}`]), { cwd: dir });
+    await run(
+      ...tool('mariadb-install-db', [
+        '--no-defaults',
+        '--user=mysql',
+        `--datadir=${data}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        '--skip-name-resolve',
+        `--tmpdir=${tmp}`,
+      ]),
+      { cwd: dir },
+    );
   });
   const tlsFiles = opts.tls ? await serverTlsFiles(dir, opts.tls, await ids('mysql', root)) : undefined;
   const tlsArgs = tlsFiles ? [`--ssl-cert=${tlsFiles.cert}`, `--ssl-key=${tlsFiles.key}`, ...(tlsFiles.ca ? [`--ssl-ca=${tlsFiles.ca}`] : [])] : [];
-  const proc = launch(...tool('mariadbd', ['--no-defaults', '--user=mysql', `--datadir=${data}`,
-    `--socket=${socket}`, `--pid-file=${join(dir, 'mysqld.pid')}`, `--port=${port}`, `--bind-address=${HOST}`,
-    '--skip-name-resolve', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', `--tmpdir=${tmp}`, ...tlsArgs]), log, dir);
+  const proc = launch(
+    ...tool('mariadbd', [
+      '--no-defaults',
+      '--user=mysql',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      `--port=${port}`,
+      `--bind-address=${HOST}`,
+      '--skip-name-resolve',
+      '--innodb-flush-log-at-trx-commit=0',
+      '--innodb-doublewrite=0',
+      `--tmpdir=${tmp}`,
+      ...tlsArgs,
+    ]),
+    log,
+    dir,
+  );
   await boot('mariadb', dir, proc, async () => {
     await run(...tool('mariadb-admin', ['--no-defaults', '-S', socket, '-u', 'root', 'ping']));
     return true;
   });
-  const stop = async () => { await terminate(proc); await rm(dir, { recursive: true, force: true }); };
+  const stop = async () => {
+    await terminate(proc);
+    await rm(dir, { recursive: true, force: true });
+  };
   const sql = `ALTER USER 'root'@'localhost' IDENTIFIED BY '${password}';
     CREATE OR REPLACE USER 'root'@'127.0.0.1' IDENTIFIED BY '${password}';
     GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;`;
   try {
     await run(...tool('mariadb', ['--no-defaults', '-S', socket, '-u', 'root']), { input: sql });
-  } catch (e) { await stop(); throw e; }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   return { host: HOST, port, user: 'root', password, socket, stop };
 }
 
@@ -304,18 +444,22 @@ export async function startMariadb(opts: StartOptions = {}): Promise<MariadbInfo
 
 export async function startRedis(opts: StartOptions & { password?: string } = {}): Promise<RedisInfo & Stoppable> {
   const [port, dir] = await Promise.all([freePort(), makeDir(opts.baseDir, 'redis')]);
-  const args = ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no',
-    '--repl-diskless-sync-delay', '0'];
+  const args = ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
   if (opts.password) args.push('--requirepass', opts.password);
   const proc = launch(...inRoot(opts.root, binIn(opts.root, 'redis-server'), args), join(dir, 'server.log'), dir);
   await boot('redis', dir, proc, async () => {
-    const out = await run(bin('redis-cli'), ['-h', HOST, '-p', String(port), 'PING'],
-      { env: { REDISCLI_AUTH: opts.password } });
+    const out = await run(bin('redis-cli'), ['-h', HOST, '-p', String(port), 'PING'], { env: { REDISCLI_AUTH: opts.password } });
     return out.trim() === 'PONG';
   });
   return {
-    host: HOST, port, dir, ...(opts.password ? { password: opts.password } : {}),
-    async stop() { await terminate(proc); await rm(dir, { recursive: true, force: true }); },
+    host: HOST,
+    port,
+    dir,
+    ...(opts.password ? { password: opts.password } : {}),
+    async stop() {
+      await terminate(proc);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -330,31 +474,85 @@ export async function startS3(opts: StartOptions & { bucket?: string } = {}): Pr
   const caCertFile = join(dir, 'cert.pem');
   await withCleanup(dir, async () => {
     await mkdir(join(dir, 'data'));
-    await run(bin('openssl'), ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-nodes', '-keyout', key, '-out', caCertFile, '-days', '30', '-subj', `/CN=${HOST}`,
-      '-addext', `subjectAltName=IP:${HOST}`]);
+    await run(bin('openssl'), [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      caCertFile,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${HOST}`,
+      '-addext',
+      `subjectAltName=IP:${HOST}`,
+    ]);
   });
   const ca = await readFile(caCertFile);
-  const tlsReady = () => new Promise<boolean>((resolve) => {
-    const sock = tls.connect({ host: HOST, port, ca }, () => { sock.end(); resolve(true); });
-    sock.once('error', () => resolve(false));
-  });
+  const tlsReady = () =>
+    new Promise<boolean>((resolve) => {
+      const sock = tls.connect({ host: HOST, port, ca }, () => {
+        sock.end();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
   let proc: Proc | undefined;
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => { if (proc) await terminate(proc, signal); };
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (proc) await terminate(proc, signal);
+  };
   const start = async () => {
     if (proc?.running) return;
-    const p = launch(process.execPath, [s3rverScript, '-d', join(dir, 'data'), '-a', HOST, '-p', String(port),
-      '--no-vhost-buckets', '--configure-bucket', bucket, '--key', key, '--cert', caCertFile],
-    join(dir, 'server.log'), dir);
+    const p = launch(
+      process.execPath,
+      [
+        s3rverScript,
+        '-d',
+        join(dir, 'data'),
+        '-a',
+        HOST,
+        '-p',
+        String(port),
+        '--no-vhost-buckets',
+        '--configure-bucket',
+        bucket,
+        '--key',
+        key,
+        '--cert',
+        caCertFile,
+      ],
+      join(dir, 'server.log'),
+      dir,
+    );
     proc = p;
-    await waitReady('s3rver', p, tlsReady).catch(async (e) => { await terminate(p); throw e; });
+    await waitReady('s3rver', p, tlsReady).catch(async (e) => {
+      await terminate(p);
+      throw e;
+    });
   };
   await withCleanup(dir, start);
   return {
-    endpoint: `https://${HOST}:${port}`, bucket, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', caCertFile,
-    kill, start,
-    async restart() { await kill('SIGTERM'); await start(); },
-    async stop() { await kill('SIGTERM'); await rm(dir, { recursive: true, force: true }); },
+    endpoint: `https://${HOST}:${port}`,
+    bucket,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    caCertFile,
+    kill,
+    start,
+    async restart() {
+      await kill('SIGTERM');
+      await start();
+    },
+    async stop() {
+      await kill('SIGTERM');
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -366,8 +564,12 @@ export async function startPushgateway(opts: StartOptions = {}): Promise<Pushgat
   const webConfig = join(dir, 'web-config.yml');
   // --web.config.file (Pushgateway 1.5): tls_server_config serves https.
   if (opts.tls) await writeFile(webConfig, `tls_server_config:\n  cert_file: ${opts.tls.certFile}\n  key_file: ${opts.tls.keyFile}\n`);
-  const proc = launch(bin('prometheus-pushgateway'), [`--web.listen-address=${HOST}:${port}`, ...(opts.tls ? [`--web.config.file=${webConfig}`] : [])],
-    join(dir, 'server.log'), dir);
+  const proc = launch(
+    bin('prometheus-pushgateway'),
+    [`--web.listen-address=${HOST}:${port}`, ...(opts.tls ? [`--web.config.file=${webConfig}`] : [])],
+    join(dir, 'server.log'),
+    dir,
+  );
   const ca = opts.tls?.caFile ? await readFile(opts.tls.caFile) : undefined;
   await boot('pushgateway', dir, proc, async () => {
     if (!opts.tls) {
@@ -376,15 +578,28 @@ export async function startPushgateway(opts: StartOptions = {}): Promise<Pushgat
       return res.ok;
     }
     return new Promise<boolean>((resolve) => {
-      https.get(`${url}/-/ready`, { ca }, (res) => { res.resume(); resolve(res.statusCode === 200); }).once('error', () => resolve(false));
+      https
+        .get(`${url}/-/ready`, { ca }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .once('error', () => resolve(false));
     });
   });
-  return { url, async stop() { await terminate(proc); await rm(dir, { recursive: true, force: true }); } };
+  return {
+    url,
+    async stop() {
+      await terminate(proc);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // ---------- Prometheus (scrapes the Pushgateway as a real setup does: honor_labels, here every second) ----------
 
-export interface PrometheusInfo { url: string }
+export interface PrometheusInfo {
+  url: string;
+}
 
 export async function startPrometheus(targets: { pushgateway: string }, opts: StartOptions = {}): Promise<PrometheusInfo & Stoppable> {
   const [port, dir] = await Promise.all([freePort(), makeDir(opts.baseDir, 'prometheus')]);
@@ -399,12 +614,22 @@ export async function startPrometheus(targets: { pushgateway: string }, opts: St
   ].join('\n');
   const { writeFile } = await import('node:fs/promises');
   await writeFile(join(dir, 'prometheus.yml'), config);
-  const proc = launch(bin('prometheus'), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=${HOST}:${port}`], join(dir, 'server.log'), dir);
+  const proc = launch(
+    bin('prometheus'),
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=${HOST}:${port}`],
+    join(dir, 'server.log'),
+    dir,
+  );
   await boot('prometheus', dir, proc, async () => {
     const res = await fetch(`${url}/-/ready`);
     await res.arrayBuffer();
     return res.ok;
   });
-  return { url, async stop() { await terminate(proc); await rm(dir, { recursive: true, force: true }); } };
+  return {
+    url,
+    async stop() {
+      await terminate(proc);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

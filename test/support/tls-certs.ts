@@ -20,8 +20,23 @@ const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-no
 
 async function selfSignedCa(dir: string, name: string): Promise<{ cert: string; key: string }> {
   const [cert, key] = [join(dir, `${name}.crt`), join(dir, `${name}.key`)];
-  await openssl(['req', '-x509', ...ecKey, '-keyout', key, '-out', cert, '-days', '30', '-subj', `/CN=${name}`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await openssl([
+    'req',
+    '-x509',
+    ...ecKey,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '30',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   return { cert, key };
 }
 
@@ -29,7 +44,24 @@ async function signed(dir: string, name: string, ca: { cert: string; key: string
   const [cert, key, csr, extFile] = ['crt', 'key', 'csr', 'ext'].map((x) => join(dir, `${name}.${x}`));
   await openssl(['req', '-new', ...ecKey, '-keyout', key, '-out', csr, '-subj', subject]);
   await writeFile(extFile, `${ext}\n`);
-  await openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', String(Date.now() * 1000 + Math.floor(Math.random() * 1000)), '-out', cert, '-days', '30', '-extfile', extFile]);
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-set_serial',
+    String(Date.now() * 1000 + Math.floor(Math.random() * 1000)),
+    '-out',
+    cert,
+    '-days',
+    '30',
+    '-extfile',
+    extFile,
+  ]);
   return { cert, key };
 }
 
@@ -41,7 +73,12 @@ export async function makeTestCerts(dir: string, clientName = 'tlsclient'): Prom
     signed(dir, 'client', ca, `/CN=${clientName}`, 'extendedKeyUsage=clientAuth'),
   ]);
   return {
-    dir, caFile: ca.cert, wrongCaFile: wrong.cert, serverCertFile: server.cert, serverKeyFile: server.key,
-    clientCertFile: client.cert, clientKeyFile: client.key,
+    dir,
+    caFile: ca.cert,
+    wrongCaFile: wrong.cert,
+    serverCertFile: server.cert,
+    serverKeyFile: server.key,
+    clientCertFile: client.cert,
+    clientKeyFile: client.key,
   };
 }

@@ -17,18 +17,27 @@ export function parseManifest(text: string, where: string): Obj[] {
 
 /** The core manifests, dist/<name>.k8s.yaml. */
 export function distFiles(): string[] {
-  return readdirSync(DIST).filter((f) => f.endsWith('.k8s.yaml')).sort();
+  return readdirSync(DIST)
+    .filter((f) => f.endsWith('.k8s.yaml'))
+    .sort();
 }
 
 /** The custom-resource manifests, as paths relative to dist/ (custom-resources/<name>.k8s.yaml). */
 export function customResourceFiles(): string[] {
   const dir = join(DIST, 'custom-resources');
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).sort().map((f) => `custom-resources/${f}`) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.k8s.yaml'))
+        .sort()
+        .map((f) => `custom-resources/${f}`)
+    : [];
 }
 
 /** Every object of every dist file, with the file it came from. */
 export function distObjects(): Array<{ file: string; obj: Obj }> {
-  return [...distFiles(), ...customResourceFiles()].flatMap((file) => parseManifest(readFileSync(join(DIST, file), 'utf8'), file).map((obj) => ({ file, obj })));
+  return [...distFiles(), ...customResourceFiles()].flatMap((file) =>
+    parseManifest(readFileSync(join(DIST, file), 'utf8'), file).map((obj) => ({ file, obj })),
+  );
 }
 
 /** Every file under a directory, relative paths, sorted. */
@@ -41,5 +50,7 @@ export function tree(dir: string, prefix = ''): string[] {
 /** What Helm renders from a template that has no templating besides escaped braces (and CRD guards). */
 export function helmRender(template: string): string {
   // Custom-resource templates guard each object with .Capabilities.APIVersions.Has: rendered as if every CRD is installed.
-  return template.replace(/^\{\{- (if \.Capabilities\.APIVersions\.Has "[^"]+"|end) \}\}\n/gm, '').replace(/\{\{ "\{\{" \}\}|\{\{ "\}\}" \}\}/g, (m) => (m.includes('"{{"') ? '{{' : '}}'));
+  return template
+    .replace(/^\{\{- (if \.Capabilities\.APIVersions\.Has "[^"]+"|end) \}\}\n/gm, '')
+    .replace(/\{\{ "\{\{" \}\}|\{\{ "\}\}" \}\}/g, (m) => (m.includes('"{{"') ? '{{' : '}}'));
 }

@@ -37,11 +37,21 @@ async function synthInto(values: string, base = tmp()) {
 describe('synthesizeAll', () => {
   it('writes dist/<name>.k8s.yaml, charts/<name>/ and the schema for every values file', async () => {
     const r = await synthInto(join(ROOT, 'values'));
-    const names = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+    const names = readdirSync(join(ROOT, 'values'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''))
+      .sort();
     expect(readdirSync(r.outDir).sort()).toEqual(['custom-resources', 'dashboards', ...names.map((n) => `${n}.k8s.yaml`)].sort());
     expect(readdirSync(r.chartsDir).sort()).toEqual(names);
     const custom = readdirSync(join(r.outDir, 'custom-resources')).map((f) => f.replace('.k8s.yaml', ''));
-    for (const n of names) expect(tree(join(r.chartsDir, n))).toEqual(['Chart.yaml', 'README.md', ...(custom.includes(n) ? [`templates/${n}.custom-resources.k8s.yaml`] : []), `templates/${n}.k8s.yaml`, 'values.schema.json']);
+    for (const n of names)
+      expect(tree(join(r.chartsDir, n))).toEqual([
+        'Chart.yaml',
+        'README.md',
+        ...(custom.includes(n) ? [`templates/${n}.custom-resources.k8s.yaml`] : []),
+        `templates/${n}.k8s.yaml`,
+        'values.schema.json',
+      ]);
     // Operator kinds live apart from the core objects, so a missing CRD never fails the core apply.
     for (const n of names) expect(readFileSync(join(r.outDir, `${n}.k8s.yaml`), 'utf8')).not.toMatch(/^kind: (PrometheusRule|ExternalSecret|SealedSecret)$/m);
     expect(JSON.parse(readFileSync(r.schemaFile, 'utf8')).$schema).toContain('2020-12');
@@ -50,11 +60,16 @@ describe('synthesizeAll', () => {
   });
 
   it('dist/dashboards/<name>.json: the bytes of the dashboard ConfigMap, one per set with monitoring, deterministic, gone with monitoring off', async () => {
-    const dir = valuesDir({ 'shop.yaml': { ...BASE, monitoring: { dashboard: true } }, 'quiet.yaml': { ...BASE, name: 'quiet', monitoring: { enabled: false } } });
+    const dir = valuesDir({
+      'shop.yaml': { ...BASE, monitoring: { dashboard: true } },
+      'quiet.yaml': { ...BASE, name: 'quiet', monitoring: { enabled: false } },
+    });
     const a = await synthInto(dir);
     expect(readdirSync(join(a.outDir, 'dashboards'))).toEqual(['shop.json']);
     const file = readFileSync(join(a.outDir, 'dashboards', 'shop.json'), 'utf8');
-    const objects = parseAllDocuments(readFileSync(join(a.outDir, 'shop.k8s.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string> });
+    const objects = parseAllDocuments(readFileSync(join(a.outDir, 'shop.k8s.yaml'), 'utf8')).map(
+      (d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string> },
+    );
     const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'shop-safehold-dashboard')!;
     expect(Object.values(cm.data!)).toEqual([file]);
     expect(JSON.parse(file)).toMatchObject({ title: 'safehold team/shop', uid: expect.stringMatching(/^safehold-[0-9a-f]{16}$/) });
@@ -80,17 +95,35 @@ describe('synthesizeAll', () => {
     const values = valuesDir({
       'locale.yaml': {
         ...BASE,
-        repository: { s3: { endpoint: 'https://s3.example.com', bucket: 'backups', credentials: { secretName: 'd-s3' } }, password: { secretName: 'h-restic' } },
+        repository: {
+          s3: { endpoint: 'https://s3.example.com', bucket: 'backups', credentials: { secretName: 'd-s3' } },
+          password: { secretName: 'h-restic' },
+        },
         components: [{ name: 'db', type: 'postgres', host: 'pg', database: 'shop', credentials: { secretName: 'ch-db' } }],
       },
     });
     const here = await synthInto(values);
     const there = tmp();
     const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-    const r = spawnSync(tsx, [join(ROOT, 'src', 'cli.ts'), 'synth', '--values', values, '--out', join(there, 'dist'), '--charts', join(there, 'charts'), '--schema', join(there, 'values.schema.json')], {
-      env: { ...process.env, LC_ALL: 'cs_CZ.UTF-8', LANG: 'cs_CZ.UTF-8', TZ: 'Pacific/Chatham' },
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      tsx,
+      [
+        join(ROOT, 'src', 'cli.ts'),
+        'synth',
+        '--values',
+        values,
+        '--out',
+        join(there, 'dist'),
+        '--charts',
+        join(there, 'charts'),
+        '--schema',
+        join(there, 'values.schema.json'),
+      ],
+      {
+        env: { ...process.env, LC_ALL: 'cs_CZ.UTF-8', LANG: 'cs_CZ.UTF-8', TZ: 'Pacific/Chatham' },
+        encoding: 'utf8',
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(snapshot(there)).toEqual(snapshot(here.base));
   });
@@ -139,7 +172,9 @@ describe('synthesizeAll', () => {
     expect(err).toBeInstanceOf(ValuesError);
     expect(err.message).toMatch(/b\.yaml:\d+:\d+ name: CronJob team\/shop-backup is also written by .*a\.yaml/);
     // Another namespace or instance is another backup set.
-    await expect(synthInto(valuesDir({ 'a.yaml': BASE, 'b.yaml': { ...BASE, namespace: 'other' }, 'c.yaml': { ...BASE, instance: 'two' } }))).resolves.toBeDefined();
+    await expect(
+      synthInto(valuesDir({ 'a.yaml': BASE, 'b.yaml': { ...BASE, namespace: 'other' }, 'c.yaml': { ...BASE, instance: 'two' } })),
+    ).resolves.toBeDefined();
   });
 
   it('refuses file names that cannot name a manifest and a chart', async () => {

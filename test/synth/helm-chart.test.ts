@@ -14,9 +14,22 @@ describe('Helm charts', () => {
 
   it.each(readdirSync(CHARTS).sort())('%s: Chart.yaml v2, versioned, and templates equal to dist/', (name) => {
     const custom = existsSync(join(DIST, 'custom-resources', `${name}.k8s.yaml`));
-    expect(tree(join(CHARTS, name))).toEqual(['Chart.yaml', 'README.md', ...(custom ? [`templates/${name}.custom-resources.k8s.yaml`] : []), `templates/${name}.k8s.yaml`, 'values.schema.json']);
+    expect(tree(join(CHARTS, name))).toEqual([
+      'Chart.yaml',
+      'README.md',
+      ...(custom ? [`templates/${name}.custom-resources.k8s.yaml`] : []),
+      `templates/${name}.k8s.yaml`,
+      'values.schema.json',
+    ]);
     const chart = parse(readFileSync(join(CHARTS, name, 'Chart.yaml'), 'utf8'));
-    expect(chart).toMatchObject({ apiVersion: 'v2', name, version: expect.stringMatching(new RegExp(`^${VERSION.replaceAll('.', '\\.')}\\+[0-9a-f]{12}$`)), appVersion: VERSION, type: 'application', kubeVersion: '>=1.27.0-0' });
+    expect(chart).toMatchObject({
+      apiVersion: 'v2',
+      name,
+      version: expect.stringMatching(new RegExp(`^${VERSION.replaceAll('.', '\\.')}\\+[0-9a-f]{12}$`)),
+      appVersion: VERSION,
+      type: 'application',
+      kubeVersion: '>=1.27.0-0',
+    });
     const template = readFileSync(join(CHARTS, name, 'templates', `${name}.k8s.yaml`), 'utf8');
     const dist = readFileSync(join(DIST, `${name}.k8s.yaml`), 'utf8');
     expect(helmRender(template)).toBe(dist);

@@ -63,7 +63,11 @@ const CRD_SCHEMAS: Record<string, object> = {
           target: { type: 'object', properties: { name: string, creationPolicy: { enum: ['Owner', 'Orphan', 'Merge', 'None'] } } },
           data: {
             type: 'array',
-            items: { type: 'object', required: ['secretKey', 'remoteRef'], properties: { secretKey: string, remoteRef: { type: 'object', required: ['key'], properties: { key: string, property: string } } } },
+            items: {
+              type: 'object',
+              required: ['secretKey', 'remoteRef'],
+              properties: { secretKey: string, remoteRef: { type: 'object', required: ['key'], properties: { key: string, property: string } } },
+            },
           },
         },
       },
@@ -87,7 +91,8 @@ const ajv = new Ajv2020({ allErrors: true, strict: true });
 const crdValidators = Object.fromEntries(Object.entries(CRD_SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));
 
 async function kubernetesModel(obj: Obj): Promise<{ validate(): void } | undefined> {
-  const mod = (await import(`kubernetes-models/${obj.apiVersion}`).catch(() => undefined)) as Record<string, new (data: Obj) => { validate(): void }> | undefined;
+  const mod = (await import(`kubernetes-models/${obj.apiVersion}`).catch(() => undefined)) as
+    Record<string, new (data: Obj) => { validate(): void }> | undefined;
   const Model = mod?.[obj.kind];
   return Model ? new Model(obj) : undefined;
 }
@@ -98,13 +103,28 @@ describe('every synthesized object is valid Kubernetes 1.27', () => {
   it('dist/ holds the objects we expect', () => {
     expect(objects.length).toBeGreaterThan(30);
     const kinds = new Set(objects.map((o) => o.obj.kind));
-    for (const k of ['CronJob', 'Job', 'ConfigMap', 'ServiceAccount', 'Role', 'RoleBinding', 'PrometheusRule', 'ExternalSecret', 'SealedSecret', 'PersistentVolumeClaim', 'NetworkPolicy']) expect(kinds).toContain(k);
+    for (const k of [
+      'CronJob',
+      'Job',
+      'ConfigMap',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'PrometheusRule',
+      'ExternalSecret',
+      'SealedSecret',
+      'PersistentVolumeClaim',
+      'NetworkPolicy',
+    ])
+      expect(kinds).toContain(k);
   });
 
   it('custom resources (CRD kinds) are only in dist/custom-resources/, core kinds never there; no external-secrets.io/v1beta1', () => {
     const crd = (o: Record<string, unknown>) => ['PrometheusRule', 'ExternalSecret', 'SealedSecret'].includes(String(o.kind));
     for (const { file, obj } of objects) expect(crd(obj), `${file}: ${obj.kind}`).toBe(file.startsWith('custom-resources/'));
-    expect(objects.filter((o) => String(o.obj.apiVersion).startsWith('external-secrets.io/')).map((o) => o.obj.apiVersion)).toEqual(expect.arrayContaining(['external-secrets.io/v1']));
+    expect(objects.filter((o) => String(o.obj.apiVersion).startsWith('external-secrets.io/')).map((o) => o.obj.apiVersion)).toEqual(
+      expect.arrayContaining(['external-secrets.io/v1']),
+    );
     expect(objects.some((o) => o.obj.apiVersion === 'external-secrets.io/v1beta1')).toBe(false);
   });
 

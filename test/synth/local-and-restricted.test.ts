@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-const HEAD = 'name: shop\nnamespace: prod\nschedule: "0 2 * * *"\ncomponents:\n  - { name: db, type: postgres, host: pg, database: shop, credentials: { secretName: db } }\n';
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+const HEAD =
+  'name: shop\nnamespace: prod\nschedule: "0 2 * * *"\ncomponents:\n  - { name: db, type: postgres, host: pg, database: shop, credentials: { secretName: db } }\n';
 
 describe('repository.local in a cluster', () => {
   it('synth exits 2 and says to use pvc or s3; validate (runs outside a cluster) accepts the file', () => {
@@ -33,7 +35,9 @@ describe('validate and the restricted profile', () => {
     const r = cli('validate', file);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/shop\.yaml: ok \(1 warning\)/);
-    expect(r.stderr).toMatch(/shop\.yaml:11:\d+ operations\.backup\.securityContext: warning: the backup pods leave the Pod Security restricted profile.*restricted "Privilege Escalation"/);
+    expect(r.stderr).toMatch(
+      /shop\.yaml:11:\d+ operations\.backup\.securityContext: warning: the backup pods leave the Pod Security restricted profile.*restricted "Privilege Escalation"/,
+    );
     writeFileSync(file, `${HEAD}${repo}`);
     const clean = cli('validate', file);
     expect(clean.stderr).toBe('');

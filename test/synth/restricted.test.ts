@@ -22,6 +22,13 @@ describe('restricted profile', () => {
 
   it('the check catches what the profile forbids', () => {
     const bad = { spec: { containers: [{ name: 'x', securityContext: { privileged: true } }], volumes: [{ name: 'h', hostPath: { path: '/' } }] } };
-    expect(restrictedViolations(bad)).toEqual(expect.arrayContaining(['volume h of type hostPath', 'container x privileged', 'container x allowPrivilegeEscalation is not false', 'container x does not drop ALL capabilities']));
+    expect(restrictedViolations(bad)).toEqual(
+      expect.arrayContaining([
+        'volume h of type hostPath',
+        'container x privileged',
+        'container x allowPrivilegeEscalation is not false',
+        'container x does not drop ALL capabilities',
+      ]),
+    );
   });
 });

@@ -35,7 +35,9 @@ function leaks(text: string, where: string): string[] {
 
 const outputs = () => [
   ...tree(DIST).map((f) => ({ where: `dist/${f}`, text: readFileSync(join(DIST, f), 'utf8') })),
-  ...tree(CHARTS).filter((f) => f.endsWith('.yaml') && f.includes('/templates/')).map((f) => ({ where: `charts/${f}`, text: helmRender(readFileSync(join(CHARTS, f), 'utf8')) })),
+  ...tree(CHARTS)
+    .filter((f) => f.endsWith('.yaml') && f.includes('/templates/'))
+    .map((f) => ({ where: `charts/${f}`, text: helmRender(readFileSync(join(CHARTS, f), 'utf8')) })),
 ];
 
 describe('no secret leaves the cluster', () => {
@@ -75,7 +77,12 @@ describe('no secret leaves the cluster', () => {
         canaries.push(value);
       }
     }
-    const envCanaries = Object.fromEntries(['RESTIC_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'PGPASSWORD', 'MYSQL_PWD', 'REDISCLI_AUTH', 'API_TOKEN'].map((k) => [k, `canary-${randomBytes(6).toString('hex')}`]));
+    const envCanaries = Object.fromEntries(
+      ['RESTIC_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'PGPASSWORD', 'MYSQL_PWD', 'REDISCLI_AUTH', 'API_TOKEN'].map((k) => [
+        k,
+        `canary-${randomBytes(6).toString('hex')}`,
+      ]),
+    );
     canaries.push(...Object.values(envCanaries));
     const undo = withEnv({ ...envCanaries, SAFEHOLD_SECRETS_DIR: dir });
     let text: string;
@@ -106,7 +113,8 @@ describe('no secret leaves the cluster', () => {
     for (const { file, obj } of objects.filter(({ obj }) => obj.kind === 'ConfigMap')) {
       const text = JSON.stringify(obj.data);
       for (const t of telltales.filter((x) => x.file === file)) expect(text, `${file} ConfigMap ${obj.metadata.name}`).not.toContain(t.text);
-      for (const config of Object.values(obj.data as Record<string, string>)) expect(JSON.parse(config), `${file} ConfigMap ${obj.metadata.name}`).not.toHaveProperty('secrets');
+      for (const config of Object.values(obj.data as Record<string, string>))
+        expect(JSON.parse(config), `${file} ConfigMap ${obj.metadata.name}`).not.toHaveProperty('secrets');
     }
   });
 

@@ -12,7 +12,12 @@ describe('committed outputs are up to date', () => {
   let tmp: string;
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'safehold-up-to-date-'));
-    await synthesizeAll({ valuesDir: join(ROOT, 'values'), outDir: join(tmp, 'dist'), chartsDir: join(tmp, 'charts'), schemaFile: join(tmp, 'values.schema.json') });
+    await synthesizeAll({
+      valuesDir: join(ROOT, 'values'),
+      outDir: join(tmp, 'dist'),
+      chartsDir: join(tmp, 'charts'),
+      schemaFile: join(tmp, 'values.schema.json'),
+    });
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -20,7 +25,10 @@ describe('committed outputs are up to date', () => {
     expect(readFileSync(join(ROOT, 'values.schema.json'), 'utf8'), `values.schema.json ${STALE}`).toBe(readFileSync(join(tmp, 'values.schema.json'), 'utf8'));
   });
 
-  for (const [name, committed] of [['dist', DIST], ['charts', CHARTS]] as const) {
+  for (const [name, committed] of [
+    ['dist', DIST],
+    ['charts', CHARTS],
+  ] as const) {
     it(`${name}/`, () => {
       const fresh = join(tmp, name);
       expect(tree(committed), `the files in ${name}/ ${STALE}`).toEqual(tree(fresh));

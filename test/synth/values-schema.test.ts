@@ -25,7 +25,11 @@ describe('values.schema.json', () => {
     expect(typeof validate).toBe('function');
   });
 
-  it.each(readdirSync(VALUES_DIR).filter((f) => f.endsWith('.yaml')).sort())('accepts values/%s as zod does', (file) => {
+  it.each(
+    readdirSync(VALUES_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort(),
+  )('accepts values/%s as zod does', (file) => {
     const doc = parse(readFileSync(join(VALUES_DIR, file), 'utf8'));
     expect(valuesSchema.safeParse(doc).success).toBe(true);
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);

@@ -6,7 +6,10 @@ import { stringify } from 'yaml';
 import { BASE } from '../constructs/_fixtures.js';
 
 const local = (path: string) => ({ local: { path }, password: { secretName: 'copy-restic' } });
-const s3 = (secretName: string, prefix = 'copy') => ({ s3: { endpoint: 'https://s3.other.example', bucket: 'offsite', prefix, credentials: { secretName } }, password: { secretName: 'copy-restic' } });
+const s3 = (secretName: string, prefix = 'copy') => ({
+  s3: { endpoint: 'https://s3.other.example', bucket: 'offsite', prefix, credentials: { secretName } },
+  password: { secretName: 'copy-restic' },
+});
 
 function problems(doc: Record<string, unknown>): Array<[string, string]> {
   try {
@@ -20,7 +23,10 @@ function problems(doc: Record<string, unknown>): Array<[string, string]> {
 
 describe('copies values', () => {
   it('accepts copies with defaults, and restore.from / drill.from naming one', () => {
-    const v = parseValues(stringify({ ...BASE, copies: [{ name: 'offsite', repository: s3('backup-s3'), schedule: '0 5 * * *' }], restore: { from: 'offsite' } }), 'v.yaml');
+    const v = parseValues(
+      stringify({ ...BASE, copies: [{ name: 'offsite', repository: s3('backup-s3'), schedule: '0 5 * * *' }], restore: { from: 'offsite' } }),
+      'v.yaml',
+    );
     expect(v.copies![0]).toMatchObject({ name: 'offsite', timeout: '2h', maxLag: '50h' });
     expect(v.copies![0].retention).toBeUndefined();
   });
@@ -45,7 +51,15 @@ describe('copies values', () => {
   });
 
   it('checks a protected copy like a protected source', () => {
-    const p = problems({ copies: [{ name: 'vault', repository: { ...s3('backup-s3'), protection: { maintenance: { schedule: '0 6 * * *', credentials: { secretName: 'backup-s3' } } } }, schedule: '0 5 * * *' }] });
+    const p = problems({
+      copies: [
+        {
+          name: 'vault',
+          repository: { ...s3('backup-s3'), protection: { maintenance: { schedule: '0 6 * * *', credentials: { secretName: 'backup-s3' } } } },
+          schedule: '0 5 * * *',
+        },
+      ],
+    });
     expect(p).toEqual([['copies[0].repository.protection.maintenance.credentials.secretName', expect.stringMatching(/must name another Secret/)]]);
   });
 });

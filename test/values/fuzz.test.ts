@@ -36,7 +36,26 @@ const BASE = {
   restore: { snapshot: 'latest' },
 };
 
-const WEIRD: unknown[] = [null, 0, -1, 1e308, 70000, true, '', ' ', 'x'.repeat(5000), '日本語🙂', '\u0000', [], {}, [1, 2], { a: 1 }, '*/0 * * * *', 'UTC+99', '../etc'];
+const WEIRD: unknown[] = [
+  null,
+  0,
+  -1,
+  1e308,
+  70000,
+  true,
+  '',
+  ' ',
+  'x'.repeat(5000),
+  '日本語🙂',
+  '\u0000',
+  [],
+  {},
+  [1, 2],
+  { a: 1 },
+  '*/0 * * * *',
+  'UTC+99',
+  '../etc',
+];
 
 function paths(x: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (Array.isArray(x)) return [prefix, ...x.flatMap((v, i) => paths(v, [...prefix, i]))];
@@ -94,7 +113,6 @@ function makeCase(n: number): string {
   return text;
 }
 
-
 /** Every way of writing a credential inline, by the kind the loader must report. */
 const INJECTIONS: ReadonlyArray<{ kind: string; argv: (secret: string) => string[] }> = [
   { kind: 'assignment', argv: (s) => [`--password=${s}`] },
@@ -128,7 +146,11 @@ const KINDS: ReadonlyArray<{ what: string; refused: number; cause?: RegExp }> = 
   // Not all 120 add a field (the parent picked may be a list): those few stay valid.
   { what: 'an unknown or misspelt field', refused: 105, cause: /unknown field/ },
   { what: 'a stray YAML character', refused: 112 },
-  { what: 'hostile documents (aliases, size, duplicates, not a mapping, several documents)', refused: 120, cause: /YAML|file is larger|mapping|document|duplicate|unique|is required/i },
+  {
+    what: 'hostile documents (aliases, size, duplicates, not a mapping, several documents)',
+    refused: 120,
+    cause: /YAML|file is larger|mapping|document|duplicate|unique|is required/i,
+  },
   { what: 'changed colon spacing', refused: 58 },
 ];
 
@@ -196,7 +218,8 @@ describe('values loader fuzz', () => {
       const secret = `s${Math.floor(r() * 1e9).toString(36)}Q`;
       const doc = structuredClone(BASE) as any;
       const hookType = pick(['command', 'exec']);
-      const hook = hookType === 'command' ? { name: 'h', type: 'command', command: ['tool'] } : { name: 'h', type: 'exec', selector: 'app=x', command: ['tool'] };
+      const hook =
+        hookType === 'command' ? { name: 'h', type: 'command', command: ['tool'] } : { name: 'h', type: 'exec', selector: 'app=x', command: ['tool'] };
       const before = Array.from({ length: Math.floor(r() * 3) }, () => pick(['-v', 'shop', '--host=db', '-P', '3306']));
       const injected = inj.argv(secret);
       hook.command = [...hook.command, ...before, ...injected, ...(r() < 0.5 ? ['--', 'tail'] : [])];
@@ -214,7 +237,10 @@ describe('values loader fuzz', () => {
       const here = problems.find((p) => p.path === path);
       expect(here, `case ${n} (${inj.kind}: ${injected.join(' ')}): ${JSON.stringify(problems)}`).toBeDefined();
       expect(here!.message, `case ${n}`).not.toContain(secret);
-      expect(findInlineSecrets(doc).map((f) => f.kind), `case ${n}`).toContain(inj.kind);
+      expect(
+        findInlineSecrets(doc).map((f) => f.kind),
+        `case ${n}`,
+      ).toContain(inj.kind);
       perKind.set(inj.kind, (perKind.get(inj.kind) ?? 0) + 1);
     }
     expect([...perKind.keys()].sort()).toEqual([...new Set(INJECTIONS.map((i) => i.kind))].sort());

@@ -53,24 +53,64 @@ const CASES: ReadonlyArray<{ kind: string; path: string; edit: (d: Doc) => void 
   { kind: 'argv --password=', path: 'hooks.preBackup[0].command[1]', edit: (d) => (d.hooks.preBackup[0].command = ['mariadb', '--password=hunter2']) },
   { kind: 'argv --password x', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['tool', '--password', 'hunter2']) },
   { kind: 'argv mysql -p', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['mysqldump', '-uroot', '-phunter2', 'shop']) },
-  { kind: 'script mysql -p', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['sh', '-c', 'mariadb -uroot -phunter2 -e "FLUSH TABLES"']) },
+  {
+    kind: 'script mysql -p',
+    path: 'hooks.preBackup[0].command[2]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['sh', '-c', 'mariadb -uroot -phunter2 -e "FLUSH TABLES"']),
+  },
   { kind: 'env literal in argv', path: 'hooks.preBackup[0].command[1]', edit: (d) => (d.hooks.preBackup[0].command = ['env', 'PGPASSWORD=hunter2', 'psql']) },
   { kind: 'env value', path: 'hooks.preBackup[0].env.MYSQL_PWD', edit: (d) => (d.hooks.preBackup[0].env = { MYSQL_PWD: 'hunter2' }) },
   { kind: 'postgres URL', path: 'hooks.preBackup[0].command[1]', edit: (d) => (d.hooks.preBackup[0].command = ['psql', 'postgres://u:pw@h/db']) },
-  { kind: 'redis URL without user', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['redis-cli', '-u', 'redis://:pw@h:6379']) },
-  { kind: 'libpq connection string', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['psql', '-d', 'host=pg user=app password=hunter2 dbname=shop']) },
-  { kind: 'ADO connection string', path: 'hooks.preBackup[0].command[1]', edit: (d) => (d.hooks.preBackup[0].command = ['tool', 'Server=db;User Id=sa;Password=hunter2;']) },
-  { kind: 'curl Authorization header', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['curl', '-H', 'Authorization: Bearer abc.def.ghi123', 'https://x']) },
-  { kind: 'curl -u user:pass', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['curl', '-u', 'admin:hunter2', 'https://x']) },
-  { kind: 'URL query token in argv', path: 'hooks.preBackup[0].command[1]', edit: (d) => (d.hooks.preBackup[0].command = ['curl', 'https://x.example.com/p?access_token=abc123']) },
+  {
+    kind: 'redis URL without user',
+    path: 'hooks.preBackup[0].command[2]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['redis-cli', '-u', 'redis://:pw@h:6379']),
+  },
+  {
+    kind: 'libpq connection string',
+    path: 'hooks.preBackup[0].command[2]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['psql', '-d', 'host=pg user=app password=hunter2 dbname=shop']),
+  },
+  {
+    kind: 'ADO connection string',
+    path: 'hooks.preBackup[0].command[1]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['tool', 'Server=db;User Id=sa;Password=hunter2;']),
+  },
+  {
+    kind: 'curl Authorization header',
+    path: 'hooks.preBackup[0].command[2]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['curl', '-H', 'Authorization: Bearer abc.def.ghi123', 'https://x']),
+  },
+  {
+    kind: 'curl -u user:pass',
+    path: 'hooks.preBackup[0].command[2]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['curl', '-u', 'admin:hunter2', 'https://x']),
+  },
+  {
+    kind: 'URL query token in argv',
+    path: 'hooks.preBackup[0].command[1]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['curl', 'https://x.example.com/p?access_token=abc123']),
+  },
   { kind: 'AWS access key id', path: 'hooks.preBackup[0].command[1]', edit: (d) => (d.hooks.preBackup[0].command = ['aws', 'AKIAIOSFODNN7EXAMPLE']) },
-  { kind: 'GCP service account key', path: 'hooks.preBackup[0].command[2]', edit: (d) => (d.hooks.preBackup[0].command = ['gcloud', '--key', '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nMII"}']) },
-  { kind: 'http header literal', path: 'hooks.preBackup[1].headers.Authorization.value', edit: (d) => (d.hooks.preBackup[1].headers = { Authorization: { value: 'Bearer abc.def.ghi123' } }) },
+  {
+    kind: 'GCP service account key',
+    path: 'hooks.preBackup[0].command[2]',
+    edit: (d) => (d.hooks.preBackup[0].command = ['gcloud', '--key', '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----\\nMII"}']),
+  },
+  {
+    kind: 'http header literal',
+    path: 'hooks.preBackup[1].headers.Authorization.value',
+    edit: (d) => (d.hooks.preBackup[1].headers = { Authorization: { value: 'Bearer abc.def.ghi123' } }),
+  },
   { kind: 'http URL userinfo', path: 'hooks.preBackup[1].url', edit: (d) => (d.hooks.preBackup[1].url = 'https://u:pw@hooks.example.com/x') },
   { kind: 'http URL query token', path: 'hooks.preBackup[1].url', edit: (d) => (d.hooks.preBackup[1].url = 'https://hooks.example.com/x?token=abc') },
   { kind: 'http body header', path: 'hooks.preBackup[1].body', edit: (d) => (d.hooks.preBackup[1].body = 'X-Api-Key: 0123456789abcdef') },
   { kind: 'exec hook argv', path: 'hooks.preBackup[2].command[1]', edit: (d) => (d.hooks.preBackup[2].command = ['mariadb-dump', '--password=hunter2']) },
-  { kind: 'drill check hook', path: 'drill.checks[0].hook.command[1]', edit: (d) => (d.drill.checks = [{ hook: { name: 'c', type: 'command', command: ['psql', 'postgresql://app:pw@db/shop'] } }]) },
+  {
+    kind: 'drill check hook',
+    path: 'drill.checks[0].hook.command[1]',
+    edit: (d) => (d.drill.checks = [{ hook: { name: 'c', type: 'command', command: ['psql', 'postgresql://app:pw@db/shop'] } }]),
+  },
   { kind: 'component password field', path: 'components[0].password', edit: (d) => (d.components[0].password = 'hunter2') },
   { kind: 'redis password field', path: 'components[1].password', edit: (d) => (d.components[1].password = 'hunter2') },
   { kind: 'repository password field', path: 'repository.password', edit: (d) => (d.repository.password = 'hunter2') },
@@ -96,7 +136,11 @@ describe('inline credentials', () => {
 
   it('references, placeholders and look-alikes pass', () => {
     const d = doc((x) => {
-      x.hooks.preBackup[0].command = ['sh', '-c', 'mysqldump -p"$MYSQL_PWD" --password-file=/s/p --tokenizer=simple -P 3306 shop; curl -H "Content-Type: application/json" https://x/a?page=2'];
+      x.hooks.preBackup[0].command = [
+        'sh',
+        '-c',
+        'mysqldump -p"$MYSQL_PWD" --password-file=/s/p --tokenizer=simple -P 3306 shop; curl -H "Content-Type: application/json" https://x/a?page=2',
+      ];
       x.hooks.preBackup[0].env = { PGPASSWORD: { secretName: 'db', key: 'password' } };
       x.hooks.preBackup[1].headers = { Authorization: { secretName: 'api', key: 'token' }, 'Content-Type': { value: 'application/json' } };
       x.hooks.preBackup[2].command = ['psql', '-p', '5432', '-c', 'SELECT 1', 'PGPASSWORD=$PGPASSWORD', 'postgres://app@db/shop'];
@@ -122,12 +166,23 @@ describe('inline credentials', () => {
         if (last === 'env' && h.at.includes('checks')) Object.assign(cur, { name: 'c', type: 'command', command: ['true'] });
         cur[last] = typeof cur[last] === 'object' && !Array.isArray(cur[last]) && !('secretName' in h.example) ? { ...cur[last], ...h.example } : h.example;
         const r = schema.safeParse(fixed);
-        expect(r.success, `${c.kind}: ${h.at.join('.')} ${JSON.stringify(h.example)}: ${r.error?.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`).toBe(true);
+        expect(
+          r.success,
+          `${c.kind}: ${h.at.join('.')} ${JSON.stringify(h.example)}: ${r.error?.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+        ).toBe(true);
         checked.add(h.at.filter((k) => typeof k === 'string').join('.'));
       }
     }
     expect([...checked].sort()).toEqual(
-      ['components.credentials', 'drill.targets.db.credentials', 'hooks.preBackup.env', 'hooks.preBackup.headers', 'drill.checks.hook.env', 'repository.password', 'repository.s3.credentials'].sort(),
+      [
+        'components.credentials',
+        'drill.targets.db.credentials',
+        'hooks.preBackup.env',
+        'hooks.preBackup.headers',
+        'drill.checks.hook.env',
+        'repository.password',
+        'repository.s3.credentials',
+      ].sort(),
     );
   });
 
@@ -146,7 +201,10 @@ describe('inline credentials', () => {
       bearer: ['hooks.preBackup[0].command[2]', doc((d) => (d.hooks.preBackup[0].command = ['curl', '-H', 'Authorization: Bearer abcdef123456', 'https://x']))],
     } as const;
     for (const [name, [, d]] of Object.entries(files)) writeFileSync(join(dir, `${name}.yaml`), stringify({ ...d, name }));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'validate', dir], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'validate', dir], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    });
     expect(r.status, r.stderr).toBe(2);
     for (const [name, [path]] of Object.entries(files)) {
       const line = r.stderr.split('\n').find((l) => l.includes(`${name}.yaml:`) && l.includes(` ${path}: `));

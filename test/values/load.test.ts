@@ -36,7 +36,10 @@ describe('values loader', () => {
   });
 
   it('reports three distinct mistakes at once, each with line and path', () => {
-    const text = valid.replace('schedule: "0 2 * * *"', 'schedule: "0 25 * * *"').replace('host: pg', 'host: pg\n    port: 70000').replace('name: db', 'name: DB');
+    const text = valid
+      .replace('schedule: "0 2 * * *"', 'schedule: "0 25 * * *"')
+      .replace('host: pg', 'host: pg\n    port: 70000')
+      .replace('name: db', 'name: DB');
     const p = problems(text);
     expect(p.map((x) => [x.line, x.path])).toEqual([
       [3, 'schedule'],
@@ -50,7 +53,9 @@ describe('values loader', () => {
   it('refuses a plaintext credential and says how to reference a Secret', () => {
     const p = problems(valid.replace('credentials: { secretName: shop-db }', 'password: hunter2'));
     expect(p).toHaveLength(2);
-    expect(p.find((x) => x.path === 'components[0].password')?.message).toMatch(/write components\[0\]\.credentials: \{ secretName: my-secret, usernameKey: username, passwordKey: password \} instead/);
+    expect(p.find((x) => x.path === 'components[0].password')?.message).toMatch(
+      /write components\[0\]\.credentials: \{ secretName: my-secret, usernameKey: username, passwordKey: password \} instead/,
+    );
     expect(p.find((x) => x.path === 'components[0].credentials')?.message).toMatch(/required/);
   });
 
@@ -63,7 +68,11 @@ describe('values loader', () => {
   it('refuses credential-bearing header values and URL query tokens, in every form', () => {
     const hook = `hooks:\n  preBackup:\n    - name: ping\n      type: http\n      url: https://example.com/x?access_token=abc&page=2\n      headers:\n        X-Vault-Token: { value: s3cr3t }\n        PRIVATE-TOKEN: { value: glpat }\n        Content-Type: { value: application/json }\n        X-Api-Key: { secretName: api, key: key }\n`;
     const p = problems(valid + hook);
-    expect(p.map((x) => x.path)).toEqual(['hooks.preBackup[0].url', 'hooks.preBackup[0].headers.X-Vault-Token.value', 'hooks.preBackup[0].headers.PRIVATE-TOKEN.value']);
+    expect(p.map((x) => x.path)).toEqual([
+      'hooks.preBackup[0].url',
+      'hooks.preBackup[0].headers.X-Vault-Token.value',
+      'hooks.preBackup[0].headers.PRIVATE-TOKEN.value',
+    ]);
   });
 
   it('refuses a files path that restic would store under another name (trailing slash, dot parts)', () => {
@@ -95,7 +104,14 @@ describe('values loader', () => {
   });
 
   it('refuses alias bombs without expanding them', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+      ),
+    ].join('\n');
     const started = Date.now();
     expect(problems(bomb)[0].message).toMatch(/alias/i);
     expect(Date.now() - started).toBeLessThan(2000);

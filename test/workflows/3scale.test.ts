@@ -26,7 +26,11 @@ async function redisState(r: RedisInfo): Promise<string> {
 }
 
 beforeAll(async () => {
-  fake = await startFakeKube({ dir: await tmpDir('kube'), namespaces: ['3scale'], types: [{ group: 'apps.3scale.net', version: 'v1alpha1', kind: 'APIManager', plural: 'apimanagers', namespaced: true }] });
+  fake = await startFakeKube({
+    dir: await tmpDir('kube'),
+    namespaces: ['3scale'],
+    types: [{ group: 'apps.3scale.net', version: 'v1alpha1', kind: 'APIManager', plural: 'apimanagers', namespaced: true }],
+  });
   kubeconfig = process.env.KUBECONFIG!;
   // 3scale's two Redis servers, without passwords as the operator deploys them.
   const base = servers().tmpBase;
@@ -43,7 +47,9 @@ describe('3scale workflow (seed 001)', () => {
   it('refuses while the APIManager exists, then restores both Redis, MySQL and the secrets', async () => {
     const db = uniqueName('system');
     const m = servers().mariadb;
-    await mysqlQuery(`CREATE DATABASE ${db}; USE ${db}; CREATE TABLE accounts (id INT PRIMARY KEY, org_name VARCHAR(255), created_at DATETIME(6)); INSERT INTO accounts VALUES (1, 'Provider', '2024-01-01 00:00:00.123456'), (2, 'Developer ünicode', '2024-02-02 10:00:00');`);
+    await mysqlQuery(
+      `CREATE DATABASE ${db}; USE ${db}; CREATE TABLE accounts (id INT PRIMARY KEY, org_name VARCHAR(255), created_at DATETIME(6)); INSERT INTO accounts VALUES (1, 'Provider', '2024-01-01 00:00:00.123456'), (2, 'Developer ünicode', '2024-02-02 10:00:00');`,
+    );
     await cli(redis.backend, 'SET', 'stats/{service:1}/usage', '42');
     await cli(redis.backend, 'HSET', 'application/1', 'state', 'live', 'plan', 'basic');
     await cli(redis.backend, 'SET', 'session:abc', 'token', 'EX', '86400');
@@ -53,7 +59,14 @@ describe('3scale workflow (seed 001)', () => {
       'system-redis': { URL: b64(`redis://${redis.system.host}:${redis.system.port}/1`) },
       'system-database': { DB_USER: b64(m.user), DB_PASSWORD: b64(m.password), URL: b64(`mysql2://root@${m.host}/${db}`) },
     };
-    for (const [name, data] of Object.entries(secrets)) fake.seed({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: '3scale', labels: { 'threescale_component': 'system' } }, type: 'Opaque', data });
+    for (const [name, data] of Object.entries(secrets))
+      fake.seed({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: '3scale', labels: { threescale_component: 'system' } },
+        type: 'Opaque',
+        data,
+      });
     fake.seed({ apiVersion: APIM, kind: 'APIManager', metadata: { name: 'apimanager-sample', namespace: '3scale' }, spec: { wildcardDomain: 'example.com' } });
 
     /** The endpoints of this machine instead of the cluster's Services; the PVC becomes a local path. */
@@ -77,7 +90,7 @@ describe('3scale workflow (seed 001)', () => {
     expect(backendBefore).toContain('session:abc string token ttl=true');
 
     // Disaster: the installation is broken; databases and secrets are gone, the APIManager is still there.
-    await mysqlQuery('DELETE FROM accounts WHERE id = 2; UPDATE accounts SET org_name = \'broken\'', db);
+    await mysqlQuery("DELETE FROM accounts WHERE id = 2; UPDATE accounts SET org_name = 'broken'", db);
     await cli(redis.backend, 'FLUSHALL');
     await cli(redis.system, 'FLUSHALL');
     for (const name of Object.keys(secrets)) fake.remove('v1', 'Secret', '3scale', name);
@@ -87,7 +100,9 @@ describe('3scale workflow (seed 001)', () => {
     fake.enforceRbac(pr.rbac);
     const refused = await job.job(pr.args('restore'));
     expectExit(refused, 3);
-    expect(refused.stderr).toMatch(/restore refused, nothing was changed:\n\s+secrets: APIManager 3scale\/apimanager-sample exists; this restore requires it to be absent/);
+    expect(refused.stderr).toMatch(
+      /restore refused, nothing was changed:\n\s+secrets: APIManager 3scale\/apimanager-sample exists; this restore requires it to be absent/,
+    );
     expect(await mysqlQuery('SELECT org_name FROM accounts', db)).toBe('broken');
     expect(await cli(redis.backend, 'DBSIZE')).toBe('0');
     expect(fake.objects('v1', 'Secret', '3scale')).toEqual([]);
@@ -99,7 +114,8 @@ describe('3scale workflow (seed 001)', () => {
     expect(await mysqlQuery('SELECT * FROM accounts ORDER BY id', db)).toBe(rowsBefore);
     expect(await redisState(redis.backend)).toBe(backendBefore);
     expect(await redisState(redis.system)).toBe(systemBefore);
-    for (const [name, data] of Object.entries(secrets)) expect(fake.object('v1', 'Secret', '3scale', name)).toMatchObject({ type: 'Opaque', data, metadata: { labels: { threescale_component: 'system' } } });
+    for (const [name, data] of Object.entries(secrets))
+      expect(fake.object('v1', 'Secret', '3scale', name)).toMatchObject({ type: 'Opaque', data, metadata: { labels: { threescale_component: 'system' } } });
     // Secret values never reach the logs.
     for (const v of [m.password, b64(m.password)]) expect(r.stderr).not.toContain(v);
   });

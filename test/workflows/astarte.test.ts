@@ -25,15 +25,39 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const ca = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'astarte-devices-ca', namespace: 'astarte' }, type: 'kubernetes.io/tls', data: { 'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64'), 'tls.key': Buffer.from('-----BEGIN EC PRIVATE KEY-----').toString('base64') } };
+const ca = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'astarte-devices-ca', namespace: 'astarte' },
+  type: 'kubernetes.io/tls',
+  data: {
+    'tls.crt': Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64'),
+    'tls.key': Buffer.from('-----BEGIN EC PRIVATE KEY-----').toString('base64'),
+  },
+};
 const astarte = {
   apiVersion: ASTARTE_V,
   kind: 'Astarte',
-  metadata: { name: 'astarte', namespace: 'astarte', annotations: { 'argocd.argoproj.io/tracking-id': 'astarte:api.astarte-platform.org/Astarte:astarte/astarte' } },
-  spec: { version: '1.2.0', astarteInstanceID: 'prod1', api: { host: 'api.astarte.example.com' }, cassandra: { deploy: false, nodes: 'scylla.db:9042' }, vernemq: { host: 'broker.astarte.example.com' } },
+  metadata: {
+    name: 'astarte',
+    namespace: 'astarte',
+    annotations: { 'argocd.argoproj.io/tracking-id': 'astarte:api.astarte-platform.org/Astarte:astarte/astarte' },
+  },
+  spec: {
+    version: '1.2.0',
+    astarteInstanceID: 'prod1',
+    api: { host: 'api.astarte.example.com' },
+    cassandra: { deploy: false, nodes: 'scylla.db:9042' },
+    vernemq: { host: 'broker.astarte.example.com' },
+  },
   status: { health: 'green', conditions: [{ type: 'Ready', status: 'True' }] },
 };
-const adi = { apiVersion: ADI_V, kind: 'AstarteDefaultIngress', metadata: { name: 'adi', namespace: 'astarte' }, spec: { astarte: 'astarte', api: { exposeHousekeeping: true }, dashboard: { deploy: true } } };
+const adi = {
+  apiVersion: ADI_V,
+  kind: 'AstarteDefaultIngress',
+  metadata: { name: 'adi', namespace: 'astarte' },
+  spec: { astarte: 'astarte', api: { exposeHousekeeping: true }, dashboard: { deploy: true } },
+};
 
 describe('Astarte workflow (seed 000)', () => {
   it('backs up the three objects and restores them in order after the instance was deleted', async () => {

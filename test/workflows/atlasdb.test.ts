@@ -26,10 +26,13 @@ describe('AtlasDB workflow (seed 002)', () => {
     const db = 'atlas';
     await pgExec(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await pgExec(`CREATE DATABASE ${db}`);
-    await pgExec(`CREATE TABLE atlas_kvs (row_name bytea, col_name bytea, ts bigint, val bytea, PRIMARY KEY (row_name, col_name, ts));
+    await pgExec(
+      `CREATE TABLE atlas_kvs (row_name bytea, col_name bytea, ts bigint, val bytea, PRIMARY KEY (row_name, col_name, ts));
       CREATE TABLE _transactions (start_ts bigint PRIMARY KEY, commit_ts bigint);
       INSERT INTO atlas_kvs SELECT decode(md5(g::text), 'hex'), 'c'::bytea, g, convert_to(repeat('v', g % 50), 'UTF8') FROM generate_series(1, 800) g;
-      INSERT INTO _transactions SELECT g, g + 1 FROM generate_series(1, 800) g;`, db);
+      INSERT INTO _transactions SELECT g, g + 1 FROM generate_series(1, 800) g;`,
+      db,
+    );
 
     // The Atlas CLI of the extended runner image, played by a small node script.
     const tools = await tmpDir('atlas');
@@ -43,7 +46,8 @@ describe('AtlasDB workflow (seed 002)', () => {
     const here = (config: Record<string, any>, prefix: string) => {
       s3Here(config, prefix);
       Object.assign(config.components[0], { host: pg.host, port: pg.port, database: db, sslMode: 'disable' });
-      for (const phase of Object.values(config.hooks) as Array<Array<{ command?: string[] }>>) for (const h of phase) if (h.command?.[0] === CLI) h.command[0] = cliPath;
+      for (const phase of Object.values(config.hooks) as Array<Array<{ command?: string[] }>>)
+        for (const h of phase) if (h.command?.[0] === CLI) h.command[0] = cliPath;
       return config;
     };
     const prefix = `atlas-${process.pid}`;
@@ -59,10 +63,10 @@ describe('AtlasDB workflow (seed 002)', () => {
     expect(sets.map((s) => s.status)).toEqual(['good']);
     const manifest = await readManifest(ctx, sets[0]);
     expect(manifest.artifacts).toEqual({ 'backup.timestamp': '1001\n', 'fast-forward.timestamp': '1002\n' });
-    const kvsBefore = await pgQuery('SELECT count(*), sum(ts), md5(string_agg(encode(val, \'hex\'), \',\' ORDER BY row_name)) FROM atlas_kvs', db);
+    const kvsBefore = await pgQuery("SELECT count(*), sum(ts), md5(string_agg(encode(val, 'hex'), ',' ORDER BY row_name)) FROM atlas_kvs", db);
 
     // Writes after the backup: the restore must not keep them (an empty store, then the dump).
-    await pgExec('INSERT INTO atlas_kvs VALUES (\'late\', \'c\', 5000, \'x\'); INSERT INTO _transactions VALUES (5000, 5001);', db);
+    await pgExec("INSERT INTO atlas_kvs VALUES ('late', 'c', 5000, 'x'); INSERT INTO _transactions VALUES (5000, 5001);", db);
     expect(readFileSync(join(state, 'counter'), 'utf8')).toBe('1002');
 
     const pr = await synth(valuesFile('atlasdb.yaml'), setSection('restore', { snapshot: 'latest', dropExisting: true, confirm: 'atlas' }));
@@ -72,9 +76,12 @@ describe('AtlasDB workflow (seed 002)', () => {
     expectExit(r, 0);
     expect(r.stdout).toMatch(/swap: end sessions of [\s\S]*hook postRestore clean-transactions \(command\)[\s\S]*hook postRestore fast-forward \(command\)/);
 
-    expect(await pgQuery('SELECT count(*), sum(ts), md5(string_agg(encode(val, \'hex\'), \',\' ORDER BY row_name)) FROM atlas_kvs', db)).toBe(kvsBefore);
+    expect(await pgQuery("SELECT count(*), sum(ts), md5(string_agg(encode(val, 'hex'), ',' ORDER BY row_name)) FROM atlas_kvs", db)).toBe(kvsBefore);
     expect(await pgQuery('SELECT count(*) FROM _transactions WHERE start_ts >= 5000', db)).toBe('0');
-    const calls = readFileSync(join(state, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const calls = readFileSync(join(state, 'calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(calls).toEqual([
       { command: 'clean-transactions', timestamp: '1001', file: 'backup.timestamp', password: pg.password },
       { command: 'fast-forward', timestamp: '1002', file: 'fast-forward.timestamp', password: pg.password },

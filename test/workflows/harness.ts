@@ -45,7 +45,9 @@ export async function synth(source: string, edit?: (doc: ReturnType<typeof parse
   } else copyFileSync(source, target);
   await synthesizeAll({ valuesDir, outDir: join(dir, 'dist') });
   const text = readFileSync(join(dir, 'dist', basename(source).replace(/\.ya?ml$/, '.k8s.yaml')), 'utf8');
-  const objects = parseAllDocuments(text).map((d) => d.toJS() as Obj).filter(Boolean);
+  const objects = parseAllDocuments(text)
+    .map((d) => d.toJS() as Obj)
+    .filter(Boolean);
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.data?.[CONFIG_FILE]);
   if (!cm) throw new Error('no runner ConfigMap in the synthesized manifests');
   const rbac = new Map<string, RbacRule[]>();
@@ -65,17 +67,32 @@ export const setSection = (key: string, value: unknown) => (doc: ReturnType<type
 /** The test S3 server as the repository, under a fresh prefix; credentials keep the values' Secret names. */
 export function s3Here(config: Obj, prefix: string): void {
   const s3 = servers().s3;
-  const credentials = config.repository.s3?.credentials ?? { secretName: 'repo-s3', accessKeyIdKey: 'AWS_ACCESS_KEY_ID', secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY' };
+  const credentials = config.repository.s3?.credentials ?? {
+    secretName: 'repo-s3',
+    accessKeyIdKey: 'AWS_ACCESS_KEY_ID',
+    secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY',
+  };
   config.repository = {
     password: config.repository.password,
-    s3: { endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', prefix, insecure: false, credentials, caCert: { secretName: `${credentials.secretName}-ca`, key: 'ca.crt' } },
+    s3: {
+      endpoint: s3.endpoint,
+      bucket: s3.bucket,
+      region: 'us-east-1',
+      prefix,
+      insecure: false,
+      credentials,
+      caCert: { secretName: `${credentials.secretName}-ca`, key: 'ca.crt' },
+    },
   };
 }
 
 /** The Secret files the runner reads (`<dir>/<secretName>/<key>`), as the pod would mount them. */
 export function mountSecrets(dir: string, config: Obj, extra: Record<string, Record<string, string>> = {}): void {
   const s3 = servers().s3;
-  const all: Record<string, Record<string, string>> = { [config.repository.password.secretName]: { [config.repository.password.key]: 'the restic password of this test' }, ...extra };
+  const all: Record<string, Record<string, string>> = {
+    [config.repository.password.secretName]: { [config.repository.password.key]: 'the restic password of this test' },
+    ...extra,
+  };
   if (config.repository.s3) {
     const c = config.repository.s3.credentials;
     all[c.secretName] = { [c.accessKeyIdKey]: s3.accessKeyId, [c.secretAccessKeyKey]: s3.secretAccessKey };
@@ -115,7 +132,16 @@ export async function runner(config: Obj, kubeconfig: string, secrets: Record<st
       return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...argv], {
           cwd: ROOT,
-          env: { ...process.env, NODE_NO_WARNINGS: '1', HOME: scratch, SAFEHOLD_SECRETS_DIR: secretsDir, SAFEHOLD_SCRATCH_DIR: scratch, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBECONFIG: kubeconfig, ...env },
+          env: {
+            ...process.env,
+            NODE_NO_WARNINGS: '1',
+            HOME: scratch,
+            SAFEHOLD_SECRETS_DIR: secretsDir,
+            SAFEHOLD_SCRATCH_DIR: scratch,
+            KUBERNETES_SERVICE_HOST: '10.96.0.1',
+            KUBECONFIG: kubeconfig,
+            ...env,
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stdout = '';

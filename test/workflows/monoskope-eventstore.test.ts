@@ -22,9 +22,18 @@ beforeAll(async () => {
 afterAll(() => fake.stop());
 
 function workload(kind: string, name: string, partOf: string) {
-  fake.seed({ apiVersion: 'apps/v1', kind, metadata: { name, namespace: 'monoskope', labels: { 'app.kubernetes.io/part-of': partOf } }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: `ghcr.io/finleap-connect/${name}:v0.6` }] } } } });
+  fake.seed({
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name, namespace: 'monoskope', labels: { 'app.kubernetes.io/part-of': partOf } },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: `ghcr.io/finleap-connect/${name}:v0.6` }] } },
+    },
+  });
 }
-const restartedAt = (kind: string, name: string) => fake.object('apps/v1', kind, 'monoskope', name)!.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+const restartedAt = (kind: string, name: string) =>
+  fake.object('apps/v1', kind, 'monoskope', name)!.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
 
 describe('Monoskope EventStore workflow (seed 003)', () => {
   it('backup with metrics; drop Job, restore Job and rollout restart restore the events', async () => {
@@ -32,8 +41,11 @@ describe('Monoskope EventStore workflow (seed 003)', () => {
     const db = 'eventstore';
     await pgExec(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await pgExec(`CREATE DATABASE ${db}`);
-    await pgExec(`CREATE TABLE events (id uuid PRIMARY KEY, aggregate_type text NOT NULL, event_type text NOT NULL, data jsonb, at timestamptz NOT NULL);
-      INSERT INTO events SELECT md5(g::text)::uuid, 'User', 'UserCreated', jsonb_build_object('n', g), '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 1500) g;`, db);
+    await pgExec(
+      `CREATE TABLE events (id uuid PRIMARY KEY, aggregate_type text NOT NULL, event_type text NOT NULL, data jsonb, at timestamptz NOT NULL);
+      INSERT INTO events SELECT md5(g::text)::uuid, 'User', 'UserCreated', jsonb_build_object('n', g), '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 1500) g;`,
+      db,
+    );
     const events = () => pgQuery('SELECT id, event_type, data::text, at FROM events ORDER BY id', db);
     workload('Deployment', 'queryhandler', 'monoskope');
     workload('Deployment', 'commandhandler', 'monoskope');
@@ -69,7 +81,8 @@ describe('Monoskope EventStore workflow (seed 003)', () => {
     const r = await job.job(s.args('restore'));
     expectExit(r, 0);
     expect(await events()).toBe(before);
-    for (const name of ['queryhandler', 'commandhandler', 'clusterbootstrapreactor']) expect(restartedAt('Deployment', name)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    for (const name of ['queryhandler', 'commandhandler', 'clusterbootstrapreactor'])
+      expect(restartedAt('Deployment', name)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
     expect(restartedAt('Deployment', 'cockroachdb-client')).toBeUndefined();
     const ledger = fake.object('v1', 'ConfigMap', 'monoskope', 'eventstore-safehold-ledger')!;
     expect(Object.keys(ledger.data).sort()).toEqual([expect.stringMatching(/^drop-/), expect.stringMatching(/^restore-/)]);

@@ -28,7 +28,8 @@ afterAll(async () => {
   await Promise.all(redis.map((r) => r.stop()));
 });
 
-const cli = (r: RedisInfo, ...args: string[]) => run(bin('redis-cli'), ['-h', r.host, '-p', String(r.port), ...args], { env: { REDISCLI_AUTH: r.password } }).then((s) => s.trim());
+const cli = (r: RedisInfo, ...args: string[]) =>
+  run(bin('redis-cli'), ['-h', r.host, '-p', String(r.port), ...args], { env: { REDISCLI_AUTH: r.password } }).then((s) => s.trim());
 
 function write(root: string, files: Record<string, string>): void {
   for (const [rel, text] of Object.entries(files)) {
@@ -53,7 +54,10 @@ function here(config: Record<string, any>, dir: string, r: RedisInfo, repoPrefix
   files.paths = files.paths.map(swap);
   files.include = files.include.map(swap);
   files.exclude = files.exclude.map(swap);
-  Object.assign(config.components.find((c: any) => c.type === 'redis'), { host: r.host, port: r.port });
+  Object.assign(
+    config.components.find((c: any) => c.type === 'redis'),
+    { host: r.host, port: r.port },
+  );
   return config;
 }
 

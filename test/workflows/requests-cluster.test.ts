@@ -33,7 +33,8 @@ async function setUp(db: string, restore: Record<string, unknown>) {
 /** The Roles of a synthesized set, merged by namespace (what the RBAC authorizer would see). */
 const rbacOf = (...sets: Array<{ objects: Synthesized['objects'] }>) => {
   const m = new Map<string, any[]>();
-  for (const o of sets.flatMap((x) => x.objects).filter((o) => o.kind === 'Role')) m.set(o.metadata.namespace, [...(m.get(o.metadata.namespace) ?? []), ...o.rules]);
+  for (const o of sets.flatMap((x) => x.objects).filter((o) => o.kind === 'Role'))
+    m.set(o.metadata.namespace, [...(m.get(o.metadata.namespace) ?? []), ...o.rules]);
   return m;
 };
 

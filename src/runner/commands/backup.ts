@@ -86,7 +86,11 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
 
     const suspicious = sizeProblems(records, previous, v.monitoring.alerts.sizeDropRatio);
     for (const c of v.components) {
-      const problem = await handlerFor(c).checkStored?.(c, ctx, records.find((r) => r.name === c.name)!);
+      const problem = await handlerFor(c).checkStored?.(
+        c,
+        ctx,
+        records.find((r) => r.name === c.name)!,
+      );
       if (problem) suspicious.push(`${c.name}: ${problem}`);
     }
     // Again at the end: a restore claimed while the dumps ran may have changed what they read.
@@ -134,7 +138,8 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
         { name: METRICS.backupLastStatus, value: 0 },
         { name: METRICS.backupRefused, value: e instanceof RequestInProgressError ? 1 : 0 },
       ],
-      ctx.log, ctx.secrets,
+      ctx.log,
+      ctx.secrets,
     );
     throw e;
   } finally {
@@ -185,7 +190,10 @@ async function forgetSet(ctx: RunContext, setId: string): Promise<void> {
     await ctx.restic.forgetIds(snaps.map((s) => s.id));
     if (snaps.length) ctx.log.info('partial set forgotten', { set: setId, snapshots: snaps.length });
   } catch (e) {
-    ctx.log.warn('could not forget the partial set (it stays incomplete and is removed by the next retention run)', { set: setId, error: (e as Error).message });
+    ctx.log.warn('could not forget the partial set (it stays incomplete and is removed by the next retention run)', {
+      set: setId,
+      error: (e as Error).message,
+    });
   }
 }
 

@@ -29,7 +29,12 @@ export interface CopyResult {
 export async function copy(ctx: RunContext, o: { to?: string } = {}): Promise<CopyResult[]> {
   const all = ctx.values.copies ?? [];
   const wanted = o.to === undefined ? all : [copyNamed(ctx.values, o.to)].filter((c): c is Copy => !!c);
-  if (!wanted.length) throw new UsageError(o.to === undefined ? 'no copies: in the values; nothing to copy' : `--to ${o.to}: no copy of that name (copies: ${all.map((c) => c.name).join(', ') || 'none'})`);
+  if (!wanted.length)
+    throw new UsageError(
+      o.to === undefined
+        ? 'no copies: in the values; nothing to copy'
+        : `--to ${o.to}: no copy of that name (copies: ${all.map((c) => c.name).join(', ') || 'none'})`,
+    );
   await ctx.restic.open({ create: false });
   const results: CopyResult[] = [];
   const failures: string[] = [];
@@ -77,7 +82,16 @@ async function copyOne(ctx: RunContext, c: Copy): Promise<CopyResult> {
   const sourceNewest = sourceSets.filter((s) => s.status === 'good').pop();
   const lagSeconds = sourceNewest && newest ? Math.max(0, (Date.parse(sourceNewest.time) - Date.parse(newest.time)) / 1000) : 0;
   ctx.log.info('copy finished', { copy: c.name, copied: plan.sets.map((s) => s.id), newestSet: newest?.id, lagSeconds, removedSets });
-  return { name: c.name, repository: dest.access.location, copied: plan.sets.map((s) => s.id), skipped: plan.skipped, newestSet: newest?.id, newestSetTime: newest?.time, lagSeconds, removedSets };
+  return {
+    name: c.name,
+    repository: dest.access.location,
+    copied: plan.sets.map((s) => s.id),
+    skipped: plan.skipped,
+    newestSet: newest?.id,
+    newestSetTime: newest?.time,
+    lagSeconds,
+    removedSets,
+  };
 }
 
 /**
@@ -89,14 +103,16 @@ async function openCopy(ctx: RunContext, dest: Restic): Promise<void> {
     await dest.open({ create: false });
   } catch (e) {
     if (!(e instanceof RepositoryError) || !/^no restic repository/.test(e.message)) throw e;
-    ctx.log.info('restic: initializing copy with the source\'s chunker parameters', { repository: dest.access.location });
+    ctx.log.info("restic: initializing copy with the source's chunker parameters", { repository: dest.access.location });
     await dest.run(['init', '--copy-chunker-params']);
     await dest.open({ create: false });
   }
   const [src, dst] = await Promise.all([ctx.restic.run(['cat', 'config', '--no-lock']), dest.run(['cat', 'config', '--no-lock'])]);
   const poly = (t: string) => (JSON.parse(t) as { chunker_polynomial?: string }).chunker_polynomial;
   if (poly(src) !== poly(dst)) {
-    throw new SafeholdError(`${dest.access.location} was created with other chunker parameters than ${ctx.restic.access.location}: copies would not deduplicate and the copy would grow by every set's full size. Point the copy at a new, empty location (safehold creates it with restic init --copy-chunker-params)`);
+    throw new SafeholdError(
+      `${dest.access.location} was created with other chunker parameters than ${ctx.restic.access.location}: copies would not deduplicate and the copy would grow by every set's full size. Point the copy at a new, empty location (safehold creates it with restic init --copy-chunker-params)`,
+    );
   }
 }
 
@@ -122,7 +138,13 @@ async function pushCopy(ctx: RunContext, c: Copy, r: CopyResult | undefined): Pr
     [
       { name: METRICS.copyLastAttempt, value: now },
       { name: METRICS.copyLastStatus, value: ok ? 1 : 0 },
-      ...(r ? [{ name: METRICS.copyLastSuccess, value: now }, { name: METRICS.copyLag, value: r.lagSeconds }, { name: METRICS.copySetsCopied, value: r.copied.length }] : []),
+      ...(r
+        ? [
+            { name: METRICS.copyLastSuccess, value: now },
+            { name: METRICS.copyLag, value: r.lagSeconds },
+            { name: METRICS.copySetsCopied, value: r.copied.length },
+          ]
+        : []),
       ...(r?.newestSetTime ? [{ name: METRICS.copyNewestSet, value: Date.parse(r.newestSetTime) / 1000 }] : []),
     ],
     ctx.log,

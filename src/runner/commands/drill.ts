@@ -48,7 +48,13 @@ function drillValues(v: Values, targets: readonly DrillTarget[]): Values {
   return {
     ...v,
     components: v.components.map((c) => (c.type === 'files' && dirs.has(c.name) ? { ...c, restoreTo: dirs.get(c.name) } : c)),
-    restore: { snapshot: 'latest', components: targets.filter((t) => t.kind !== 'skipped').map((t) => t.component), dropExisting: true, owners: 'login', timeout: v.drill!.timeout },
+    restore: {
+      snapshot: 'latest',
+      components: targets.filter((t) => t.kind !== 'skipped').map((t) => t.component),
+      dropExisting: true,
+      owners: 'login',
+      timeout: v.drill!.timeout,
+    },
     dropDatabase: undefined,
   };
 }
@@ -93,7 +99,8 @@ async function runDrill(ctx: RunContext, started: number): Promise<DrillReport> 
   await refuseForeignDatabases(ctx, targets);
   const skipped = targets.flatMap((t) => (t.kind === 'skipped' ? [{ component: t.component, reason: t.reason }] : []));
   for (const s of skipped) ctx.log.warn('component skipped by the drill', s);
-  if (skipped.length === targets.length) throw new SafeholdError(`nothing to drill: every component was skipped (${skipped.map((s) => s.component).join(', ')})`);
+  if (skipped.length === targets.length)
+    throw new SafeholdError(`nothing to drill: every component was skipped (${skipped.map((s) => s.component).join(', ')})`);
   ctx.log.info('drill started', { targets: Object.fromEntries(targets.map((t) => [t.component, describeTarget(t)])) });
 
   const dctx: RunContext = { ...ctx, values: drillValues(v, targets) };
@@ -143,6 +150,7 @@ async function runDrill(ctx: RunContext, started: number): Promise<DrillReport> 
     if (problems.length) {
       ctx.log.error('drill scratch targets NOT cleaned: remove them by hand', { problems });
       // A passing drill that leaves a copy of production behind is a failed drill.
+      // eslint-disable-next-line no-unsafe-finally -- on purpose: a passing drill's result is replaced by this failure
       if (!failed) throw new SafeholdError(`drill passed its checks but could not clean up:\n  ${problems.join('\n  ')}`);
     }
   }
@@ -174,9 +182,17 @@ export async function drill(ctx: RunContext): Promise<DrillReport> {
         { name: METRICS.drillRestoreDuration, value: report.restoreSeconds },
         { name: METRICS.drillRestoredSetAge, value: Math.max(0, Math.round(now - Date.parse(report.setTime) / 1000)) },
       ],
-      ctx.log, ctx.secrets,
+      ctx.log,
+      ctx.secrets,
     );
-    ctx.log.info('drill passed', { set: report.setId, seconds: report.seconds, bytes: report.restoredBytes, bytesPerSecond: report.bytesPerSecond, checks: report.checks.length, skipped: report.skipped.map((s) => s.component) });
+    ctx.log.info('drill passed', {
+      set: report.setId,
+      seconds: report.seconds,
+      bytes: report.restoredBytes,
+      bytesPerSecond: report.bytesPerSecond,
+      checks: report.checks.length,
+      skipped: report.skipped.map((s) => s.component),
+    });
     return report;
   } catch (e) {
     ctx.log.error('drill FAILED', { error: (e as Error).message, seconds: seconds(Date.now() - started) });
@@ -188,7 +204,8 @@ export async function drill(ctx: RunContext): Promise<DrillReport> {
         { name: METRICS.drillLastAttempt, value: ctx.now().getTime() / 1000 },
         { name: METRICS.drillLastStatus, value: 0 },
       ],
-      ctx.log, ctx.secrets,
+      ctx.log,
+      ctx.secrets,
     );
     throw e;
   } finally {

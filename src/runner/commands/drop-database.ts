@@ -18,16 +18,24 @@ export async function dropDatabase(ctx: RunContext, o: { expectRequest?: string 
   if (!req) throw new UsageError('no dropDatabase: section in the values; nothing to drop');
   const c = v.components.find((x) => x.name === req.component);
   // The loader's rules already checked this; the runner checks again, since it is the last line.
-  if (!c || !isDatabase(c) || req.confirm !== c.database) throw new RefusedError(`dropDatabase.confirm must equal the database name of component ${req.component}`);
+  if (!c || !isDatabase(c) || req.confirm !== c.database)
+    throw new RefusedError(`dropDatabase.confirm must equal the database name of component ${req.component}`);
   const restoreId = restoreRequestId(v);
   if (!restoreId) throw new RefusedError('dropDatabase needs a restore: section (the drop is the first step of a restore request); nothing was changed');
   const id = dropRequestId(v)!;
-  if (o.expectRequest && o.expectRequest !== id) throw new RefusedError(`this Job was created for drop request ${o.expectRequest}, but the config now describes ${id}; nothing was changed`);
+  if (o.expectRequest && o.expectRequest !== id)
+    throw new RefusedError(`this Job was created for drop request ${o.expectRequest}, but the config now describes ${id}; nothing was changed`);
   const { plan } = await resolveRestore(ctx);
   if (!plan.components.includes(c.name)) throw new RefusedError(`restore request ${restoreId} does not restore ${c.name}; nothing was changed`);
   const claim = await claimRequest(ctx, restoreId, 'drop');
   try {
-    ctx.log.warn('dropping database and creating it empty; the restore Job of this request restores set', { component: c.name, database: c.database, host: c.host, request: restoreId, set: plan.setId });
+    ctx.log.warn('dropping database and creating it empty; the restore Job of this request restores set', {
+      component: c.name,
+      database: c.database,
+      host: c.host,
+      request: restoreId,
+      set: plan.setId,
+    });
     await handlerFor(c).recreate!(c, ctx);
   } catch (e) {
     await claim.abandon(e);

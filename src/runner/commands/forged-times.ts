@@ -40,7 +40,10 @@ export async function findDoubtedSets(ctx: RunContext, sets: readonly BackupSet[
   const r = ctx.values.repository;
   if (!r.protection || !r.s3) return new Map();
   const creds = s3CredentialsFor(r, 'maintenance')!;
-  const keys = { accessKeyId: ctx.secrets.read(creds.secretName, creds.accessKeyIdKey), secretAccessKey: ctx.secrets.read(creds.secretName, creds.secretAccessKeyKey) };
+  const keys = {
+    accessKeyId: ctx.secrets.read(creds.secretName, creds.accessKeyIdKey),
+    secretAccessKey: ctx.secrets.read(creds.secretName, creds.secretAccessKeyKey),
+  };
   const stored = await snapshotStoredTimes(r.s3, keys, ctx.secrets);
   return doubtedSets(sets, stored, durationSeconds(ctx.values.timeout) ?? 3600);
 }

@@ -7,6 +7,7 @@ export async function readManifest(ctx: RunContext, set: BackupSet): Promise<Man
   if (!set.manifestSnapshot) throw new SafeholdError(`backup set ${set.id} is incomplete (no manifest): it cannot be restored`);
   const text = await ctx.restic.dumpText(set.manifestSnapshot.id, MANIFEST_FILE);
   const m = JSON.parse(text) as Manifest;
-  if (m.format !== 'safehold.backup-set/v1' || m.setId !== set.id) throw new SafeholdError(`backup set ${set.id}: manifest is not a safehold v1 manifest of this set`);
+  if (m.format !== 'safehold.backup-set/v1' || m.setId !== set.id)
+    throw new SafeholdError(`backup set ${set.id}: manifest is not a safehold v1 manifest of this set`);
   return m;
 }

@@ -11,7 +11,10 @@ import { endpointOf } from '../engines/index.js';
 export async function undoRestore(ctx: RunContext, o: { discard?: boolean } = {}): Promise<string[]> {
   const wanted = ctx.values.restore?.components;
   const pg = ctx.values.components.filter((c) => c.type === 'postgres' && (!wanted || wanted.includes(c.name)));
-  if (!pg.length) throw new SafeholdError('no PostgreSQL component to swap back; other engines go back with `safehold restore --snapshot <safety set id>` (listed by `safehold snapshots`)');
+  if (!pg.length)
+    throw new SafeholdError(
+      'no PostgreSQL component to swap back; other engines go back with `safehold restore --snapshot <safety set id>` (listed by `safehold snapshots`)',
+    );
   const said: string[] = [];
   for (const c of pg) {
     const e = endpointOf(c, ctx.secrets);

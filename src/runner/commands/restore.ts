@@ -55,7 +55,9 @@ export interface RestoreOptions {
 
 function request(ctx: RunContext, o: RestoreOptions): Restore {
   if (o.snapshot && ctx.values.restore && !o.drill && o.snapshot !== ctx.values.restore.snapshot) {
-    throw new UsageError(`--snapshot ${o.snapshot} conflicts with restore.snapshot "${ctx.values.restore.snapshot}" in the values: the request in git decides; change it there`);
+    throw new UsageError(
+      `--snapshot ${o.snapshot} conflicts with restore.snapshot "${ctx.values.restore.snapshot}" in the values: the request in git decides; change it there`,
+    );
   }
   const r = ctx.values.restore ?? { snapshot: 'latest', dropExisting: false, owners: 'keep' as const, timeout: '2h' };
   return { ...r, snapshot: o.snapshot ?? r.snapshot, ...(o.drill ? { dropExisting: true, rolloutRestart: undefined, scaleDown: undefined } : {}) };
@@ -75,7 +77,9 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
   const set = pickSet(sets, r.snapshot);
   if (!set) {
     const known = sets.map((s) => `${s.id} (${s.status})`).join(', ') || 'none';
-    throw new SafeholdError(`no ${r.snapshot === 'latest' ? 'good backup set' : `complete backup set ${r.snapshot}`} for ${v.namespace}/${v.name} in ${ctx.restic.access.location}; sets: ${known}`);
+    throw new SafeholdError(
+      `no ${r.snapshot === 'latest' ? 'good backup set' : `complete backup set ${r.snapshot}`} for ${v.namespace}/${v.name} in ${ctx.restic.access.location}; sets: ${known}`,
+    );
   }
   // Read from a copy, the manifest's snapshot ids are translated to the copy's.
   const manifest = manifestInCopy(await readManifest(ctx, set), set);
@@ -92,13 +96,24 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
   const drop = components
     .filter(({ c }) => isDatabase(c) && !swapsIn(c) && (r.dropExisting || (!o.drill && v.dropDatabase?.component === c.name)))
     .map(({ c }) => c.name);
-  const componentSteps = await Promise.all(components.map(async ({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill })));
+  const componentSteps = await Promise.all(
+    components.map(async ({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill })),
+  );
   const steps = [
     `verify: fetch every component and check its sha256 against the manifest before changing anything`,
-    ...(r.scaleDown ? [`scale Deployments/StatefulSets matching ${r.scaleDown.selector} to zero (counts recorded in the log) and wait for their pods to go`] : []),
+    ...(r.scaleDown
+      ? [`scale Deployments/StatefulSets matching ${r.scaleDown.selector} to zero (counts recorded in the log) and wait for their pods to go`]
+      : []),
     ...v.hooks.preRestore.map((h) => `hook preRestore ${h.name} (${h.type})`),
     ...(!o.drill && components.some(({ c }) => needsSafetyCopy(c))
-      ? [`safety copy: the live data of ${components.filter(({ c }) => needsSafetyCopy(c)).map(({ c }) => c.name).join(', ')} is stored as a set with status safety before anything changes; a failed restore puts it back, after a successful one it is the way back (\`safehold restore --snapshot <safety set>\`)`]
+      ? [
+          `safety copy: the live data of ${components
+            .filter(({ c }) => needsSafetyCopy(c))
+            .map(({ c }) => c.name)
+            .join(
+              ', ',
+            )} is stored as a set with status safety before anything changes; a failed restore puts it back, after a successful one it is the way back (\`safehold restore --snapshot <safety set>\`)`,
+        ]
       : []),
     ...componentSteps.flat(),
     ...(components.some(({ c }) => swapsIn(c)) ? ['swap: every side database is renamed into place once all components are restored'] : []),
@@ -140,9 +155,16 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
   if (o.planOnly) return plan;
 
   if (o.expectRequest && o.expectRequest !== plan.requestId) {
-    throw new RefusedError(`this Job was created for restore request ${o.expectRequest}, but the config now describes ${plan.requestId ?? 'no restore'}; nothing was changed`);
+    throw new RefusedError(
+      `this Job was created for restore request ${o.expectRequest}, but the config now describes ${plan.requestId ?? 'no restore'}; nothing was changed`,
+    );
   }
-  if (!o.drill) await refuseUnreachable(ctx, components.map(({ c }) => c), o.targets);
+  if (!o.drill)
+    await refuseUnreachable(
+      ctx,
+      components.map(({ c }) => c),
+      o.targets,
+    );
   // Claimed before anything destructive: refused when the repository (or the ledger cache) says it ran, or another pod holds it.
   const claim = plan.requestId ? (held.claim = await claimRequest(ctx, plan.requestId, 'restore', { dropWaitSeconds: o.dropWaitSeconds })) : undefined;
   if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
@@ -200,7 +222,9 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
       for (const s of staged.reverse()) await s.abort();
       const problems = safety ? await putBack(ctx, safety, touched, o.targets) : [];
       if (safety && touched.some((c) => safety.records.has(c.name))) {
-        throw new SafeholdError(`${(e as Error).message}\n${problems.length ? `  NOT put back:\n  ${problems.join('\n  ')}` : `  the live data was put back from safety set ${safety.setId}: every target is as it was`}`);
+        throw new SafeholdError(
+          `${(e as Error).message}\n${problems.length ? `  NOT put back:\n  ${problems.join('\n  ')}` : `  the live data was put back from safety set ${safety.setId}: every target is as it was`}`,
+        );
       }
       throw e;
     }
@@ -223,14 +247,22 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
           ctx.log.info('rollout restart requested', { selector: r.rolloutRestart.selector, restarted });
         }
       } catch (e) {
-        throw new SafeholdError(`the data of set ${manifest.setId} is restored${plan.requestId ? ` and request ${plan.requestId} recorded (it will not run again)` : ''}, but a later step failed; finish it by hand: ${(e as Error).message}`);
+        throw new SafeholdError(
+          `the data of set ${manifest.setId} is restored${plan.requestId ? ` and request ${plan.requestId} recorded (it will not run again)` : ''}, but a later step failed; finish it by hand: ${(e as Error).message}`,
+        );
       }
     }
     if (!o.drill) {
-      await pushMetrics(v, 'restore', [
-        { name: METRICS.restoreLastSuccess, value: ctx.now().getTime() / 1000 },
-        { name: METRICS.restoreLastStatus, value: 1 },
-      ], ctx.log, ctx.secrets);
+      await pushMetrics(
+        v,
+        'restore',
+        [
+          { name: METRICS.restoreLastSuccess, value: ctx.now().getTime() / 1000 },
+          { name: METRICS.restoreLastStatus, value: 1 },
+        ],
+        ctx.log,
+        ctx.secrets,
+      );
     }
     ctx.log.info('restore finished', { set: manifest.setId, seconds: (Date.now() - started) / 1000 });
     return plan;
@@ -239,7 +271,10 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
     await tidyAfterFailure(ctx);
     if (!o.drill) await pushMetrics(v, 'restore', [{ name: METRICS.restoreLastStatus, value: 0 }], ctx.log, ctx.secrets);
     // Left at zero on purpose (the data may be half-restored): say how to bring the application back.
-    if (scaled.length) throw new SafeholdError(`${(e as Error).message}\n  still scaled to zero by restore.scaleDown; when the data is right, scale back with:\n  ${scaleBackCommands(scaled).join('\n  ')}`);
+    if (scaled.length)
+      throw new SafeholdError(
+        `${(e as Error).message}\n  still scaled to zero by restore.scaleDown; when the data is right, scale back with:\n  ${scaleBackCommands(scaled).join('\n  ')}`,
+      );
     throw e;
   } finally {
     for (const p of prepared.values()) if (p.file) rmSync(p.file, { force: true });
@@ -257,7 +292,9 @@ async function commitStaged(ctx: RunContext, staged: readonly Staged[]): Promise
       ctx.log.info('component restored', { component: s.component, swap: said });
     } catch (e) {
       for (const rest of staged.slice(i)) await rest.abort();
-      throw new SafeholdError(`swap of ${s.component} failed (${(e as Error).message.split('\n')[0]}); ${done.length ? `already swapped in: ${done.join(', ')}` : 'nothing was swapped in'}; the side databases not swapped were removed`);
+      throw new SafeholdError(
+        `swap of ${s.component} failed (${(e as Error).message.split('\n')[0]}); ${done.length ? `already swapped in: ${done.join(', ')}` : 'nothing was swapped in'}; the side databases not swapped were removed`,
+      );
     }
   }
 }

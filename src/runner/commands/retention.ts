@@ -39,7 +39,12 @@ export async function applyRetention(ctx: RunContext): Promise<string[]> {
   ]);
   const sets = groupSets(snapshots);
   const verdict = JSON.parse(dryRun || '[]') as ForgetGroup[];
-  const removeGood = new Set((verdict ?? []).flatMap((g) => g.remove ?? []).map((s) => tagValue(s, 'set')).filter((x): x is string => !!x));
+  const removeGood = new Set(
+    (verdict ?? [])
+      .flatMap((g) => g.remove ?? [])
+      .map((s) => tagValue(s, 'set'))
+      .filter((x): x is string => !!x),
+  );
   // A forged time would shift restic's buckets (future sets fill keep-last, backdated ones take a day's
   // slot): while any set is doubted, no good set is removed, and the doubted ones stay as evidence.
   const doubted = await findDoubtedSets(ctx, sets);
@@ -52,7 +57,10 @@ export async function applyRetention(ctx: RunContext): Promise<string[]> {
   const ids = remove.flatMap((s) => s.snapshots.map((x) => x.id));
   if (ids.length) {
     await ctx.restic.forgetIds(ids);
-    ctx.log.info('retention applied', { removedSets: remove.map((s) => `${s.id} (${s.status})`), keptGood: sets.filter((s) => s.status === 'good').length - remove.filter((s) => s.status === 'good').length });
+    ctx.log.info('retention applied', {
+      removedSets: remove.map((s) => `${s.id} (${s.status})`),
+      keptGood: sets.filter((s) => s.status === 'good').length - remove.filter((s) => s.status === 'good').length,
+    });
   }
   return remove.map((s) => s.id);
 }

@@ -52,13 +52,22 @@ export async function takeSafetyCopy(ctx: RunContext, components: readonly Compo
     components: records,
     artifacts: {},
   };
-  await ctx.restic.backupBuffer(`${JSON.stringify(manifest, null, 2)}\n`, { host: resticHost(v), tags: [...tags, TAG_MANIFEST, STATUS_SAFETY], filename: MANIFEST_FILE });
+  await ctx.restic.backupBuffer(`${JSON.stringify(manifest, null, 2)}\n`, {
+    host: resticHost(v),
+    tags: [...tags, TAG_MANIFEST, STATUS_SAFETY],
+    filename: MANIFEST_FILE,
+  });
   ctx.log.info('safety copy stored', { set: setId });
   return { setId, records: new Map(records.map((r) => [r.name, r])) };
 }
 
 /** Puts the safety copy back into each component the failed restore may have touched; says what it could not. */
-export async function putBack(ctx: RunContext, safety: SafetySet, touched: readonly Component[], targets?: Readonly<Record<string, RestoreTarget>>): Promise<string[]> {
+export async function putBack(
+  ctx: RunContext,
+  safety: SafetySet,
+  touched: readonly Component[],
+  targets?: Readonly<Record<string, RestoreTarget>>,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const c of touched) {
     const rec = safety.records.get(c.name);
@@ -70,7 +79,9 @@ export async function putBack(ctx: RunContext, safety: SafetySet, touched: reado
       await h.apply(c, ctx, rec, p, { clean: c.type !== 'mysql', target: targets?.[c.name], flush: true });
       ctx.log.warn('put back from the safety copy: the component is as it was before the restore', { component: c.name, set: safety.setId });
     } catch (e) {
-      problems.push(`${c.name}: could not be put back (${(e as Error).message.split('\n')[0]}); restore it with \`safehold restore --snapshot ${safety.setId}\``);
+      problems.push(
+        `${c.name}: could not be put back (${(e as Error).message.split('\n')[0]}); restore it with \`safehold restore --snapshot ${safety.setId}\``,
+      );
     }
   }
   return problems;

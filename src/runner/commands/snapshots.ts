@@ -50,6 +50,9 @@ export async function listRequests(ctx: RunContext): Promise<RequestListing[]> {
 
 export function formatRequests(reqs: readonly RequestListing[]): string {
   if (!reqs.length) return '';
-  const lines = reqs.map((q) => `${q.request.padEnd(20)}  ${q.status.padEnd(11)}  ${q.records.map((r) => `${r.state}${r.step ? `(${r.step})` : ''} ${r.time.slice(0, 19)}Z ${r.snapshot}`).join(', ')}`);
+  const lines = reqs.map(
+    (q) =>
+      `${q.request.padEnd(20)}  ${q.status.padEnd(11)}  ${q.records.map((r) => `${r.state}${r.step ? `(${r.step})` : ''} ${r.time.slice(0, 19)}Z ${r.snapshot}`).join(', ')}`,
+  );
   return `requests:\n${lines.join('\n')}\n`;
 }

@@ -18,7 +18,9 @@ export interface StatusReport {
 /** Values files of a directory (`_`-prefixed files are shared defaults, not applications). */
 export function valuesFilesIn(path: string): string[] {
   if (!statSync(path, { throwIfNoEntry: false })?.isDirectory()) return [path];
-  const files = readdirSync(path).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('_')).sort();
+  const files = readdirSync(path)
+    .filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('_'))
+    .sort();
   if (!files.length) throw new UsageError(`${path}: no values files (*.yaml) in this directory`);
   return files.map((f) => join(path, f));
 }
@@ -28,7 +30,11 @@ async function listings(ctxs: readonly RunContext[]): Promise<Map<string, Snapsh
   const out = new Map<string, Promise<Snapshot[]>>();
   for (const c of ctxs) {
     const key = c.restic.access.location;
-    if (!out.has(key)) out.set(key, c.restic.run(['snapshots', '--json', '--no-lock']).then((t) => (JSON.parse(t || '[]') ?? []) as Snapshot[]));
+    if (!out.has(key))
+      out.set(
+        key,
+        c.restic.run(['snapshots', '--json', '--no-lock']).then((t) => (JSON.parse(t || '[]') ?? []) as Snapshot[]),
+      );
   }
   return new Map(await Promise.all([...out].map(async ([k, p]) => [k, await p] as const)));
 }
@@ -49,11 +55,21 @@ async function drillGroups(ctxs: readonly RunContext[], override?: string): Prom
   );
 }
 
-export async function collectStatus(ctxs: readonly RunContext[], o: { pushgateway?: string; now?: Date } = {}): Promise<Array<AppStatus & { history: readonly SetPoint[] }>> {
+export async function collectStatus(
+  ctxs: readonly RunContext[],
+  o: { pushgateway?: string; now?: Date } = {},
+): Promise<Array<AppStatus & { history: readonly SetPoint[] }>> {
   const [lists, drills] = await Promise.all([listings(ctxs), drillGroups(ctxs, o.pushgateway)]);
   const now = o.now ?? ctxs[0]?.now() ?? new Date();
   return ctxs.map((c, i) =>
-    appStatus({ values: c.values, repository: c.restic.access.location, snapshots: lists.get(c.restic.access.location)!, drill: drills[i].group, drillNote: drills[i].note, now }),
+    appStatus({
+      values: c.values,
+      repository: c.restic.access.location,
+      snapshots: lists.get(c.restic.access.location)!,
+      drill: drills[i].group,
+      drillNote: drills[i].note,
+      now,
+    }),
   );
 }
 

@@ -62,9 +62,15 @@ async function pushVerify(ctx: RunContext, started: number, readData: string, ok
     [
       { name: METRICS.verifyLastAttempt, value: now },
       { name: METRICS.verifyLastStatus, value: ok ? 1 : 0 },
-      ...(ok ? [{ name: METRICS.verifyLastSuccess, value: now }, { name: METRICS.verifyDuration, value: now - started / 1000 }] : []),
+      ...(ok
+        ? [
+            { name: METRICS.verifyLastSuccess, value: now },
+            { name: METRICS.verifyDuration, value: now - started / 1000 },
+          ]
+        : []),
       ...(subset ? [{ name: METRICS.verifyReadDataSubset, value: Number(subset[1]) }] : []),
     ],
-    ctx.log, ctx.secrets,
+    ctx.log,
+    ctx.secrets,
   );
 }

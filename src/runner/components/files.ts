@@ -26,7 +26,10 @@ function segmentRegex(seg: string): RegExp {
       const end = seg.indexOf(']', i + 1);
       if (end < 0) re += '\\[';
       else {
-        re += `[${seg.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${seg
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
@@ -88,7 +91,11 @@ export function expandIncludes(paths: readonly string[], include: readonly strin
         if (r.startsWith('..') || r.startsWith('/')) continue;
         rel = r;
       }
-      expandAt(root, rel.split('/').filter((s) => s && s !== '.'), hits);
+      expandAt(
+        root,
+        rel.split('/').filter((s) => s && s !== '.'),
+        hits,
+      );
     }
     hits.forEach((h) => found.add(h));
     if (found.size === before && !hits.size) unmatched.push(pattern);
@@ -166,8 +173,15 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
       const tree = await listing(ctx, summary.snapshot_id);
       const roots = c.paths.filter((p) => tree.nodes.some((n) => n.path === p || n.path.startsWith(`${p}/`)));
       const missing = c.paths.filter((p) => !roots.includes(p));
-      if (missing.length && !c.include.length) throw new SafeholdError(`${c.name}: the snapshot holds nothing of ${missing.join(', ')}; a path that is not backed up cannot be restored`);
-      ctx.log.info('component stored', { component: c.name, files: summary.total_files_processed ?? tree.files, bytes: summary.total_bytes_processed, snapshot: summary.snapshot_id.slice(0, 8), seconds: (Date.now() - started) / 1000 });
+      if (missing.length && !c.include.length)
+        throw new SafeholdError(`${c.name}: the snapshot holds nothing of ${missing.join(', ')}; a path that is not backed up cannot be restored`);
+      ctx.log.info('component stored', {
+        component: c.name,
+        files: summary.total_files_processed ?? tree.files,
+        bytes: summary.total_bytes_processed,
+        snapshot: summary.snapshot_id.slice(0, 8),
+        seconds: (Date.now() - started) / 1000,
+      });
       return {
         name: c.name,
         type: c.type,
@@ -197,14 +211,17 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
     const lost = ownersLost((await listing(ctx, rec.snapshotId)).nodes, runnerUid(), rec.items ?? []);
     return [
       `${c.name} (files): ${rec.fileName}, ${rec.bytes} bytes from snapshot ${rec.snapshotId.slice(0, 8)}`,
-      ...restoreDestinations(rec.items ?? [], c.restoreTo).map(({ root, dest }) => `${c.name}: ${root} → ${dest}: stored files overwrite existing ones; files created since the backup are left alone`),
+      ...restoreDestinations(rec.items ?? [], c.restoreTo).map(
+        ({ root, dest }) => `${c.name}: ${root} → ${dest}: stored files overwrite existing ones; files created since the backup are left alone`,
+      ),
       ...(lost ? [`${c.name}: owners NOT kept: ${lost}`] : []),
     ];
   },
 
   async prepare(c, ctx, rec: ComponentRecord): Promise<Prepared> {
     const tree = await listing(ctx, rec.snapshotId);
-    if (tree.sha256 !== rec.sha256) throw new SafeholdError(`${c.name}: snapshot ${rec.snapshotId.slice(0, 8)} does not hold the file tree its manifest recorded; nothing was changed`);
+    if (tree.sha256 !== rec.sha256)
+      throw new SafeholdError(`${c.name}: snapshot ${rec.snapshotId.slice(0, 8)} does not hold the file tree its manifest recorded; nothing was changed`);
     return { bytes: rec.bytes, state: tree.nodes };
   },
 
@@ -227,7 +244,13 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
         rmSync(staging, { recursive: true, force: true });
       }
       const differ = metadataMismatches(nodes, root, dest);
-      if (differ.count) ctx.log.warn('restored files whose owner or mode differs from the stored one', { component: c.name, to: dest, files: differ.count, examples: differ.examples });
+      if (differ.count)
+        ctx.log.warn('restored files whose owner or mode differs from the stored one', {
+          component: c.name,
+          to: dest,
+          files: differ.count,
+          examples: differ.examples,
+        });
       ctx.log.info('files restored', { component: c.name, from: root, to: dest });
     }
   },

@@ -52,6 +52,7 @@ export async function readGlobals<T>(ctx: RunContext, rec: ComponentRecord): Pro
     read.catch(() => readTexts.delete(key));
   }
   const text = await read;
-  if (sha256(text) !== rec.globals.sha256) throw new SafeholdError(`${rec.name}: the stored ${rec.globals.fileName} does not match its manifest; nothing was changed`);
+  if (sha256(text) !== rec.globals.sha256)
+    throw new SafeholdError(`${rec.name}: the stored ${rec.globals.fileName} does not match its manifest; nothing was changed`);
   return JSON.parse(text) as T;
 }

@@ -23,7 +23,8 @@ export function renderStream(c: KubernetesComponent, objects: readonly KubeObjec
 export function parseStream(text: string): KubeObject[] {
   const doc = parse(text) as { kind?: string; items?: KubeObject[] } | null;
   if (!doc || doc.kind !== 'List' || !Array.isArray(doc.items)) throw new SafeholdError('the stored objects are not a v1 List');
-  for (const o of doc.items) if (!o?.apiVersion || !o.kind || !o.metadata?.name) throw new SafeholdError('a stored object lacks apiVersion, kind or metadata.name');
+  for (const o of doc.items)
+    if (!o?.apiVersion || !o.kind || !o.metadata?.name) throw new SafeholdError('a stored object lacks apiVersion, kind or metadata.name');
   return doc.items;
 }
 
@@ -41,7 +42,9 @@ async function fetchVerified(c: KubernetesComponent, ctx: RunContext, rec: Compo
   const text = await ctx.restic.dumpText(rec.snapshotId, rec.fileName);
   const bytes = Buffer.byteLength(text);
   if (bytes !== rec.bytes || sha256(text) !== rec.sha256) {
-    throw new SafeholdError(`${c.name}: the stored objects do not match the manifest (sha256 ${sha256(text).slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}, ${bytes} ≠ ${rec.bytes} bytes); nothing was changed`);
+    throw new SafeholdError(
+      `${c.name}: the stored objects do not match the manifest (sha256 ${sha256(text).slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}, ${bytes} ≠ ${rec.bytes} bytes); nothing was changed`,
+    );
   }
   return { text, objects: parseStream(text) };
 }
@@ -57,7 +60,8 @@ export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
     const seen = new Set<string>();
     for (const e of c.resources) {
       const got = await readEntry(client, e, ns);
-      if (!got.length) ctx.log.warn('no object matches this entry', { component: c.name, apiVersion: e.apiVersion, kind: e.kind, labelSelector: e.labelSelector });
+      if (!got.length)
+        ctx.log.warn('no object matches this entry', { component: c.name, apiVersion: e.apiVersion, kind: e.kind, labelSelector: e.labelSelector });
       for (const o of got) {
         const key = itemOf(o);
         if (!seen.has(key)) objects.push(o);
@@ -67,8 +71,23 @@ export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
     const text = renderStream(c, objects);
     const snapshotId = await ctx.restic.backupBuffer(text, { host: t.host, tags: [...t.tags, componentTag(c.name)], filename: fileName(c) });
     const bytes = Buffer.byteLength(text);
-    ctx.log.info('component stored', { component: c.name, objects: objects.length, bytes, snapshot: snapshotId.slice(0, 8), seconds: (Date.now() - started) / 1000 });
-    return { name: c.name, type: c.type, snapshotId, fileName: fileName(c), bytes, sha256: sha256(text), durationMs: Date.now() - started, items: objects.map(itemOf) };
+    ctx.log.info('component stored', {
+      component: c.name,
+      objects: objects.length,
+      bytes,
+      snapshot: snapshotId.slice(0, 8),
+      seconds: (Date.now() - started) / 1000,
+    });
+    return {
+      name: c.name,
+      type: c.type,
+      snapshotId,
+      fileName: fileName(c),
+      bytes,
+      sha256: sha256(text),
+      durationMs: Date.now() - started,
+      items: objects.map(itemOf),
+    };
   },
 
   async checkStored(c, ctx, rec) {
@@ -91,10 +110,12 @@ export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
         ? `${c.name} (kubernetes): server-side dry run of ${items.length} objects into namespace ${ns}; nothing is created`
         : `${c.name} (kubernetes): ${items.length} objects into namespace ${ns}, in this order; each is created if absent, ${ifExists}`,
     ];
-    if (c.requireAbsent.length) lines.push(`${c.name}: refuses while any of these exists: ${c.requireAbsent.map((a) => `${a.kind}${a.name ? ` ${a.name}` : ''}`).join(', ')}`);
+    if (c.requireAbsent.length)
+      lines.push(`${c.name}: refuses while any of these exists: ${c.requireAbsent.map((a) => `${a.kind}${a.name ? ` ${a.name}` : ''}`).join(', ')}`);
     for (const { entry, objects } of entries) {
       for (const obj of objects) lines.push(`${c.name}: ${describeRef({ ...refOf(obj), namespace: obj.metadata?.namespace ? ns : undefined })}`);
-      if (entry.waitFor && objects.length && !o.target?.dryRunNamespace) lines.push(`${c.name}: wait until each ${entry.kind} reports ${entry.waitFor.condition}=True (timeout ${entry.waitFor.timeout})`);
+      if (entry.waitFor && objects.length && !o.target?.dryRunNamespace)
+        lines.push(`${c.name}: wait until each ${entry.kind} reports ${entry.waitFor.condition}=True (timeout ${entry.waitFor.timeout})`);
     }
     for (const u of unmatched) lines.push(`${c.name}: ${describeRef(refOf(u))} is stored but no longer selected by the values: not restored`);
     return lines;
@@ -121,7 +142,10 @@ export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
     const client = kubeClient();
     const kinds = [...new Map(objects.map((o) => [`${o.apiVersion} ${o.kind}`, o])).values()];
     for (const o of kinds) {
-      if (!(await client.serves(o.apiVersion!, o.kind!))) throw new SafeholdError(`${c.name}: the API server does not serve ${o.apiVersion} ${o.kind} (is its CustomResourceDefinition installed?); nothing was changed`);
+      if (!(await client.serves(o.apiVersion!, o.kind!)))
+        throw new SafeholdError(
+          `${c.name}: the API server does not serve ${o.apiVersion} ${o.kind} (is its CustomResourceDefinition installed?); nothing was changed`,
+        );
     }
     // Kept in memory from verification to apply: never written to scratch in plaintext (Secrets), never re-read unchecked.
     return { bytes: rec.bytes, state: objects };
@@ -133,7 +157,8 @@ export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
     const dryRun = o.target?.dryRunNamespace;
     const stored = p.state as KubeObject[];
     const { entries, unmatched } = assignToEntries(c.resources, stored);
-    for (const u of unmatched) ctx.log.warn('stored object no longer selected by the values: not restored', { component: c.name, object: describeRef(refOf(u)) });
+    for (const u of unmatched)
+      ctx.log.warn('stored object no longer selected by the values: not restored', { component: c.name, object: describeRef(refOf(u)) });
     const counts: Partial<Record<Outcome, number>> = {};
     for (const { entry, objects } of entries) {
       const placed = objects.map((obj) => (obj.metadata?.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: ns } } : obj));
@@ -146,11 +171,15 @@ export const kubernetesHandler: ComponentHandler<KubernetesComponent> = {
         const timeoutMs = (durationSeconds(entry.waitFor.timeout) ?? 600) * 1000;
         for (const obj of placed) {
           const waited = await waitForCondition(client, refOf(obj), entry.waitFor.condition, timeoutMs, ctx.log);
-          ctx.log.info('object ready', { component: c.name, object: describeRef(refOf(obj)), condition: entry.waitFor.condition, waitedSeconds: waited / 1000 });
+          ctx.log.info('object ready', {
+            component: c.name,
+            object: describeRef(refOf(obj)),
+            condition: entry.waitFor.condition,
+            waitedSeconds: waited / 1000,
+          });
         }
       }
     }
     ctx.log.info('kubernetes objects restored', { component: c.name, ...counts });
   },
 };
-

@@ -27,6 +27,10 @@ export async function createMissingAccounts(e: Endpoint, g: MysqlGlobals, log: L
     created.push(accountName(a));
   }
   if (created.length) log.info('accounts created (they did not exist on this server)', { component, accounts: created });
-  if (unreadable.length) log.warn('accounts missing here could not be recreated: the backup login could not read them (grant it SELECT on mysql.*)', { component, accounts: unreadable });
+  if (unreadable.length)
+    log.warn('accounts missing here could not be recreated: the backup login could not read them (grant it SELECT on mysql.*)', {
+      component,
+      accounts: unreadable,
+    });
   return created;
 }

@@ -6,15 +6,8 @@ import { createHash } from 'node:crypto';
 import { RefusedError, SafeholdError } from '../../errors.js';
 import { dropDatabaseSql, psql, psqlScript, terminateSql } from '../engines/postgres.js';
 import { quoteIdent } from '../engines/pg-quote.js';
-import {
-  createDatabaseSql,
-  createRolesScript,
-  databasePropertiesScript,
-  missingRoles,
-  sideNames,
-  type PgGlobals,
-} from '../engines/postgres-globals.js';
-import type { Endpoint, RestoreIO, StreamEngine } from '../engines/types.js';
+import { createDatabaseSql, createRolesScript, databasePropertiesScript, missingRoles, sideNames, type PgGlobals } from '../engines/postgres-globals.js';
+import type { Endpoint } from '../engines/types.js';
 import type { Logger } from '../log.js';
 import { run } from '../process/spawn.js';
 
@@ -56,7 +49,10 @@ export async function serverState(e: Endpoint): Promise<PgServerState> {
 
 /** PostgreSQL 12 is the oldest server a restore supports (no WITH (FORCE) before 13: sessions are ended first). */
 export function refuseOldServer(versionNum: number, where: string): void {
-  if (versionNum < 120000) throw new RefusedError(`${where}: PostgreSQL ${Math.floor(versionNum / 10000)} is older than 12, the oldest server safehold restores into; nothing was changed`);
+  if (versionNum < 120000)
+    throw new RefusedError(
+      `${where}: PostgreSQL ${Math.floor(versionNum / 10000)} is older than 12, the oldest server safehold restores into; nothing was changed`,
+    );
 }
 
 const server = (e: Endpoint): Endpoint => ({ ...e, database: undefined });
@@ -107,7 +103,9 @@ export async function stagePostgres(
   const login = o.drill || o.owners === 'login' || !globals;
   const created: string[] = [];
   const cleanUp = async () => {
-    await dropDatabase(e, names.restoring, state.versionNum).catch((err) => log.error('could not drop the side database', { component, database: names.restoring, error: (err as Error).message }));
+    await dropDatabase(e, names.restoring, state.versionNum).catch((err) =>
+      log.error('could not drop the side database', { component, database: names.restoring, error: (err as Error).message }),
+    );
     if (created.length) {
       await script(e, `BEGIN;\n${created.map((r) => `DROP ROLE IF EXISTS ${quoteIdent(r)};`).join('\n')}\nCOMMIT;`).catch((err) =>
         log.error('could not drop the roles this restore created', { component, roles: created, error: (err as Error).message }),
@@ -124,11 +122,20 @@ export async function stagePostgres(
         created.push(...missing.map((r) => r.rolname));
         roles = new Set([...state.roles, ...created]);
         log.info('roles created (they did not exist on this server)', { component, roles: created });
-        if (s.noLogin.length) log.warn('login roles created NOLOGIN: their passwords could not be read at backup time; set one with ALTER ROLE … LOGIN PASSWORD', { component, roles: s.noLogin });
+        if (s.noLogin.length)
+          log.warn('login roles created NOLOGIN: their passwords could not be read at backup time; set one with ALTER ROLE … LOGIN PASSWORD', {
+            component,
+            roles: s.noLogin,
+          });
       }
     }
     const owner = !login && globals && roles.has(globals.database.owner) ? globals.database.owner : state.login;
-    await run(psql(server(e), globals && !o.drill ? createDatabaseSql(globals, names.restoring, owner, state.versionNum) : `CREATE DATABASE ${quoteIdent(names.restoring)}`));
+    await run(
+      psql(
+        server(e),
+        globals && !o.drill ? createDatabaseSql(globals, names.restoring, owner, state.versionNum) : `CREATE DATABASE ${quoteIdent(names.restoring)}`,
+      ),
+    );
     await load({ ...e, database: names.restoring }, { noOwner: login, noPrivileges: o.drill });
     if (globals && !o.drill) {
       const props = databasePropertiesScript(globals, names.restoring, (r) => roles.has(r));
@@ -147,7 +154,14 @@ export async function stagePostgres(
   };
 }
 
-async function swapIn(e: Endpoint, state: PgServerState, names: ReturnType<typeof pgSideNames>, keepPrevious: boolean, log: Logger, component: string): Promise<string> {
+async function swapIn(
+  e: Endpoint,
+  state: PgServerState,
+  names: ReturnType<typeof pgSideNames>,
+  keepPrevious: boolean,
+  log: Logger,
+  component: string,
+): Promise<string> {
   const target = e.database!;
   const now = await serverState(e);
   if (!now.databases.has(target)) {
@@ -177,14 +191,25 @@ export async function swapBack(e: Endpoint, log: Logger, component: string): Pro
   const names = pgSideNames(target);
   const state = await serverState(e);
   refuseOldServer(state.versionNum, component);
-  if (!state.databases.has(names.previous)) throw new RefusedError(`${component}: no previous database ${names.previous} on this server: there is nothing to go back to; nothing was changed`);
-  if (state.databases.has(names.discard)) throw new SafeholdError(`${component}: ${names.discard} exists (an interrupted swap); inspect it and drop it, then retry`);
+  if (!state.databases.has(names.previous))
+    throw new RefusedError(`${component}: no previous database ${names.previous} on this server: there is nothing to go back to; nothing was changed`);
+  if (state.databases.has(names.discard))
+    throw new SafeholdError(`${component}: ${names.discard} exists (an interrupted swap); inspect it and drop it, then retry`);
   if (!state.databases.has(target)) {
     await renames(e, [[names.previous, target]], [], log);
   } else {
     await allowConnections(e, target, false);
     try {
-      await renames(e, [[target, names.discard], [names.previous, target], [names.discard, names.previous]], [target], log);
+      await renames(
+        e,
+        [
+          [target, names.discard],
+          [names.previous, target],
+          [names.discard, names.previous],
+        ],
+        [target],
+        log,
+      );
     } catch (err) {
       await allowConnections(e, target, true).catch(() => undefined);
       throw err;
@@ -204,7 +229,12 @@ export async function discardPrevious(e: Endpoint, component: string): Promise<s
 }
 
 /** What the plan says a PostgreSQL restore will do, in order (read-only queries). */
-export async function planPostgres(e: Endpoint, globals: PgGlobals | undefined, o: { owners: OwnerMode; drill: boolean }, component: string): Promise<string[]> {
+export async function planPostgres(
+  e: Endpoint,
+  globals: PgGlobals | undefined,
+  o: { owners: OwnerMode; drill: boolean },
+  component: string,
+): Promise<string[]> {
   const target = e.database!;
   const names = pgSideNames(target);
   const state = await serverState(e).catch(() => undefined);
@@ -213,14 +243,25 @@ export async function planPostgres(e: Endpoint, globals: PgGlobals | undefined, 
   const login = o.drill || o.owners === 'login' || !globals;
   if (!login && globals) {
     const missing = missingRoles(globals, state.roles).map((r) => r.rolname);
-    lines.push(missing.length ? `${component}: create roles that do not exist on this server: ${missing.join(', ')}` : `${component}: every role the set references exists (none created, none changed)`);
+    lines.push(
+      missing.length
+        ? `${component}: create roles that do not exist on this server: ${missing.join(', ')}`
+        : `${component}: every role the set references exists (none created, none changed)`,
+    );
   } else lines.push(`${component}: objects owned by the restore login ${state.login} (owners: login${globals ? '' : '; the set records no roles'})`);
-  lines.push(`${component}: create side database ${names.restoring}${globals ? ` (encoding ${globals.database.encoding}, collation ${globals.database.collate}${globals.database.locale ? `, locale ${globals.database.locale}` : ''})` : ''} and restore the dump into it`);
+  lines.push(
+    `${component}: create side database ${names.restoring}${globals ? ` (encoding ${globals.database.encoding}, collation ${globals.database.collate}${globals.database.locale ? `, locale ${globals.database.locale}` : ''})` : ''} and restore the dump into it`,
+  );
   if (globals && !o.drill) lines.push(`${component}: apply the recorded database comment, privileges and settings to ${names.restoring}`);
   if (state.databases.has(target)) {
     lines.push(`${component}: swap: end sessions of ${target}, rename ${target} → ${names.previous}, ${names.restoring} → ${target} (one transaction)`);
-    if (!o.drill) lines.push(`${component}: way back: ${names.previous} is kept${state.databases.has(names.previous) ? ' (the older previous database is dropped after the swap)' : ''}; \`safehold restore --undo\` swaps it back`);
+    if (!o.drill)
+      lines.push(
+        `${component}: way back: ${names.previous} is kept${state.databases.has(names.previous) ? ' (the older previous database is dropped after the swap)' : ''}; \`safehold restore --undo\` swaps it back`,
+      );
   } else lines.push(`${component}: ${target} does not exist: rename ${names.restoring} → ${target}`);
-  lines.push(`${component}: on any failure before the swap, ${names.restoring}${!login ? ' and the roles created' : ''} are dropped and ${target} is left as it was`);
+  lines.push(
+    `${component}: on any failure before the swap, ${names.restoring}${!login ? ' and the roles created' : ''} are dropped and ${target} is left as it was`,
+  );
   return lines;
 }

@@ -24,7 +24,9 @@ async function postgresProblems(where: string, e: Endpoint): Promise<string[]> {
   const out = (await run(psql(e, `SELECT current_user || E'\\t' || (${UNREADABLE_SQL})`, e.database))).stdout.trim();
   const [login, unreadable] = out.split('\t');
   if (!unreadable) return [];
-  return [`${where}: login ${login} cannot read ${unreadable}; grant it, e.g. GRANT pg_read_all_data TO ${quoteIdent(login)}; (PostgreSQL 14+) or GRANT USAGE ON SCHEMA … / GRANT SELECT ON ALL TABLES IN SCHEMA … TO ${quoteIdent(login)};`];
+  return [
+    `${where}: login ${login} cannot read ${unreadable}; grant it, e.g. GRANT pg_read_all_data TO ${quoteIdent(login)}; (PostgreSQL 14+) or GRANT USAGE ON SCHEMA … / GRANT SELECT ON ALL TABLES IN SCHEMA … TO ${quoteIdent(login)};`,
+  ];
 }
 
 async function redisProblems(where: string, field: string, e: Endpoint): Promise<string[]> {
@@ -33,11 +35,13 @@ async function redisProblems(where: string, field: string, e: Endpoint): Promise
     await client.auth({ username: e.username, password: e.password });
     const pong = await client.call('PING');
     const text = Buffer.isBuffer(pong) ? pong.toString('utf8') : String(pong);
-    if (/NOAUTH/i.test(text)) return [`${where}: the Redis server requires a password and none was given: set ${field}.credentials: { secretName: <Secret>, passwordKey: password }`];
+    if (/NOAUTH/i.test(text))
+      return [`${where}: the Redis server requires a password and none was given: set ${field}.credentials: { secretName: <Secret>, passwordKey: password }`];
     return [];
   } catch (err) {
     const msg = (err as Error).message;
-    if (/NOAUTH/i.test(msg)) return [`${where}: the Redis server requires a password and none was given: set ${field}.credentials: { secretName: <Secret>, passwordKey: password }`];
+    if (/NOAUTH/i.test(msg))
+      return [`${where}: the Redis server requires a password and none was given: set ${field}.credentials: { secretName: <Secret>, passwordKey: password }`];
     if (/WRONGPASS|invalid password|invalid username/i.test(msg)) return [`${where}: the Redis server refused the password from ${field}.credentials (${msg})`];
     throw err;
   } finally {

@@ -147,7 +147,8 @@ export const streamHandler: ComponentHandler = {
           rmSync(spool.file, { force: true });
         }
         if (spool.stats.bytes !== rec.bytes) return `stored stream has ${spool.stats.bytes} bytes, but restic read ${rec.bytes} from the dump`;
-        if (spool.stats.sha256 !== rec.sha256) return `stored stream's sha256 ${spool.stats.sha256.slice(0, 12)} differs from the dump's ${rec.sha256.slice(0, 12)}`;
+        if (spool.stats.sha256 !== rec.sha256)
+          return `stored stream's sha256 ${spool.stats.sha256.slice(0, 12)} differs from the dump's ${rec.sha256.slice(0, 12)}`;
       }
       return problem;
     } catch (e) {
@@ -157,7 +158,11 @@ export const streamHandler: ComponentHandler = {
   },
 
   async plan(c, ctx, rec, o) {
-    const where = o.target ? `${o.target.host ?? ('host' in c ? c.host : '')}:${o.target.port ?? ('port' in c ? c.port : '')}` : 'host' in c ? `${c.host}:${c.port}` : '';
+    const where = o.target
+      ? `${o.target.host ?? ('host' in c ? c.host : '')}:${o.target.port ?? ('port' in c ? c.port : '')}`
+      : 'host' in c
+        ? `${c.host}:${c.port}`
+        : '';
     const db = o.target?.database ?? ('database' in c ? c.database : undefined);
     const restoreLine = `${c.name} (${c.type}): restore ${rec.fileName} (${rec.bytes} bytes, snapshot ${rec.snapshotId.slice(0, 8)}) into ${db ? `database ${db} on ` : ''}${where}`;
     if (c.type === 'postgres') {
@@ -165,11 +170,19 @@ export const streamHandler: ComponentHandler = {
       return [restoreLine, ...(await planPostgres(endpoint(c, ctx, o.target), globals, { owners: ownerMode(ctx), drill: !!o.drill }, c.name))];
     }
     const lines: string[] = [];
-    if (c.type === 'mysql' && !o.drill && rec.globals) lines.push(`${c.name}: create the accounts its DEFINERs and grants name that do not exist on this server (existing accounts are not changed)`);
-    if (o.drop && db) lines.push(`${c.name}: DROP DATABASE ${db} and create it empty first${c.type === 'mysql' && rec.globals ? ' with its recorded charset and collation' : ''}`);
-    else if (c.type === 'mysql') lines.push(`${c.name}: create database ${db} with its recorded charset and collation if it does not exist; tables in the dump are replaced`);
+    if (c.type === 'mysql' && !o.drill && rec.globals)
+      lines.push(`${c.name}: create the accounts its DEFINERs and grants name that do not exist on this server (existing accounts are not changed)`);
+    if (o.drop && db)
+      lines.push(
+        `${c.name}: DROP DATABASE ${db} and create it empty first${c.type === 'mysql' && rec.globals ? ' with its recorded charset and collation' : ''}`,
+      );
+    else if (c.type === 'mysql')
+      lines.push(`${c.name}: create database ${db} with its recorded charset and collation if it does not exist; tables in the dump are replaced`);
     lines.push(restoreLine);
-    if (c.type === 'redis') lines.push(`${c.name}: keys in the dump overwrite existing keys${'restoreMode' in c && c.restoreMode === 'flush' ? '; the database is flushed first' : ''}`);
+    if (c.type === 'redis')
+      lines.push(
+        `${c.name}: keys in the dump overwrite existing keys${'restoreMode' in c && c.restoreMode === 'flush' ? '; the database is flushed first' : ''}`,
+      );
     return lines;
   },
 
@@ -178,7 +191,9 @@ export const streamHandler: ComponentHandler = {
     const { file, stats } = await fetchSpool(c, ctx, rec);
     if (stats.sha256 !== rec.sha256 || stats.bytes !== rec.bytes) {
       rmSync(file, { force: true });
-      throw new SafeholdError(`${c.name}: the stored dump does not match its manifest (sha256 ${stats.sha256.slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}); nothing was changed`);
+      throw new SafeholdError(
+        `${c.name}: the stored dump does not match its manifest (sha256 ${stats.sha256.slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}); nothing was changed`,
+      );
     }
     try {
       const list = engine.list?.();

@@ -43,7 +43,8 @@ export function copyProblems(set: BackupSet, source: readonly CopiedSnapshot[], 
   for (const s of source) {
     const d = byOriginal.get(s.id);
     if (!d) problems.push(`set ${set.id}: snapshot ${s.short_id} missing in the copy`);
-    else if (s.tree && d.tree !== s.tree) problems.push(`set ${set.id}: snapshot ${s.short_id} has tree ${d.tree?.slice(0, 8)} in the copy, ${s.tree.slice(0, 8)} in the source`);
+    else if (s.tree && d.tree !== s.tree)
+      problems.push(`set ${set.id}: snapshot ${s.short_id} has tree ${d.tree?.slice(0, 8)} in the copy, ${s.tree.slice(0, 8)} in the source`);
   }
   return problems;
 }
@@ -57,5 +58,12 @@ export function manifestInCopy(m: Manifest, set: BackupSet): Manifest {
   if (!copied.length) return m;
   // restic 0.14 records short ids in backup summaries: match on the prefix.
   const id = (x: string) => copied.find((s) => s.original!.startsWith(x))?.id ?? x;
-  return { ...m, components: m.components.map((c) => ({ ...c, snapshotId: id(c.snapshotId), ...(c.globals ? { globals: { ...c.globals, snapshotId: id(c.globals.snapshotId) } } : {}) })) };
+  return {
+    ...m,
+    components: m.components.map((c) => ({
+      ...c,
+      snapshotId: id(c.snapshotId),
+      ...(c.globals ? { globals: { ...c.globals, snapshotId: id(c.globals.snapshotId) } } : {}),
+    })),
+  };
 }

@@ -13,7 +13,18 @@ import type { Endpoint } from '../engines/types.js';
 import { runHooks } from '../hooks/run.js';
 import { BINARIES, binaryPath } from '../binaries.js';
 import { run } from '../process/spawn.js';
-import { countRowsSql, createdTables, dialectOf, keyspaceKeys, missingFromToc, parseTables, sqlQuery, tablesSql, tocTables, type SqlDialect } from './queries.js';
+import {
+  countRowsSql,
+  createdTables,
+  dialectOf,
+  keyspaceKeys,
+  missingFromToc,
+  parseTables,
+  sqlQuery,
+  tablesSql,
+  tocTables,
+  type SqlDialect,
+} from './queries.js';
 import { describeTarget, type DrillTarget, type ServerTarget } from './targets.js';
 
 export interface CheckResult {
@@ -125,22 +136,37 @@ export async function alwaysOnChecks(i: CheckInput): Promise<CheckResult[]> {
   for (const t of i.targets) {
     if (t.kind === 'skipped') continue;
     const restored = i.restored.includes(t.component);
-    results.push({ check: 'always-on', component: t.component, what: `restored into ${describeTarget(t)}`, ok: restored, got: restored ? 'restored' : 'not restored' });
+    results.push({
+      check: 'always-on',
+      component: t.component,
+      what: `restored into ${describeTarget(t)}`,
+      ok: restored,
+      got: restored ? 'restored' : 'not restored',
+    });
     if (!restored || t.kind !== 'server') continue;
     const dialect = dialectOf(t.type);
     if (!dialect) continue;
     const e = scratchEndpoint(i.ctx, t);
     const dump = i.dumps.get(t.component);
     results.push(
-      await attempt({ check: 'always-on', component: t.component, what: `the scratch database ${t.database} holds tables${dump ? ', every table of the dump' : ''}` }, async () => {
-        const tables = parseTables(await query(dialect, e, tablesSql(dialect)));
-        if (!tables.length) return { ok: false, got: 'no table in the restored database' };
-        if (!dump) return { ok: true, got: `${tables.length} tables` };
-        const missing =
-          dump.dialect === 'postgres' ? missingFromToc(dump.tables, tables) : dump.tables.filter((n) => !tables.some(([, name]) => name.toLowerCase() === n.toLowerCase()));
-        if (missing.length) return { ok: false, got: `${missing.length} of ${dump.tables.length} tables of the dump missing: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}` };
-        return { ok: true, got: `${tables.length} tables, all ${dump.tables.length} of the dump present` };
-      }),
+      await attempt(
+        { check: 'always-on', component: t.component, what: `the scratch database ${t.database} holds tables${dump ? ', every table of the dump' : ''}` },
+        async () => {
+          const tables = parseTables(await query(dialect, e, tablesSql(dialect)));
+          if (!tables.length) return { ok: false, got: 'no table in the restored database' };
+          if (!dump) return { ok: true, got: `${tables.length} tables` };
+          const missing =
+            dump.dialect === 'postgres'
+              ? missingFromToc(dump.tables, tables)
+              : dump.tables.filter((n) => !tables.some(([, name]) => name.toLowerCase() === n.toLowerCase()));
+          if (missing.length)
+            return {
+              ok: false,
+              got: `${missing.length} of ${dump.tables.length} tables of the dump missing: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
+            };
+          return { ok: true, got: `${tables.length} tables, all ${dump.tables.length} of the dump present` };
+        },
+      ),
     );
   }
   return results;
@@ -166,7 +192,11 @@ export async function userChecks(i: CheckInput): Promise<CheckResult[]> {
     }
     const t = i.targets.find((x) => x.component === component);
     if (!t || t.kind !== 'server' || !i.restored.includes(t.component)) {
-      results.push({ ...base, ok: false, got: t?.kind === 'skipped' ? `component not restored (${t.reason})` : t ? `a ${t.type} component has no scratch server to query` : 'no such component' });
+      results.push({
+        ...base,
+        ok: false,
+        got: t?.kind === 'skipped' ? `component not restored (${t.reason})` : t ? `a ${t.type} component has no scratch server to query` : 'no such component',
+      });
       continue;
     }
     const e = scratchEndpoint(i.ctx, t);
@@ -198,7 +228,13 @@ async function hookCheck(i: CheckInput, hook: Extract<DrillCheck, { hook: unknow
   const places = Object.fromEntries(
     i.targets.map((t) => [
       t.component,
-      t.kind === 'server' ? { host: t.host, port: t.port, database: t.database } : t.kind === 'directory' ? { directory: t.directory } : t.kind === 'dry-run' ? { dryRunNamespace: t.namespace } : { skipped: t.reason },
+      t.kind === 'server'
+        ? { host: t.host, port: t.port, database: t.database }
+        : t.kind === 'directory'
+          ? { directory: t.directory }
+          : t.kind === 'dry-run'
+            ? { dryRunNamespace: t.namespace }
+            : { skipped: t.reason },
     ]),
   );
   try {

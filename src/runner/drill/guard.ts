@@ -23,11 +23,25 @@ export interface Place {
 /** The addresses a host name resolves to; [] when it does not resolve. Injected in tests. */
 export type AddressLookup = (host: string) => Promise<string[]>;
 
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost', 'ip6-loopback', '::1', '0:0:0:0:0:0:0:1', '0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
+const LOOPBACK_NAMES = new Set([
+  'localhost',
+  'localhost.localdomain',
+  'ip6-localhost',
+  'ip6-loopback',
+  '::1',
+  '0:0:0:0:0:0:0:1',
+  '0.0.0.0',
+  '::',
+  '0:0:0:0:0:0:0:0',
+]);
 
 /** Lowercase, no brackets or trailing dot; every spelling of this machine (localhost, 127.x, ::1) becomes "loopback". */
 export function canonicalHost(host: string): string {
-  let h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  let h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
   if (mapped) h = mapped[1];
   if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(h)) return 'loopback';
@@ -38,13 +52,18 @@ export function canonicalHost(host: string): string {
 export const systemLookup: AddressLookup = async (host) => {
   if (isIP(host.replace(/^\[(.*)\]$/, '$1'))) return [];
   const timeout = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 5000).unref());
-  const found = lookup(host, { all: true }).then((list) => list.map((a) => a.address), () => [] as string[]);
+  const found = lookup(host, { all: true }).then(
+    (list) => list.map((a) => a.address),
+    () => [] as string[],
+  );
   return Promise.race([found, timeout]);
 };
 
 /** The production endpoints of the values: every component that has a server. */
 export function productionPlaces(v: Values): Place[] {
-  return v.components.flatMap((c) => ('host' in c ? [{ component: c.name, host: c.host, port: c.port, database: 'database' in c ? c.database : undefined }] : []));
+  return v.components.flatMap((c) =>
+    'host' in c ? [{ component: c.name, host: c.host, port: c.port, database: 'database' in c ? c.database : undefined }] : [],
+  );
 }
 
 /** Every name a host is known by: its canonical spelling and the canonical form of each address it resolves to. */
@@ -87,7 +106,10 @@ export async function guardProblems(v: Values, targets: readonly DrillTarget[], 
   const problems: string[] = [];
   servers.forEach((t, i) => {
     for (const p of prod) {
-      if (same(t, p)) problems.push(`drill target of ${t.component} (${describeTarget(t)}) is the production ${p.database ? 'database' : 'server'} of component ${p.component} (${where(p)})`);
+      if (same(t, p))
+        problems.push(
+          `drill target of ${t.component} (${describeTarget(t)}) is the production ${p.database ? 'database' : 'server'} of component ${p.component} (${where(p)})`,
+        );
     }
     for (const o of servers.slice(i + 1)) {
       if (same(t, o)) problems.push(`drill targets of ${t.component} and ${o.component} are the same place (${describeTarget(t)})`);
@@ -95,7 +117,10 @@ export async function guardProblems(v: Values, targets: readonly DrillTarget[], 
   });
   for (const t of targets) {
     if (t.kind === 'directory') {
-      const prodPaths = [...v.components.flatMap((c) => (c.type === 'files' ? [...c.paths, ...(c.restoreTo ? [c.restoreTo] : [])] : [])), ...(v.repository.local ? [v.repository.local.path] : [])];
+      const prodPaths = [
+        ...v.components.flatMap((c) => (c.type === 'files' ? [...c.paths, ...(c.restoreTo ? [c.restoreTo] : [])] : [])),
+        ...(v.repository.local ? [v.repository.local.path] : []),
+      ];
       for (const p of prodPaths) if (nested(t.directory, p)) problems.push(`drill target of ${t.component} (${t.directory}) overlaps the production path ${p}`);
     }
   }
@@ -120,7 +145,10 @@ export async function refuseForeignDatabases(ctx: RunContext, targets: readonly 
     if (t.kind === 'server' && !t.sidecar && t.type === 'redis') {
       // A scratch Redis server is the whole server: the drill flushes it, so it must be proven empty first.
       const keys = await redisKeys(scratchEndpoint(ctx, t));
-      if (keys > 0) problems.push(`drill target of ${t.component} (${describeTarget(t)}) is a Redis server holding ${keys} key(s): a drill restores only into an empty server or a sidecar (drill.targets.${t.component}.sidecar: true)`);
+      if (keys > 0)
+        problems.push(
+          `drill target of ${t.component} (${describeTarget(t)}) is a Redis server holding ${keys} key(s): a drill restores only into an empty server or a sidecar (drill.targets.${t.component}.sidecar: true)`,
+        );
       continue;
     }
     if (t.kind !== 'server' || t.sidecar || !t.database || t.database.toLowerCase().startsWith(DRILL_DATABASE_PREFIX)) continue;
@@ -129,7 +157,10 @@ export async function refuseForeignDatabases(ctx: RunContext, targets: readonly 
     if (!dialect || !c) continue;
     const e = { ...targetEndpoint(c, ctx.secrets, t.restore), database: undefined };
     const found = (await run(sqlQuery(dialect, e), databaseExistsSql(dialect, t.database))).stdout.trim();
-    if (found !== '0') problems.push(`drill target of ${t.component} (${describeTarget(t)}) is an existing database not made by a drill (not ${DRILL_DATABASE_PREFIX}*): the drill would drop it`);
+    if (found !== '0')
+      problems.push(
+        `drill target of ${t.component} (${describeTarget(t)}) is an existing database not made by a drill (not ${DRILL_DATABASE_PREFIX}*): the drill would drop it`,
+      );
   }
   if (problems.length) throw new RefusedError(`drill refused, nothing was changed:\n  ${problems.join('\n  ')}`);
 }

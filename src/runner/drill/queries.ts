@@ -22,12 +22,29 @@ export function dialectOf(type: string): SqlDialect | undefined {
 export function sqlQuery(dialect: SqlDialect, e: Endpoint): ProcessSpec {
   if (dialect === 'postgres') {
     const user = e.username ? ['-U', e.username] : [];
-    return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', e.host, '-p', String(e.port), ...user, '-d', dbConninfo(e.database ?? 'postgres')], env: pgEnv(e) };
+    return {
+      cmd: binaryPath(BINARIES.psql),
+      args: ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', e.host, '-p', String(e.port), ...user, '-d', dbConninfo(e.database ?? 'postgres')],
+      env: pgEnv(e),
+    };
   }
   const user = e.username ? ['-u', e.username] : [];
   return {
     cmd: binaryPath(BINARIES.mysql),
-    args: ['--no-defaults', '--protocol=TCP', '-h', e.host, '-P', String(e.port), ...user, '--default-character-set=utf8mb4', '--batch', '--raw', '--skip-column-names', ...(e.database ? [e.database] : [])],
+    args: [
+      '--no-defaults',
+      '--protocol=TCP',
+      '-h',
+      e.host,
+      '-P',
+      String(e.port),
+      ...user,
+      '--default-character-set=utf8mb4',
+      '--batch',
+      '--raw',
+      '--skip-column-names',
+      ...(e.database ? [e.database] : []),
+    ],
     env: mysqlEnv(e),
   };
 }

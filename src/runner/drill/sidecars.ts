@@ -28,7 +28,10 @@ export async function waitForServer(host: string, port: number, timeoutMs: numbe
   const deadline = Date.now() + timeoutMs;
   let announced = false;
   while (!(await accepts(host, port))) {
-    if (Date.now() > deadline) throw new SafeholdError(`${component}: the sidecar scratch server at ${host}:${port} did not accept connections within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new SafeholdError(
+        `${component}: the sidecar scratch server at ${host}:${port} did not accept connections within ${Math.round(timeoutMs / 1000)} s`,
+      );
     if (!announced) log.info('waiting for the sidecar scratch server', { component, host, port });
     announced = true;
     await sleep(500);
@@ -73,7 +76,9 @@ export function stopSidecarServers(types: ReadonlySet<Component['type']>, log: L
   if (!programs.size) return [];
   let pids: number[];
   try {
-    pids = readdirSync(table.procDir).filter((d) => /^\d+$/.test(d)).map(Number);
+    pids = readdirSync(table.procDir)
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return [];
   }

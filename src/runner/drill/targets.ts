@@ -103,7 +103,11 @@ export function resolveDrillTargets(v: Values, o: { scratchDir: string; support:
       } else if (c.type === 'files' && mode === 'restore-to') {
         targets.push({ ...base, kind: 'directory', directory: join(o.scratchDir, `drill-files-${c.name}`) });
       } else {
-        targets.push({ ...base, kind: 'skipped', reason: `this runner's ${c.type} handler cannot restore into a scratch place (${c.type === 'kubernetes' ? 'server-side dry run' : 'scratch directory'})` });
+        targets.push({
+          ...base,
+          kind: 'skipped',
+          reason: `this runner's ${c.type} handler cannot restore into a scratch place (${c.type === 'kubernetes' ? 'server-side dry run' : 'scratch directory'})`,
+        });
       }
       continue;
     }
@@ -115,7 +119,8 @@ export function resolveDrillTargets(v: Values, o: { scratchDir: string; support:
         problems.push(`drill.targets.${c.name}: no sidecar server exists for ${c.type} components`);
         continue;
       }
-      if (t.host !== undefined || t.port !== undefined) warnings.push(`drill.targets.${c.name}: host/port are ignored with a sidecar (it listens on ${SIDECAR_HOST}:${port})`);
+      if (t.host !== undefined || t.port !== undefined)
+        warnings.push(`drill.targets.${c.name}: host/port are ignored with a sidecar (it listens on ${SIDECAR_HOST}:${port})`);
       const restore: RestoreTarget = { host: SIDECAR_HOST, port, database, credentials: t.credentials, connection: sidecarConnection(c, !!t.credentials) };
       targets.push({ ...base, kind: 'server', host: SIDECAR_HOST, port, database, sidecar: true, restore });
       continue;
@@ -123,13 +128,20 @@ export function resolveDrillTargets(v: Values, o: { scratchDir: string; support:
     if (!sqlLike) {
       // Redis: a server is one namespace of keys; only another server is scratch.
       if (t.host === undefined && t.port === undefined) {
-        problems.push(`drill.targets.${c.name}: a ${c.type} drill needs a sidecar or another server (host/port); restoring into the production server would overwrite it`);
+        problems.push(
+          `drill.targets.${c.name}: a ${c.type} drill needs a sidecar or another server (host/port); restoring into the production server would overwrite it`,
+        );
         continue;
       }
       const host = t.host ?? c.host;
       const port = t.port ?? c.port;
       // The scratch server's own password, or none: production's password is not sent elsewhere.
-      const restore: RestoreTarget = { host, port, credentials: t.credentials, connection: t.credentials ? undefined : { username: undefined, password: undefined } };
+      const restore: RestoreTarget = {
+        host,
+        port,
+        credentials: t.credentials,
+        connection: t.credentials ? undefined : { username: undefined, password: undefined },
+      };
       targets.push({ ...base, kind: 'server', host, port, sidecar: false, restore });
       continue;
     }

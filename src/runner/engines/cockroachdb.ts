@@ -84,10 +84,16 @@ const sql = (e: Endpoint, statement: string, db = 'defaultdb'): ProcessSpec => p
 export function cockroachVerdict(clientOut: string, serverOut: string): VersionVerdict {
   const client = parseVersion(clientOut)?.text ?? clientOut.trim();
   const m = /CockroachDB\b.*?v(\d+)\.(\d+)(?:\.\d+)?/.exec(serverOut);
-  if (!m) return { client, server: serverOut.trim(), refuse: `the server is not CockroachDB (version(): ${serverOut.trim().slice(0, 80)}); for PostgreSQL use a component of type postgres` };
+  if (!m)
+    return {
+      client,
+      server: serverOut.trim(),
+      refuse: `the server is not CockroachDB (version(): ${serverOut.trim().slice(0, 80)}); for PostgreSQL use a component of type postgres`,
+    };
   const [major, minor] = [Number(m[1]), Number(m[2])];
   const server = m[0].replace(/^.*?v/, '');
-  if (major < 22 || (major === 22 && minor < 2)) return { client, server, refuse: `CockroachDB ${server} has no COPY … TO STDOUT, which the dump needs: upgrade to 22.2 or later` };
+  if (major < 22 || (major === 22 && minor < 2))
+    return { client, server, refuse: `CockroachDB ${server} has no COPY … TO STDOUT, which the dump needs: upgrade to 22.2 or later` };
   return { client, server };
 }
 

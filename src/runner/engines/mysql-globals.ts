@@ -24,7 +24,8 @@ const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
 /** A string literal that survives any sql_mode (hex, then converted). */
 export const mysqlString = (s: string) => `CONVERT(${hex(s)} USING utf8mb4)`;
 /** 'user'@'host' as account names are written in SHOW/CREATE/DROP USER. */
-export const accountName = (a: { user: string; host: string }) => `'${a.user.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'@'${a.host.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+export const accountName = (a: { user: string; host: string }) =>
+  `'${a.user.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'@'${a.host.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const unhex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
 /** mariadb --batch escapes \n, \t, \\ and \0 in values. */
 const unescapeBatch = (s: string) => s.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', '0': '\0' })[c] ?? c);
@@ -32,7 +33,8 @@ const unescapeBatch = (s: string) => s.replace(/\\(.)/g, (_, c: string) => ({ n:
 /** "user@host" (DEFINER) or "'user'@'host'" (GRANTEE) → parts; the host follows the last @. */
 export function parseAccount(text: string): { user: string; host: string } {
   const at = text.lastIndexOf('@');
-  const strip = (s: string) => (s.startsWith("'") && s.endsWith("'") ? s.slice(1, -1).replace(/''/g, "'") : s.startsWith('`') && s.endsWith('`') ? s.slice(1, -1) : s);
+  const strip = (s: string) =>
+    s.startsWith("'") && s.endsWith("'") ? s.slice(1, -1).replace(/''/g, "'") : s.startsWith('`') && s.endsWith('`') ? s.slice(1, -1) : s;
   return { user: strip(text.slice(0, at)), host: strip(text.slice(at + 1)) };
 }
 
@@ -51,7 +53,9 @@ export function referencedAccountsSql(db: string): string {
 export async function captureMysqlGlobals(e: Endpoint): Promise<MysqlGlobals> {
   const db = e.database!;
   const q = async (sql: string) => (await run(mysqlStatement(e, sql))).stdout.split('\n').filter((l) => l !== '');
-  const [props] = await q(`SELECT HEX(DEFAULT_CHARACTER_SET_NAME), HEX(DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${hex(db)}`);
+  const [props] = await q(
+    `SELECT HEX(DEFAULT_CHARACTER_SET_NAME), HEX(DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${hex(db)}`,
+  );
   const [charset, collation] = (props ?? '').split('\t').map(unhex);
   const names = [...new Set((await q(referencedAccountsSql(db))).map(unhex))].map(parseAccount);
   const accounts: MysqlAccount[] = [];
@@ -73,4 +77,5 @@ export function createMysqlDatabaseSql(quoted: string, g: MysqlGlobals | undefin
   return `CREATE DATABASE ${quoted} CHARACTER SET ${g.database.charset.replace(/[^A-Za-z0-9_]/g, '')}${g.database.collation ? ` COLLATE ${g.database.collation.replace(/[^A-Za-z0-9_]/g, '')}` : ''}`;
 }
 
-export const accountExistsSql = (a: { user: string; host: string }) => `SELECT COUNT(*) FROM mysql.user WHERE User = ${mysqlString(a.user)} AND Host = ${mysqlString(a.host)}`;
+export const accountExistsSql = (a: { user: string; host: string }) =>
+  `SELECT COUNT(*) FROM mysql.user WHERE User = ${mysqlString(a.user)} AND Host = ${mysqlString(a.host)}`;

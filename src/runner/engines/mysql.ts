@@ -16,7 +16,16 @@ export function mysqlEnv(e: Endpoint): Record<string, string> {
 }
 
 /** Connection flags; --no-defaults must come first. TCP always: "localhost" would otherwise mean the socket. */
-const conn = (e: Endpoint): string[] => ['--no-defaults', '--protocol=TCP', '-h', e.host, '-P', String(e.port), ...(e.username ? ['-u', e.username] : []), ...mysqlTlsArgs(e)];
+const conn = (e: Endpoint): string[] => [
+  '--no-defaults',
+  '--protocol=TCP',
+  '-h',
+  e.host,
+  '-P',
+  String(e.port),
+  ...(e.username ? ['-u', e.username] : []),
+  ...mysqlTlsArgs(e),
+];
 
 /** Identifiers in backticks, backticks doubled. */
 export const quoteMysqlIdent = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
@@ -63,6 +72,9 @@ export const mysql: StreamEngine = {
   checkFile: () => 'sql-trailer',
   // --binary-mode: no client commands from the dump's data except DELIMITER; no \r\n rewriting.
   restore: (e) => [{ cmd: binaryPath(BINARIES.mysql), args: [...conn(e), CHARSET, '--binary-mode', e.database!], env: mysqlEnv(e) }],
-  recreate: (e) => [mysqlStatement(e, `DROP DATABASE IF EXISTS ${quoteMysqlIdent(e.database!)}`), mysqlStatement(e, `CREATE DATABASE ${quoteMysqlIdent(e.database!)}`)],
+  recreate: (e) => [
+    mysqlStatement(e, `DROP DATABASE IF EXISTS ${quoteMysqlIdent(e.database!)}`),
+    mysqlStatement(e, `CREATE DATABASE ${quoteMysqlIdent(e.database!)}`),
+  ],
   drop: (e) => [mysqlStatement(e, `DROP DATABASE IF EXISTS ${quoteMysqlIdent(e.database!)}`)],
 };

@@ -164,7 +164,14 @@ export function parseCapture(json: string): PgGlobals {
 export const quoteLiteral = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 /** Settings whose value is a list of items (pg_dump's GUC_LIST_QUOTE): each item is its own literal. */
-const LIST_SETTINGS = new Set(['search_path', 'temp_tablespaces', 'session_preload_libraries', 'local_preload_libraries', 'shared_preload_libraries', 'unix_socket_directories']);
+const LIST_SETTINGS = new Set([
+  'search_path',
+  'temp_tablespaces',
+  'session_preload_libraries',
+  'local_preload_libraries',
+  'shared_preload_libraries',
+  'unix_socket_directories',
+]);
 
 /** Splits a stored list value (`app, "$user", public`) into its items, double quotes removed. */
 export function splitListSetting(value: string): string[] {
@@ -175,12 +182,19 @@ export function splitListSetting(value: string): string[] {
   for (let i = 0; i < value.length; i++) {
     const ch = value[i];
     if (quoted) {
-      if (ch === '"' && value[i + 1] === '"') (cur += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && value[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cur += ch;
-    } else if (ch === '"') (quoted = true), (started = true);
-    else if (ch === ',') out.push(started ? cur : cur.trim()), (cur = ''), (started = false);
-    else if (!(ch === ' ' && !cur && !started)) cur += ch;
+    } else if (ch === '"') {
+      quoted = true;
+      started = true;
+    } else if (ch === ',') {
+      out.push(started ? cur : cur.trim());
+      cur = '';
+      started = false;
+    } else if (!(ch === ' ' && !cur && !started)) cur += ch;
   }
   out.push(started ? cur : cur.trim());
   return out.filter((x, i) => x !== '' || i < out.length - 1);
@@ -243,7 +257,8 @@ export function createDatabaseSql(g: PgGlobals, name: string, owner: string, ser
   const parts = [`CREATE DATABASE ${quoteIdent(name)} WITH TEMPLATE template0 OWNER ${quoteIdent(owner)} ENCODING ${quoteLiteral(d.encoding)}`];
   parts.push(`LC_COLLATE ${quoteLiteral(d.collate)} LC_CTYPE ${quoteLiteral(d.ctype)}`);
   if (d.provider && d.provider !== 'c') {
-    if (serverVersionNum < 150000) throw new Error(`the database used the ${d.provider === 'i' ? 'ICU' : 'builtin'} locale provider, which this server (${serverVersionNum}) does not have`);
+    if (serverVersionNum < 150000)
+      throw new Error(`the database used the ${d.provider === 'i' ? 'ICU' : 'builtin'} locale provider, which this server (${serverVersionNum}) does not have`);
     parts.push(`LOCALE_PROVIDER ${d.provider === 'i' ? 'icu' : 'builtin'}`);
     if (d.locale) parts.push(`${d.provider === 'i' ? 'ICU_LOCALE' : 'BUILTIN_LOCALE'} ${quoteLiteral(d.locale)}`);
     if (d.icuRules && serverVersionNum >= 160000) parts.push(`ICU_RULES ${quoteLiteral(d.icuRules)}`);
@@ -267,7 +282,9 @@ export function databasePropertiesScript(g: PgGlobals, name: string, roleExists:
         skipped.push(`GRANT ${a.privilege} ON DATABASE to ${a.grantee}`);
         continue;
       }
-      lines.push(`GRANT ${a.privilege} ON DATABASE ${db} TO ${a.grantee === null ? 'PUBLIC' : quoteIdent(a.grantee)}${a.grantable ? ' WITH GRANT OPTION' : ''};`);
+      lines.push(
+        `GRANT ${a.privilege} ON DATABASE ${db} TO ${a.grantee === null ? 'PUBLIC' : quoteIdent(a.grantee)}${a.grantable ? ' WITH GRANT OPTION' : ''};`,
+      );
     }
   }
   for (const s of d.settings) {
@@ -276,7 +293,11 @@ export function databasePropertiesScript(g: PgGlobals, name: string, roleExists:
       continue;
     }
     for (const entry of s.config) {
-      lines.push(s.role === null ? `ALTER DATABASE ${db} SET ${settingClause(entry)};` : `ALTER ROLE ${quoteIdent(s.role)} IN DATABASE ${db} SET ${settingClause(entry)};`);
+      lines.push(
+        s.role === null
+          ? `ALTER DATABASE ${db} SET ${settingClause(entry)};`
+          : `ALTER ROLE ${quoteIdent(s.role)} IN DATABASE ${db} SET ${settingClause(entry)};`,
+      );
     }
   }
   return { sql: lines.join('\n'), skipped };

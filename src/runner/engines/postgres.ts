@@ -16,7 +16,15 @@ export function pgEnv(e: Endpoint): Record<string, string> {
 }
 
 /** libpq connection flags (user name only; the password is PGPASSWORD in the environment); the database as conninfo. */
-export const conn = (e: Endpoint, db = e.database, fallbackDb = 'postgres'): string[] => ['-h', e.host, '-p', String(e.port), ...(e.username ? ['-U', e.username] : []), '-d', dbConninfo(db ?? fallbackDb)];
+export const conn = (e: Endpoint, db = e.database, fallbackDb = 'postgres'): string[] => [
+  '-h',
+  e.host,
+  '-p',
+  String(e.port),
+  ...(e.username ? ['-U', e.username] : []),
+  '-d',
+  dbConninfo(db ?? fallbackDb),
+];
 
 export { quoteIdent };
 
@@ -26,7 +34,9 @@ export const terminateSql = (db: string): string =>
 
 /** DROP DATABASE for any server from 12 on: sessions ended first, FORCE where the server has it (13+). */
 export function dropDatabaseSql(db: string, serverVersionNum: number): string[] {
-  return serverVersionNum >= 130000 ? [`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`] : [terminateSql(db), `DROP DATABASE IF EXISTS ${quoteIdent(db)}`];
+  return serverVersionNum >= 130000
+    ? [`DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE)`]
+    : [terminateSql(db), `DROP DATABASE IF EXISTS ${quoteIdent(db)}`];
 }
 
 export function psql(e: Endpoint, sql: string, db = 'postgres'): ProcessSpec {
@@ -56,7 +66,11 @@ export function dropSettings(unknown: readonly string[]): Transform {
       const text = carry + chunk.toString('latin1');
       const cut = text.lastIndexOf('\n') + 1;
       carry = text.slice(cut);
-      const done = text.slice(0, cut).split('\n').filter((l) => !line.test(l)).join('\n');
+      const done = text
+        .slice(0, cut)
+        .split('\n')
+        .filter((l) => !line.test(l))
+        .join('\n');
       cb(null, Buffer.from(done, 'latin1'));
     },
     flush(cb) {
@@ -67,13 +81,23 @@ export function dropSettings(unknown: readonly string[]): Transform {
 
 /** Ownership is restored unless asked not to (noOwner: undefined keeps release 1's in-place restore, which never set owners). */
 function pgRestoreArgs(o: PgRestoreOptions): string[] {
-  return ['--exit-on-error', ...(o.noOwner ?? true ? ['--no-owner'] : []), ...(o.noPrivileges ? ['--no-privileges'] : []), ...(o.clean ? ['--clean', '--if-exists'] : []), ...(o.jobs > 1 ? ['--jobs', String(o.jobs)] : [])];
+  return [
+    '--exit-on-error',
+    ...((o.noOwner ?? true) ? ['--no-owner'] : []),
+    ...(o.noPrivileges ? ['--no-privileges'] : []),
+    ...(o.clean ? ['--clean', '--if-exists'] : []),
+    ...(o.jobs > 1 ? ['--jobs', String(o.jobs)] : []),
+  ];
 }
 
 export const postgres: StreamEngine = {
   type: 'postgres',
   fileName: (name) => `${name}.pgdump`,
-  dump: (e) => ({ cmd: binaryPath(BINARIES.pgDump), args: ['--format=custom', '--compress=0', '--no-sync', '--lock-wait-timeout=300000', ...conn(e)], env: pgEnv(e) }),
+  dump: (e) => ({
+    cmd: binaryPath(BINARIES.pgDump),
+    args: ['--format=custom', '--compress=0', '--no-sync', '--lock-wait-timeout=300000', ...conn(e)],
+    env: pgEnv(e),
+  }),
   versions: (e) => ({
     client: { cmd: binaryPath(BINARIES.pgDump), args: ['--version'] },
     server: psql(e, 'SHOW server_version_num', e.database),
@@ -88,7 +112,13 @@ export const postgres: StreamEngine = {
   async restoreFromFile(e, file, o, io) {
     const [client, server] = await Promise.all([
       run({ cmd: binaryPath(BINARIES.pgRestore), args: ['--version'] }),
-      run(psql(e, `SELECT current_setting('server_version_num') || ' ' || coalesce(string_agg(name, ' '), '') FROM pg_settings WHERE name IN (${NEWER_SESSION_SETTINGS.map((s) => `'${s}'`).join(',')})`, e.database)),
+      run(
+        psql(
+          e,
+          `SELECT current_setting('server_version_num') || ' ' || coalesce(string_agg(name, ' '), '') FROM pg_settings WHERE name IN (${NEWER_SESSION_SETTINGS.map((s) => `'${s}'`).join(',')})`,
+          e.database,
+        ),
+      ),
     ]);
     const [serverNum, ...known] = server.stdout.trim().split(/\s+/);
     const clientMajor = parseVersion(client.stdout)?.major ?? 0;
@@ -103,6 +133,10 @@ export const postgres: StreamEngine = {
     await pipe(producer, psqlScript(e), undefined, dropSettings(unknown));
   },
   // Dropping for drills and the drop-database Job: sessions are ended first, so PostgreSQL 12 works too.
-  recreate: (e) => [psql(e, terminateSql(e.database!)), psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)}`), psql(e, `CREATE DATABASE ${quoteIdent(e.database!)}`)],
+  recreate: (e) => [
+    psql(e, terminateSql(e.database!)),
+    psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)}`),
+    psql(e, `CREATE DATABASE ${quoteIdent(e.database!)}`),
+  ],
   drop: (e) => [psql(e, terminateSql(e.database!)), psql(e, `DROP DATABASE IF EXISTS ${quoteIdent(e.database!)}`)],
 };

@@ -62,12 +62,19 @@ export function writeCommands(key: Buffer, type: string, value: RespValue, pttl:
 function refused(db: number, how: string, results: RespValue[]): SafeholdError | undefined {
   const errors = results.flatMap((r) => (r instanceof RespError ? [r] : Array.isArray(r) ? r.filter((x): x is RespError => x instanceof RespError) : []));
   if (!errors.length) return undefined;
-  return new SafeholdError(`redis restore failed in database ${db}: ${how} answered ${errors[0].message} (${errors.length} errors in this batch); keys restored before this batch stay`);
+  return new SafeholdError(
+    `redis restore failed in database ${db}: ${how} answered ${errors[0].message} (${errors.length} errors in this batch); keys restored before this batch stay`,
+  );
 }
 
 /** DUMP + PTTL a group of keys, RESTORE them into the target (pipelined); returns how many were written. */
 export async function copyByDump(source: RespClient, target: RespClient, keys: Buffer[], db: number): Promise<number> {
-  const replies = await source.pipeline(keys.flatMap((k) => [['PTTL', k], ['DUMP', k]]));
+  const replies = await source.pipeline(
+    keys.flatMap((k) => [
+      ['PTTL', k],
+      ['DUMP', k],
+    ]),
+  );
   const cmds = keys.map((k, i) => restoreCommand(k, replies[2 * i], replies[2 * i + 1])).filter((c): c is Command => !!c);
   const problem = refused(db, 'RESTORE', await target.pipeline(cmds));
   if (problem) throw problem;
@@ -76,7 +83,12 @@ export async function copyByDump(source: RespClient, target: RespClient, keys: B
 
 /** TYPE + PTTL, read each key by its type, rebuild it on the target; for targets older than the runner's redis-server. */
 export async function copyByType(source: RespClient, target: RespClient, keys: Buffer[], db: number): Promise<number> {
-  const meta = await source.pipeline(keys.flatMap((k) => [['TYPE', k], ['PTTL', k]]));
+  const meta = await source.pipeline(
+    keys.flatMap((k) => [
+      ['TYPE', k],
+      ['PTTL', k],
+    ]),
+  );
   const live = keys.map((k, i) => ({ k, type: String(meta[2 * i]), pttl: Number(meta[2 * i + 1]) })).filter((x) => x.type !== 'none' && x.pttl !== -2);
   const values = await source.pipeline(live.map((x) => readCommand(x.k, x.type) ?? ['TYPE', x.k]));
   const cmds = live.flatMap((x, i) => (values[i] === null ? [] : writeCommands(x.k, x.type, values[i], x.pttl)));

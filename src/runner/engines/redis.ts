@@ -64,16 +64,26 @@ export function tempServer(dir: string): ProcessSpec {
   return {
     cmd: binaryPath(BINARIES.redisServer),
     args: [
-      '--port', '0',
-      '--unixsocket', join(dir, TEMP_SOCKET),
-      '--unixsocketperm', '700',
-      '--dir', dir,
-      '--dbfilename', TEMP_RDB,
-      '--save', '',
-      '--appendonly', 'no',
-      '--databases', String(TEMP_DATABASES),
-      '--logfile', join(dir, 'redis.log'),
-      '--daemonize', 'no',
+      '--port',
+      '0',
+      '--unixsocket',
+      join(dir, TEMP_SOCKET),
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dir,
+      '--dbfilename',
+      TEMP_RDB,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--databases',
+      String(TEMP_DATABASES),
+      '--logfile',
+      join(dir, 'redis.log'),
+      '--daemonize',
+      'no',
     ],
   };
 }
@@ -118,7 +128,11 @@ async function restoreRdb(e: Endpoint, file: string, opts: RestoreOptions, io: R
     });
     const dbs = parseKeyspace(String(await source.call('INFO', 'keyspace')));
     const mode = await probe(source, target, dbs, e);
-    if (mode === 'type') io.log.warn('redis: the target cannot read DUMP payloads of the runner\'s redis-server (older RDB format); copying key by key by type (stream consumer groups are not copied)', { target: `${e.host}:${e.port}` });
+    if (mode === 'type')
+      io.log.warn(
+        "redis: the target cannot read DUMP payloads of the runner's redis-server (older RDB format); copying key by key by type (stream consumer groups are not copied)",
+        { target: `${e.host}:${e.port}` },
+      );
     const copy = mode === 'dump' ? copyByDump : copyByType;
     if (opts.flush) {
       io.log.warn('redis: FLUSHALL on the target before loading (restoreMode flush)', { target: `${e.host}:${e.port}` });

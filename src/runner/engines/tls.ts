@@ -16,7 +16,10 @@ export function tlsFiles(tls: DatabaseTls | undefined, secrets: SecretStore): Tl
   return {
     ...(tls.caCert ? { caFile: secrets.path(tls.caCert.secretName, tls.caCert.key) } : {}),
     ...(tls.clientCert
-      ? { certFile: secrets.path(tls.clientCert.secretName, tls.clientCert.certKey), keyFile: secrets.privateCopy(tls.clientCert.secretName, tls.clientCert.keyKey) }
+      ? {
+          certFile: secrets.path(tls.clientCert.secretName, tls.clientCert.certKey),
+          keyFile: secrets.privateCopy(tls.clientCert.secretName, tls.clientCert.keyKey),
+        }
       : {}),
   };
 }
@@ -53,20 +56,29 @@ export function mysqlTlsArgs(e: Endpoint): string[] {
   }
 }
 
-const UNTRUSTED = /certificate verify failed|self[- ]signed certificate|unable to get local issuer certificate|unknown ca|certificate is not trusted|tlsv1 alert unknown ca|SSL certificate (?:validation|verification) fail|certificate signature failure/i;
-const WRONG_NAME = /does not match host name|server certificate for "[^"]*" does not match|hostname mismatch|Validation of SSL server certificate failed|IP address mismatch/i;
+const UNTRUSTED =
+  /certificate verify failed|self[- ]signed certificate|unable to get local issuer certificate|unknown ca|certificate is not trusted|tlsv1 alert unknown ca|SSL certificate (?:validation|verification) fail|certificate signature failure/i;
+const WRONG_NAME =
+  /does not match host name|server certificate for "[^"]*" does not match|hostname mismatch|Validation of SSL server certificate failed|IP address mismatch/i;
 const NO_CA_FILE = /root certificate file "[^"]*" does not exist|could not read root certificate file/i;
-const CLIENT_CERT = /certificate authentication failed|connection requires a valid client certificate|private key file "[^"]*" has group or world access|could not load private key|certificate required/i;
+const CLIENT_CERT =
+  /certificate authentication failed|connection requires a valid client certificate|private key file "[^"]*" has group or world access|could not load private key|certificate required/i;
 
 /**
  * A clear message for a TLS failure in a client tool's stderr: which component, which server, what failed
  * and which field to fix; undefined when the failure is not about TLS.
  */
 export function tlsProblem(where: string, field: string, server: string, stderr: string): string | undefined {
-  const first = stderr.split('\n').find((l) => UNTRUSTED.test(l) || WRONG_NAME.test(l) || NO_CA_FILE.test(l) || CLIENT_CERT.test(l))?.trim();
+  const first = stderr
+    .split('\n')
+    .find((l) => UNTRUSTED.test(l) || WRONG_NAME.test(l) || NO_CA_FILE.test(l) || CLIENT_CERT.test(l))
+    ?.trim();
   if (!first) return undefined;
-  if (NO_CA_FILE.test(first)) return `${where}: no CA bundle to verify the certificate of ${server}: set ${field}.tls.caCert: { secretName: <Secret>, key: ca.crt } (${first})`;
-  if (WRONG_NAME.test(first)) return `${where}: the certificate of ${server} does not name that host: connect by a name the certificate holds (${field}.host), or use sslMode verify-ca (${first})`;
-  if (UNTRUSTED.test(first)) return `${where}: the certificate of ${server} was not trusted: ${field}.tls.caCert must hold the CA bundle that signed the server's certificate (${first})`;
+  if (NO_CA_FILE.test(first))
+    return `${where}: no CA bundle to verify the certificate of ${server}: set ${field}.tls.caCert: { secretName: <Secret>, key: ca.crt } (${first})`;
+  if (WRONG_NAME.test(first))
+    return `${where}: the certificate of ${server} does not name that host: connect by a name the certificate holds (${field}.host), or use sslMode verify-ca (${first})`;
+  if (UNTRUSTED.test(first))
+    return `${where}: the certificate of ${server} was not trusted: ${field}.tls.caCert must hold the CA bundle that signed the server's certificate (${first})`;
   return `${where}: ${server} refused the client certificate: check ${field}.tls.clientCert (a kubernetes.io/tls Secret: tls.crt, tls.key) (${first})`;
 }

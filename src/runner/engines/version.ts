@@ -53,6 +53,9 @@ export function lenientVerdict(tool: string): (clientOut: string, serverOut: str
     const { client, server, texts } = recorded(clientOut, serverOut);
     const older = client && server && (client.major < server.major || (client.major === server.major && client.minor < server.minor));
     if (!older) return texts;
-    return { ...texts, warn: `${tool} ${client.text} is older than the server ${server.text}; continuing (a dump that fails fails the backup), but use a runner image whose ${tool} is at least ${server.major}.${server.minor}` };
+    return {
+      ...texts,
+      warn: `${tool} ${client.text} is older than the server ${server.text}; continuing (a dump that fails fails the backup), but use a runner image whose ${tool} is at least ${server.major}.${server.minor}`,
+    };
   };
 }

@@ -30,21 +30,35 @@ async function runOne(h: Hook, ctx: RunContext, env: HookEnv): Promise<string> {
   if (h.type === 'command') {
     const secretEnv = Object.fromEntries(Object.entries(h.env).map(([k, r]) => [k, ctx.secrets.read(r.secretName, r.key)]));
     const [cmd, ...args] = h.command.map((a) => substitute(a, env));
-    const res = await run({ cmd, args, env: { ...secretEnv, SAFEHOLD_ARTIFACTS: env.artifactsDir, SAFEHOLD_SET_ID: env.setId ?? '' }, timeoutMs }, undefined, { maxStdout: MAX_ARTIFACT_BYTES });
+    const res = await run({ cmd, args, env: { ...secretEnv, SAFEHOLD_ARTIFACTS: env.artifactsDir, SAFEHOLD_SET_ID: env.setId ?? '' }, timeoutMs }, undefined, {
+      maxStdout: MAX_ARTIFACT_BYTES,
+    });
     return res.stdout;
   }
   if (h.type === 'http') {
     const headers = Object.fromEntries(Object.entries(h.headers).map(([k, v]) => [k, 'value' in v ? v.value : ctx.secrets.read(v.secretName, v.key)]));
-    const res = await fetch(substitute(h.url, env), { method: h.method, headers, body: h.body === undefined ? undefined : substitute(h.body, env), signal: AbortSignal.timeout(timeoutMs) });
-    if (Number(res.headers.get('content-length') ?? 0) > MAX_ARTIFACT_BYTES) throw new SafeholdError(`HTTP ${h.method} ${h.url} announced a body larger than ${MAX_ARTIFACT_BYTES} bytes`);
+    const res = await fetch(substitute(h.url, env), {
+      method: h.method,
+      headers,
+      body: h.body === undefined ? undefined : substitute(h.body, env),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_ARTIFACT_BYTES)
+      throw new SafeholdError(`HTTP ${h.method} ${h.url} announced a body larger than ${MAX_ARTIFACT_BYTES} bytes`);
     const body = Buffer.from(await res.arrayBuffer());
     if (body.length > MAX_ARTIFACT_BYTES) throw new SafeholdError(`HTTP ${h.method} ${h.url} answered ${body.length} bytes, more than ${MAX_ARTIFACT_BYTES}`);
     const text = body.toString('utf8');
-    if (!h.expectStatus.includes(res.status)) throw new SafeholdError(`HTTP ${h.method} ${h.url} answered ${res.status}, expected ${h.expectStatus.join('/')}: ${text.slice(0, 200)}`);
+    if (!h.expectStatus.includes(res.status))
+      throw new SafeholdError(`HTTP ${h.method} ${h.url} answered ${res.status}, expected ${h.expectStatus.join('/')}: ${text.slice(0, 200)}`);
     return text;
   }
   if (!execRunner) throw new SafeholdError('exec hooks need the Kubernetes API, which this runner build does not have');
-  return execRunner(h, ctx, h.command.map((a) => substitute(a, env)), timeoutMs);
+  return execRunner(
+    h,
+    ctx,
+    h.command.map((a) => substitute(a, env)),
+    timeoutMs,
+  );
 }
 
 /** Runs a phase's hooks in order; returns the artifacts they produced. A failing `onError: fail` hook throws. */

@@ -10,7 +10,11 @@ export class ConfigMapClaimLock extends NamedConfigMap implements ClaimLock {
     try {
       await kubeClient().create({
         ...this.ref(),
-        metadata: { name: this.name, namespace: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'safehold', 'app.kubernetes.io/component': 'claim' } },
+        metadata: {
+          name: this.name,
+          namespace: this.namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'safehold', 'app.kubernetes.io/component': 'claim' },
+        },
         data: { ...h },
       });
       return undefined;

@@ -2,7 +2,16 @@
 import type { KubeObject } from './client.js';
 
 /** Set by the API server; a create with them fails (resourceVersion) or lies (uid, timestamps). */
-const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'managedFields', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'];
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'managedFields',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
+];
 
 /**
  * Annotations that describe a past apply or a GitOps controller's bookkeeping, not the object.

@@ -6,7 +6,14 @@ import { SafeholdError } from '../../errors.js';
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string; [k: string]: unknown };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    [k: string]: unknown;
+  };
   [k: string]: unknown;
 }
 const asK8s = (o: KubeObject) => o as unknown as KubernetesObject;
@@ -18,7 +25,12 @@ export interface ObjectRef {
   readonly name: string;
 }
 
-export const refOf = (o: KubeObject): ObjectRef => ({ apiVersion: o.apiVersion!, kind: o.kind!, namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
+export const refOf = (o: KubeObject): ObjectRef => ({
+  apiVersion: o.apiVersion!,
+  kind: o.kind!,
+  namespace: o.metadata?.namespace,
+  name: o.metadata?.name ?? '',
+});
 /** `Secret astarte/astarte-devices-ca`: how objects are named in logs, plans and errors. */
 export const describeRef = (r: ObjectRef): string => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
@@ -48,7 +60,11 @@ class RawObjectApi extends KubernetesObjectApi {
     return !!(await this.resource(apiVersion, kind));
   }
 
-  protected override async processResponse<T extends KubernetesObject>(response: { httpStatusCode: number; body: { text(): Promise<string> }; headers: Record<string, string> }): Promise<T> {
+  protected override async processResponse<T extends KubernetesObject>(response: {
+    httpStatusCode: number;
+    body: { text(): Promise<string> };
+    headers: Record<string, string>;
+  }): Promise<T> {
     const text = await response.body.text();
     if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return JSON.parse(text) as T;
     throw new ApiException(response.httpStatusCode, 'Unsuccessful HTTP Request', text, response.headers);
@@ -85,7 +101,8 @@ export function kubeError(e: unknown, what: string): Error {
     return new KubeError(e.code, s.reason, `${what}: ${s.message} (HTTP ${e.code} ${s.reason})`);
   }
   const msg = (e as Error)?.message ?? String(e);
-  if (/Unrecognized API version and kind/.test(msg)) return new KubeError(404, 'NotFound', `${what}: the API server does not serve this kind (is its CustomResourceDefinition installed?)`);
+  if (/Unrecognized API version and kind/.test(msg))
+    return new KubeError(404, 'NotFound', `${what}: the API server does not serve this kind (is its CustomResourceDefinition installed?)`);
   return new SafeholdError(`${what}: ${msg.split('\n')[0]}`);
 }
 
@@ -116,7 +133,10 @@ export class KubeClient {
       const items: KubeObject[] = [];
       let cont: string | undefined;
       do {
-        const page = (await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector, 500, cont)) as unknown as { items: KubeObject[]; metadata?: { continue?: string } };
+        const page = (await this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector, 500, cont)) as unknown as {
+          items: KubeObject[];
+          metadata?: { continue?: string };
+        };
         items.push(...page.items.map((o) => ({ ...o, apiVersion, kind })));
         cont = page.metadata?.continue || undefined;
       } while (cont);
@@ -149,7 +169,14 @@ export class KubeClient {
     const h = this.header(r);
     const meta = { ...((body.metadata as object) ?? {}), ...h.metadata };
     try {
-      return (await this.api.patch(asK8s({ ...body, apiVersion: r.apiVersion, kind: r.kind, metadata: meta }), undefined, undefined, 'safehold', undefined, strategy === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch)) as unknown as KubeObject;
+      return (await this.api.patch(
+        asK8s({ ...body, apiVersion: r.apiVersion, kind: r.kind, metadata: meta }),
+        undefined,
+        undefined,
+        'safehold',
+        undefined,
+        strategy === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch,
+      )) as unknown as KubeObject;
     } catch (e) {
       throw kubeError(e, `patch ${describeRef(r)}`);
     }
@@ -159,7 +186,15 @@ export class KubeClient {
 /** DELETE, optionally only if the object is still the version read (409 Conflict otherwise). */
 export async function deleteObject(client: KubeClient, r: ObjectRef, preconditions: { resourceVersion?: string } = {}): Promise<void> {
   try {
-    await client.api.delete(asK8s({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } }), undefined, undefined, undefined, undefined, undefined, { preconditions });
+    await client.api.delete(
+      asK8s({ apiVersion: r.apiVersion, kind: r.kind, metadata: { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) } }),
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      { preconditions },
+    );
   } catch (e) {
     if (e instanceof ApiException && e.code === 404) return;
     throw kubeError(e, `delete ${describeRef(r)}`);

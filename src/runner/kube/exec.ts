@@ -60,7 +60,9 @@ function exitCodeOf(s: V1Status): string | undefined {
 export async function runExecHook(h: ExecHook, ctx: RunContext, args: string[], timeoutMs: number): Promise<string> {
   const client = kubeClient();
   const ns = h.namespace ?? ctx.values.namespace;
-  const candidates = h.pod ? [await client.get({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: h.pod })].filter((p) => !!p) : await client.list('v1', 'Pod', ns, h.selector);
+  const candidates = h.pod
+    ? [await client.get({ apiVersion: 'v1', kind: 'Pod', namespace: ns, name: h.pod })].filter((p) => !!p)
+    : await client.list('v1', 'Pod', ns, h.selector);
   const pod = pickPod(candidates as PodLike[]);
   if (!pod) throw new SafeholdError(h.pod ? `pod ${ns}/${h.pod} is not Running` : `no Running pod matches ${h.selector} in namespace ${ns}`);
   const podName = pod.metadata!.name!;
@@ -80,13 +82,21 @@ export async function runExecHook(h: ExecHook, ctx: RunContext, args: string[], 
       if (err) reject(err);
       else resolve(stdout.text);
     };
-    const timer = setTimeout(() => finish(new SafeholdError(`exec in ${ns}/${podName} timed out after ${timeoutMs} ms (the API server does not stop the process in the pod)`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new SafeholdError(`exec in ${ns}/${podName} timed out after ${timeoutMs} ms (the API server does not stop the process in the pod)`)),
+      timeoutMs,
+    );
     new Exec(client.config)
       .exec(ns, podName, container, args, stdout, stderr, null, false, (status) => {
         const tail = stderr.text.trim().split('\n').slice(-5).join('\n  stderr: ');
         if (stdout.overflow) finish(new SafeholdError(`exec in ${ns}/${podName}: output larger than ${MAX_ARTIFACT_BYTES} bytes`));
         else if (status.status === 'Success') finish();
-        else finish(new SafeholdError(`exec in ${ns}/${podName} [${container}] failed${exitCodeOf(status) ? ` with exit code ${exitCodeOf(status)}` : ''}: ${status.message ?? status.reason ?? 'unknown'}${tail ? `\n  stderr: ${tail}` : ''}`));
+        else
+          finish(
+            new SafeholdError(
+              `exec in ${ns}/${podName} [${container}] failed${exitCodeOf(status) ? ` with exit code ${exitCodeOf(status)}` : ''}: ${status.message ?? status.reason ?? 'unknown'}${tail ? `\n  stderr: ${tail}` : ''}`,
+            ),
+          );
       })
       .then((ws) => {
         socket = ws;

@@ -20,7 +20,11 @@ export class ConfigMapLedger extends NamedConfigMap implements Ledger {
       try {
         await client.create({
           ...this.ref(),
-          metadata: { name: this.name, namespace: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'safehold', 'app.kubernetes.io/component': 'ledger' } },
+          metadata: {
+            name: this.name,
+            namespace: this.namespace,
+            labels: { 'app.kubernetes.io/managed-by': 'safehold', 'app.kubernetes.io/component': 'ledger' },
+          },
           data,
         });
         return;

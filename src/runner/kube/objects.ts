@@ -92,7 +92,7 @@ interface Condition {
   message?: string;
 }
 
-const conditionsOf = (o: KubeObject | undefined): Condition[] => ((o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []);
+const conditionsOf = (o: KubeObject | undefined): Condition[] => (o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
 
 /** Polls (with backoff) until the object's condition is True; the error names the object and what it last said. */
 export async function waitForCondition(client: KubeClient, ref: ObjectRef, condition: string, timeoutMs: number, log: Logger): Promise<number> {
@@ -105,7 +105,9 @@ export async function waitForCondition(client: KubeClient, ref: ObjectRef, condi
     if (conditionsOf(last).some((c) => c.type === condition && c.status === 'True')) return Date.now() - started;
     const left = started + timeoutMs - Date.now();
     if (left <= 0) {
-      const seen = conditionsOf(last).map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(', ');
+      const seen = conditionsOf(last)
+        .map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}`)
+        .join(', ');
       throw new SafeholdError(
         `${describeRef(ref)} did not report ${condition}=True within ${Math.round(timeoutMs / 1000)}s; ${last ? `last conditions: ${seen || 'none'}` : 'the object does not exist'}. The objects after it were not restored.`,
       );

@@ -36,7 +36,9 @@ export async function scaleDown(ctx: RunContext, selector: string, namespace: st
       const left = Number((o?.status as { replicas?: number } | undefined)?.replicas ?? 0);
       if (left === 0) break;
       if (Date.now() > until) {
-        throw new SafeholdError(`${w.kind}/${w.name} still has ${left} pod(s) ${waitSeconds} s after it was scaled to zero; nothing was restored. Scale back with:\n  ${scaleBackCommands(scaled).join('\n  ')}`);
+        throw new SafeholdError(
+          `${w.kind}/${w.name} still has ${left} pod(s) ${waitSeconds} s after it was scaled to zero; nothing was restored. Scale back with:\n  ${scaleBackCommands(scaled).join('\n  ')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 1000));
     }

@@ -49,6 +49,8 @@ export async function readDrillHistory(base: string, v: Values, start: Date, end
     if (body.status !== 'success') throw new Error(`Prometheus ${base}: ${metric}: ${body.error ?? `HTTP ${res.status}`}`);
     return body.data!.result[0]?.values ?? [];
   };
-  const [attempt, status, restore, setAge] = await Promise.all([METRICS.drillLastAttempt, METRICS.drillLastStatus, METRICS.drillRestoreDuration, METRICS.drillRestoredSetAge].map(range));
+  const [attempt, status, restore, setAge] = await Promise.all(
+    [METRICS.drillLastAttempt, METRICS.drillLastStatus, METRICS.drillRestoreDuration, METRICS.drillRestoredSetAge].map(range),
+  );
   return drillRuns({ attempt, status, restore, setAge });
 }

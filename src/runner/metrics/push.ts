@@ -45,18 +45,33 @@ export function pushgatewayCa(v: Values, secrets: SecretStore): Buffer | undefin
  * POST replaces only the metric names it sends within the group, so a failed run's push
  * (status 0, attempt time) keeps the last success timestamp of an earlier run.
  */
-export async function pushMetrics(v: Values, operation: PushOperation, samples: readonly Sample[], log: Logger, secrets: SecretStore, copy?: string): Promise<void> {
+export async function pushMetrics(
+  v: Values,
+  operation: PushOperation,
+  samples: readonly Sample[],
+  log: Logger,
+  secrets: SecretStore,
+  copy?: string,
+): Promise<void> {
   const base = v.monitoring.enabled ? v.monitoring.pushgateway : undefined;
   if (!base) return;
   const url = pushUrl(base, v, operation, copy);
   try {
     const ca = pushgatewayCa(v, secrets);
-    const res = await httpRequest(url, { method: 'POST', body: exposition(samples), headers: { 'content-type': 'text/plain; version=0.0.4' }, ca, timeoutMs: 15000 });
+    const res = await httpRequest(url, {
+      method: 'POST',
+      body: exposition(samples),
+      headers: { 'content-type': 'text/plain; version=0.0.4' },
+      ca,
+      timeoutMs: 15000,
+    });
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 200)}`);
     log.info('metrics pushed', { pushgateway: base, samples: samples.length });
   } catch (e) {
     const untrusted = /CERT|SELF_SIGNED|UNABLE_TO/.test(String((e as { code?: unknown }).code ?? ''));
-    const hint = untrusted ? `; the Pushgateway's certificate was not trusted: ${v.monitoring.caCert ? 'monitoring.caCert must hold the CA bundle that signed it' : 'set monitoring.caCert: { secretName: <Secret with the CA bundle>, key: ca.crt }'}` : '';
+    const hint = untrusted
+      ? `; the Pushgateway's certificate was not trusted: ${v.monitoring.caCert ? 'monitoring.caCert must hold the CA bundle that signed it' : 'set monitoring.caCert: { secretName: <Secret with the CA bundle>, key: ca.crt }'}`
+      : '';
     log.error('metrics push failed (alerts on stale metrics will fire)', { pushgateway: base, error: `${(e as Error).message}${hint}` });
   }
 }

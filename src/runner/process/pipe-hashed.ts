@@ -39,7 +39,10 @@ export async function hashedPipe(producer: ProcessSpec, consumer: ProcessSpec, o
     }
     r.resume();
   });
-  const readError = await r.done.then(() => undefined, (e: unknown) => e ?? new Error('read failed'));
+  const readError = await r.done.then(
+    () => undefined,
+    (e: unknown) => e ?? new Error('read failed'),
+  );
   if (consumerOpen) c.stdin.end();
   const [pe, ce] = await Promise.all([r.exit, c.exit]);
   const result = { producer: pe, consumer: { ...ce, stdout: out.text() }, stats: { bytes, sha256: hash.digest('hex') } };

@@ -81,7 +81,15 @@ const isBrokenPipe = (e: unknown) => ['EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'].inc
  * producer because of it (restic refusing the repository, psql stopping on an SQL error).
  */
 export function throwFirstFailure(producer: ProcessSpec, pe: Exit, consumer: ProcessSpec, ce: Exit, consumerDiedFirst: boolean, result: object): void {
-  const order: Array<[ProcessSpec, Exit]> = consumerDiedFirst ? [[consumer, ce], [producer, pe]] : [[producer, pe], [consumer, ce]];
+  const order: Array<[ProcessSpec, Exit]> = consumerDiedFirst
+    ? [
+        [consumer, ce],
+        [producer, pe],
+      ]
+    : [
+        [producer, pe],
+        [consumer, ce],
+      ];
   for (const [spec, e] of order) if (!succeeded(spec, e)) throw Object.assign(failure(spec, e), { result });
 }
 
@@ -168,7 +176,10 @@ export async function pipeToChecker(producer: ProcessSpec, checker: ProcessSpec)
   });
   // A checker that stops reading (pg_restore --list after the TOC) must not leave the producer paused.
   c.exit.then(() => r.resume());
-  const readError = await r.done.then(() => undefined, (e: unknown) => e ?? new Error('read failed'));
+  const readError = await r.done.then(
+    () => undefined,
+    (e: unknown) => e ?? new Error('read failed'),
+  );
   if (checkerOpen) c.stdin.end();
   const [pe, ce] = await Promise.all([r.exit, c.exit]);
   if (!succeeded(producer, pe)) throw failure(producer, pe);

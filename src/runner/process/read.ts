@@ -82,11 +82,17 @@ export async function spool(producer: ProcessSpec, file: string, onProgress?: (b
   try {
     const r = await readStdout(producer, (chunk) => {
       hash.update(chunk);
-      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
       bytes += chunk.length;
       onProgress?.(bytes);
     });
-    const [e, readError] = await Promise.all([r.exit, r.done.then(() => undefined, (err: unknown) => err ?? new Error('read failed'))]);
+    const [e, readError] = await Promise.all([
+      r.exit,
+      r.done.then(
+        () => undefined,
+        (err: unknown) => err ?? new Error('read failed'),
+      ),
+    ]);
     // A write error (full scratch disk) stopped the producer: it is the cause, not the producer's SIGTERM.
     if (readError) throw readError;
     if (!succeeded(producer, e)) throw failure(producer, e);

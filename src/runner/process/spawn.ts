@@ -133,7 +133,11 @@ export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore
       if (timer) clearTimeout(timer);
       live.delete(running);
       if (signal && child.pid !== undefined) signalled.set(spec.cmd, [...(signalled.get(spec.cmd) ?? []), child.pid]);
-      resolve({ code: code ?? (signal ? null : 127), signal, stderr: timedOut ? `${stderr}\nstopped: timed out after ${Math.round(timeoutMs / 1000)} s (the run's timeout or the step's)` : stderr });
+      resolve({
+        code: code ?? (signal ? null : 127),
+        signal,
+        stderr: timedOut ? `${stderr}\nstopped: timed out after ${Math.round(timeoutMs / 1000)} s (the run's timeout or the step's)` : stderr,
+      });
     });
   });
   // A consumer that dies must not crash us with EPIPE; its exit code tells the story.
@@ -184,4 +188,3 @@ export async function run(spec: ProcessSpec, input?: string | Buffer, opts: { ma
   }
   return { ...e, stdout: Buffer.concat(chunks).toString('utf8') };
 }
-

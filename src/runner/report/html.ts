@@ -38,7 +38,10 @@ tr.suspicious td { color: #a15c00; } tr.incomplete td { color: #888; }
 
 function table(head: readonly string[], rows: ReadonlyArray<{ cells: readonly string[]; cls?: string; numeric?: readonly number[] }>): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const tr = rows.map((r) => `<tr${r.cls ? ` class="${r.cls}"` : ''}>${r.cells.map((c, i) => `<td${r.numeric?.includes(i) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`);
+  const tr = rows.map(
+    (r) =>
+      `<tr${r.cls ? ` class="${r.cls}"` : ''}>${r.cells.map((c, i) => `<td${r.numeric?.includes(i) ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+  );
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr.join('')}</tbody></table>`;
 }
 
@@ -46,7 +49,12 @@ function drillHistory(a: ReportApp): string {
   if (a.drillHistoryNote) return `<p>Drill history: ${escapeHtml(a.drillHistoryNote)}</p>`;
   if (!a.drillHistory) return '<p>Drill history: give <code>--prometheus URL</code> (the Pushgateway keeps only the last run).</p>';
   const rows = [...a.drillHistory].reverse().map((r) => ({
-    cells: [when(r.time), r.result.toUpperCase(), r.restoreSeconds === undefined ? '-' : `${r.restoreSeconds} s`, r.restoredSetAgeSeconds === undefined ? '-' : formatAge(r.restoredSetAgeSeconds)],
+    cells: [
+      when(r.time),
+      r.result.toUpperCase(),
+      r.restoreSeconds === undefined ? '-' : `${r.restoreSeconds} s`,
+      r.restoredSetAgeSeconds === undefined ? '-' : formatAge(r.restoredSetAgeSeconds),
+    ],
     cls: r.result === 'failed' ? 'suspicious' : undefined,
   }));
   return `<h3>Drill history</h3>${rows.length ? `<div class="drills">${table(['time', 'result', 'restore (RTO)', 'restored set age (RPO)'], rows)}</div>` : '<p>No drill runs in Prometheus for this range.</p>'}`;
@@ -63,7 +71,19 @@ function lastDrill(d: NonNullable<AppStatus['drill']>): string {
   const secs = (n: number | undefined) => (n === undefined ? '-' : `${n} s`);
   return table(
     ['result', 'last attempt', 'last pass', 'restore (RTO)', 'restored set age (RPO)', 'drill took'],
-    [{ cells: [d.result.toUpperCase(), when(d.lastAttempt), when(d.lastSuccess), secs(d.restoreSeconds), d.restoredSetAgeSeconds === undefined ? '-' : formatAge(d.restoredSetAgeSeconds), secs(d.durationSeconds)], cls: d.result === 'failed' ? 'suspicious' : undefined }],
+    [
+      {
+        cells: [
+          d.result.toUpperCase(),
+          when(d.lastAttempt),
+          when(d.lastSuccess),
+          secs(d.restoreSeconds),
+          d.restoredSetAgeSeconds === undefined ? '-' : formatAge(d.restoredSetAgeSeconds),
+          secs(d.durationSeconds),
+        ],
+        cls: d.result === 'failed' ? 'suspicious' : undefined,
+      },
+    ],
   );
 }
 
@@ -82,7 +102,9 @@ function setsTable(a: ReportApp): string {
 function appSection(a: ReportApp, charts: readonly ChartData[]): string {
   const key = appKey(a);
   const g = a.lastGood;
-  const figures = charts.map((c) => `<figure><figcaption>${escapeHtml(c.title)}</figcaption><div class="chart" data-chart-id="${escapeHtml(c.id)}"></div></figure>`);
+  const figures = charts.map(
+    (c) => `<figure><figcaption>${escapeHtml(c.title)}</figcaption><div class="chart" data-chart-id="${escapeHtml(c.id)}"></div></figure>`,
+  );
   return [
     `<section class="app" data-app="${escapeHtml(key)}">`,
     `<h2>${escapeHtml(key)} <span class="badge ${a.problems.length ? 'problem">PROBLEM' : 'ok">OK'}</span></h2>`,
@@ -93,7 +115,15 @@ function appSection(a: ReportApp, charts: readonly ChartData[]): string {
     `<div class="charts">${figures.join('')}</div>`,
     '<h3>Drill</h3>',
     drillSection(a),
-    ...(a.requests.length ? ['<h3>One-shot requests</h3>', table(['request', 'state', 'time', 'records'], a.requests.map((r) => ({ cells: [r.id, r.state, when(r.time), String(r.records)] })))] : []),
+    ...(a.requests.length
+      ? [
+          '<h3>One-shot requests</h3>',
+          table(
+            ['request', 'state', 'time', 'records'],
+            a.requests.map((r) => ({ cells: [r.id, r.state, when(r.time), String(r.records)] })),
+          ),
+        ]
+      : []),
     '<h3>Sets</h3>',
     a.history.length ? setsTable(a) : '<p>No sets in the repository.</p>',
     '</section>',
@@ -103,7 +133,12 @@ function appSection(a: ReportApp, charts: readonly ChartData[]): string {
 /** The charts of one application, in page order. */
 export function appCharts(a: ReportApp, now: Date): ChartData[] {
   const key = appKey(a);
-  return [sizeChart(key, a, a.history), durationChart(key, a.history), ageChart(key, a, a.history, now), ...(a.drillHistory?.length ? [drillChart(key, a.drillHistory)] : [])];
+  return [
+    sizeChart(key, a, a.history),
+    durationChart(key, a.history),
+    ageChart(key, a, a.history, now),
+    ...(a.drillHistory?.length ? [drillChart(key, a.drillHistory)] : []),
+  ];
 }
 
 /** The whole page. Deterministic for the same input; loads nothing (a CSP forbids every fetch). */

@@ -41,12 +41,24 @@ export function sizeChart(key: string, a: Pick<AppStatus, 'components'>, history
 /** What each stored set took, from its first component's snapshot to its manifest. */
 export function durationChart(key: string, history: readonly SetPoint[]): ChartData {
   const sets = storedSets(history);
-  return { id: `${key}/duration`, title: 'Backup duration', unit: 'seconds', x: sets.map((s) => unix(s.time)), series: [{ label: 'duration', values: sets.map((s) => s.durationSeconds ?? null) }] };
+  return {
+    id: `${key}/duration`,
+    title: 'Backup duration',
+    unit: 'seconds',
+    x: sets.map((s) => unix(s.time)),
+    series: [{ label: 'duration', values: sets.map((s) => s.durationSeconds ?? null) }],
+  };
 }
 
 /** Each drill's restore time (measured RTO); null for a failed run. From Prometheus (the Pushgateway keeps one run). */
 export function drillChart(key: string, runs: readonly DrillRun[]): ChartData {
-  return { id: `${key}/drill`, title: 'Drill restore time (RTO)', unit: 'seconds', x: runs.map((r) => unix(r.time)), series: [{ label: 'restore', values: runs.map((r) => r.restoreSeconds ?? null) }] };
+  return {
+    id: `${key}/drill`,
+    title: 'Drill restore time (RTO)',
+    unit: 'seconds',
+    x: runs.map((r) => unix(r.time)),
+    series: [{ label: 'restore', values: runs.map((r) => r.restoreSeconds ?? null) }],
+  };
 }
 
 /**

@@ -30,13 +30,18 @@ export interface ClaimOptions {
 }
 
 function refuseFinished(ctx: RunContext, view: RequestView, request: string, what: string): void {
-  if (view.finished) throw new RefusedError(`${what} request ${request} already ran: ${describeRecord(ctx, view.finished)} says it finished; nothing was changed. Set restore.requestId to a new value for a new request`);
+  if (view.finished)
+    throw new RefusedError(
+      `${what} request ${request} already ran: ${describeRecord(ctx, view.finished)} says it finished; nothing was changed. Set restore.requestId to a new value for a new request`,
+    );
 }
 
 function refuseDrop(ctx: RunContext, view: RequestView, request: string): void {
   if (view.dropped) throw new RefusedError(`drop-database of request ${request} already ran: ${describeRecord(ctx, view.dropped)}; nothing was changed`);
   if (view.restoreStarted) {
-    throw new RefusedError(`the restore of request ${request} has started (${describeRecord(ctx, view.restoreStarted)}): it drops the database itself, and a drop now might have no restore after it. Nothing was changed`);
+    throw new RefusedError(
+      `the restore of request ${request} has started (${describeRecord(ctx, view.restoreStarted)}): it drops the database itself, and a drop now might have no restore after it. Nothing was changed`,
+    );
   }
 }
 
@@ -58,7 +63,9 @@ async function lockOrWait(ctx: RunContext, lock: ClaimLock, mine: LockHolder, wa
     const handOver = held.request === mine.request && held.step === 'drop' && mine.step === 'restore';
     if (!handOver || Date.now() >= until) {
       const what = held.request === mine.request ? `another ${held.step} run of request ${held.request}` : `request ${held.request} (${held.step})`;
-      throw new RefusedError(`${what} holds ${lock.where} (${held.holder}, since ${held.at}); nothing was changed. ${handOver ? `It did not hand over within ${waitSeconds} s; ` : ''}${releaseHint(ctx, held.request)}`);
+      throw new RefusedError(
+        `${what} holds ${lock.where} (${held.holder}, since ${held.at}); nothing was changed. ${handOver ? `It did not hand over within ${waitSeconds} s; ` : ''}${releaseHint(ctx, held.request)}`,
+      );
     }
     if (!logged) ctx.log.info('waiting for the drop step of this request to finish first', { request: mine.request, holder: held.holder });
     await sleep(Math.min(1000, Math.max(50, until - Date.now())));
@@ -108,7 +115,8 @@ export async function claimRequest(ctx: RunContext, request: string, step: Reque
       }
       if (view.finished) await refuse(`restore request ${request} finished meanwhile (${describeRecord(ctx, view.finished)}); nothing was changed`);
       const earlier = view.restoreStarted && view.restoreStarted.holder !== holder ? view.restoreStarted : undefined;
-      if (step === 'drop' && earlier) await refuse(`the restore of request ${request} has started (${describeRecord(ctx, earlier)}): it drops the database itself. Nothing was changed`);
+      if (step === 'drop' && earlier)
+        await refuse(`the restore of request ${request} has started (${describeRecord(ctx, earlier)}): it drops the database itself. Nothing was changed`);
       const winner = view.live[0];
       if (winner && winner.holder !== holder) {
         await refuse(`request ${request} is claimed by another run: ${describeRecord(ctx, winner)}; nothing was changed. ${releaseHint(ctx, request)}`);
@@ -152,7 +160,11 @@ export async function claimRequest(ctx: RunContext, request: string, step: Reque
         await releaseLock();
         return;
       }
-      ctx.log.error('the request stays CLAIMED: its data may be half-restored, backups of this application refuse until it is released', { request, holder, hint: releaseHint(ctx, request) });
+      ctx.log.error('the request stays CLAIMED: its data may be half-restored, backups of this application refuse until it is released', {
+        request,
+        holder,
+        hint: releaseHint(ctx, request),
+      });
     },
   };
 }

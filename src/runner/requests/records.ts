@@ -29,7 +29,10 @@ export interface RequestRecord {
 
 /** Who runs this process: pod name (or host) and pid, plus a nonce so two processes never share a name. */
 export function newHolder(env: NodeJS.ProcessEnv = process.env): string {
-  const host = (env.HOSTNAME || hostname()).toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 63);
+  const host = (env.HOSTNAME || hostname())
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .slice(0, 63);
   return `${host}.${process.pid}.${randomBytes(3).toString('hex')}`;
 }
 
@@ -60,7 +63,8 @@ export interface RequestView {
   readonly inProgress: boolean;
 }
 
-const releases = (recs: readonly RequestRecord[], c: RequestRecord, i: number) => recs.slice(i + 1).some((r) => r.state === 'released' && (r.holder === c.holder || r.holder === ANY_HOLDER));
+const releases = (recs: readonly RequestRecord[], c: RequestRecord, i: number) =>
+  recs.slice(i + 1).some((r) => r.state === 'released' && (r.holder === c.holder || r.holder === ANY_HOLDER));
 
 /** What the records say about one request. Pure. */
 export function viewOf(all: readonly RequestRecord[], request: string): RequestView {
@@ -87,12 +91,22 @@ export async function listRecords(ctx: RunContext, request?: string): Promise<Re
 }
 
 /** Writes one record: a tiny snapshot (request.json) tagged so that one listing finds it. */
-export async function writeRecord(ctx: RunContext, r: { request: string; state: RequestState; step?: RequestStep; holder: string; detail?: string }): Promise<void> {
+export async function writeRecord(
+  ctx: RunContext,
+  r: { request: string; state: RequestState; step?: RequestStep; holder: string; detail?: string },
+): Promise<void> {
   const base = baseFilter(ctx.values);
   const body = { format: 'safehold.request/v1', ...r, at: ctx.now().toISOString() };
   await ctx.restic.backupBuffer(`${JSON.stringify(body, null, 2)}\n`, {
     host: resticHost(ctx.values),
-    tags: [...base.tags, TAG_REQUEST, `${TAG_REQUEST}=${r.request}`, `${TAG_STATE}=${r.state}`, ...(r.step ? [`${TAG_STEP}=${r.step}`] : []), `${TAG_HOLDER}=${r.holder}`],
+    tags: [
+      ...base.tags,
+      TAG_REQUEST,
+      `${TAG_REQUEST}=${r.request}`,
+      `${TAG_STATE}=${r.state}`,
+      ...(r.step ? [`${TAG_STEP}=${r.step}`] : []),
+      `${TAG_HOLDER}=${r.holder}`,
+    ],
     filename: 'request.json',
   });
 }

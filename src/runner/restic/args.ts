@@ -14,7 +14,13 @@ export function backupStdinArgs(o: { host: string; tags: readonly string[]; file
   return ['backup', '--json', '--stdin', '--stdin-filename', o.filename, '--host', o.host, ...o.tags.flatMap((t) => ['--tag', t])];
 }
 
-export function backupPathsArgs(o: { host: string; tags: readonly string[]; paths: readonly string[]; excludes: readonly string[]; filesFrom?: string }): string[] {
+export function backupPathsArgs(o: {
+  host: string;
+  tags: readonly string[];
+  paths: readonly string[];
+  excludes: readonly string[];
+  filesFrom?: string;
+}): string[] {
   return [
     'backup',
     '--json',

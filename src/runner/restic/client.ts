@@ -76,7 +76,8 @@ export interface RunOptions {
 
 const isLockError = (e: unknown): boolean => e instanceof ProcessError && (e.code === 11 || /repository is already locked/.test(e.stderrTail));
 
-const TRANSIENT = /connection refused|connection reset|timeout|i\/o timeout|no such host|EOF|503|502|500 Internal|TLS handshake|broken pipe|repository is already locked/i;
+const TRANSIENT =
+  /connection refused|connection reset|timeout|i\/o timeout|no such host|EOF|503|502|500 Internal|TLS handshake|broken pipe|repository is already locked/i;
 
 export class Restic implements LockStore {
   /** Flags that depend on the restic version, learned by open(). */
@@ -111,12 +112,15 @@ export class Restic implements LockStore {
         return (await run(this.spec(args), input)).stdout;
       } catch (e) {
         if (!(e instanceof ProcessError)) throw e;
-        if (/wrong password or no key found/.test(e.stderrTail) || e.code === 12) throw new RepositoryError(`${this.access.location}: wrong repository password (restic: ${lastLine(e.stderrTail)})`);
+        if (/wrong password or no key found/.test(e.stderrTail) || e.code === 12)
+          throw new RepositoryError(`${this.access.location}: wrong repository password (restic: ${lastLine(e.stderrTail)})`);
         if (o.lockIsFinal && isLockError(e)) throw e;
         // Past the deadline or asked to stop, a retry is stopped at once: fail with the real cause.
         if (attempt >= this.retry.attempts || !TRANSIENT.test(e.stderrTail) || deadlinePassed() || stopReason() !== undefined) {
           if (/repository is already locked/.test(e.stderrTail)) {
-            throw new RepositoryError(`${this.access.location}: locked by another process (restic: ${lastLine(e.stderrTail)}); a lock of a crashed run becomes stale after 30 minutes, or run restic unlock once you are sure nothing else runs`);
+            throw new RepositoryError(
+              `${this.access.location}: locked by another process (restic: ${lastLine(e.stderrTail)}); a lock of a crashed run becomes stale after 30 minutes, or run restic unlock once you are sure nothing else runs`,
+            );
           }
           throw e;
         }
@@ -167,7 +171,9 @@ export class Restic implements LockStore {
       await probe(() => (this.versionArgs = retryLock));
     } catch (e) {
       this.versionArgs = retryLock;
-      const missing = e instanceof ProcessError && (e.code === 10 || /Is there a repository|unable to open config file|does not exist|NoSuchKey|NoSuchBucket|Not Found|404/i.test(e.stderrTail));
+      const missing =
+        e instanceof ProcessError &&
+        (e.code === 10 || /Is there a repository|unable to open config file|does not exist|NoSuchKey|NoSuchBucket|Not Found|404/i.test(e.stderrTail));
       if (!missing) throw e;
       if (!opts.create) throw new RepositoryError(`no restic repository at ${this.access.location}`);
       this.log.info('restic: initializing repository', { repository: this.access.location });

@@ -29,7 +29,9 @@ export function ownLocks(locks: readonly LockInfo[], host: string, pids: readonl
  */
 export function deadRunLocks(locks: readonly LockInfo[], o: { host: string; workload: string; startedAt: Date }): LockInfo[] {
   const prefix = `${o.workload}-`;
-  return locks.filter((l) => l.hostname !== o.host && l.hostname.startsWith(prefix) && l.hostname.length > prefix.length && Date.parse(l.time) < o.startedAt.getTime());
+  return locks.filter(
+    (l) => l.hostname !== o.host && l.hostname.startsWith(prefix) && l.hostname.length > prefix.length && Date.parse(l.time) < o.startedAt.getTime(),
+  );
 }
 
 /** What the lock clean-up needs from the restic adapter. */
@@ -60,6 +62,12 @@ export async function clearDeadRunLocks(store: LockStore, o: { workload: string;
   if (!dead.length) return;
   const left = await store.removeLocks(dead.map((l) => l.id));
   const removed = dead.filter((l) => !left.includes(l.id));
-  if (removed.length) log.warn('removed the restic locks of an earlier pod of this workload that was killed', { locks: removed.map((l) => `${l.id} (${l.hostname}, pid ${l.pid}, ${l.time})`) });
-  if (left.length) log.warn('locks of an earlier, killed pod of this workload stay until they are stale (30 minutes): this repository type has no direct removal', { locks: left });
+  if (removed.length)
+    log.warn('removed the restic locks of an earlier pod of this workload that was killed', {
+      locks: removed.map((l) => `${l.id} (${l.hostname}, pid ${l.pid}, ${l.time})`),
+    });
+  if (left.length)
+    log.warn('locks of an earlier, killed pod of this workload stay until they are stale (30 minutes): this repository type has no direct removal', {
+      locks: left,
+    });
 }

@@ -21,10 +21,16 @@ export interface S3Keys {
 
 /** The headers of a SigV4-signed GET on a path-style URL (pure, for a given clock). */
 export function signedGetHeaders(url: URL, region: string, keys: S3Keys, now: Date): Record<string, string> {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const day = amzDate.slice(0, 8);
   const payload = sha256('');
-  const query = [...url.searchParams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+  const query = [...url.searchParams]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+    .join('&');
   const headers = `host:${url.host}\nx-amz-content-sha256:${payload}\nx-amz-date:${amzDate}\n`;
   const signed = 'host;x-amz-content-sha256;x-amz-date';
   const canonical = ['GET', url.pathname, query, headers, signed, payload].join('\n');
@@ -68,7 +74,8 @@ export async function snapshotStoredTimes(s3: S3, keys: S3Keys, secrets: SecretS
     url.searchParams.set('prefix', prefix);
     if (token) url.searchParams.set('continuation-token', token);
     const res = await get(url, signedGetHeaders(url, s3.region, keys, now()), ca, s3.insecure);
-    if (res.status !== 200) throw new RepositoryError(`listing ${prefix} in bucket ${s3.bucket} failed: HTTP ${res.status} ${tag(res.body, 'Code') ?? ''}`.trim());
+    if (res.status !== 200)
+      throw new RepositoryError(`listing ${prefix} in bucket ${s3.bucket} failed: HTTP ${res.status} ${tag(res.body, 'Code') ?? ''}`.trim());
     for (const [, item] of res.body.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
       const key = tag(item, 'Key');
       const modified = tag(item, 'LastModified');

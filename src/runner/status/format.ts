@@ -15,7 +15,13 @@ export function formatBytes(n: number | undefined): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}`);
+  return rows.map(
+    (r) =>
+      `  ${r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd()}`,
+  );
 }
 
 const when = (t: string | undefined) => (t ? `${t.slice(0, 19).replace('T', ' ')}Z` : '-');
@@ -24,7 +30,11 @@ function drillLine(a: AppStatus): string | undefined {
   const d = a.drill;
   if (!d) return undefined;
   if (d.result === 'unknown') return `  drill: unknown (${d.note ?? 'no result pushed'})`;
-  const parts = [`drill: ${d.result.toUpperCase()}`, `last attempt ${when(d.lastAttempt)}`, `last pass ${when(d.lastSuccess)}${d.lastSuccessAgeSeconds !== undefined ? ` (${formatAge(d.lastSuccessAgeSeconds)} ago)` : ''}`];
+  const parts = [
+    `drill: ${d.result.toUpperCase()}`,
+    `last attempt ${when(d.lastAttempt)}`,
+    `last pass ${when(d.lastSuccess)}${d.lastSuccessAgeSeconds !== undefined ? ` (${formatAge(d.lastSuccessAgeSeconds)} ago)` : ''}`,
+  ];
   if (d.restoreSeconds !== undefined) parts.push(`RTO ${d.restoreSeconds} s`);
   if (d.restoredSetAgeSeconds !== undefined) parts.push(`RPO ${formatAge(d.restoredSetAgeSeconds)}`);
   return `  ${parts.join(', ')}`;
@@ -32,7 +42,9 @@ function drillLine(a: AppStatus): string | undefined {
 
 export function formatAppStatus(a: AppStatus): string {
   const name = `${a.namespace}/${a.app}${a.instance ? ` (instance ${a.instance})` : ''}`;
-  const lines = [`${name}  ${a.problems.length ? 'PROBLEM' : 'OK'}  repository ${a.repository}, schedule "${a.schedule}", maxAge ${formatAge(a.maxAgeSeconds)}`];
+  const lines = [
+    `${name}  ${a.problems.length ? 'PROBLEM' : 'OK'}  repository ${a.repository}, schedule "${a.schedule}", maxAge ${formatAge(a.maxAgeSeconds)}`,
+  ];
   const g = a.lastGood;
   lines.push(
     g
@@ -40,10 +52,18 @@ export function formatAppStatus(a: AppStatus): string {
       : '  last good set: none',
   );
   const list = (ids: readonly string[], n: number) => (n ? ` (${n > ids.length ? '…, ' : ''}${ids.join(', ')})` : '');
-  lines.push(`  sets: ${a.counts.good} good, ${a.counts.suspicious} suspicious${list(a.suspicious, a.counts.suspicious)}, ${a.counts.incomplete} incomplete${list(a.incomplete, a.counts.incomplete)}`);
+  lines.push(
+    `  sets: ${a.counts.good} good, ${a.counts.suspicious} suspicious${list(a.suspicious, a.counts.suspicious)}, ${a.counts.incomplete} incomplete${list(a.incomplete, a.counts.incomplete)}`,
+  );
   const rows = [['COMPONENT', 'TYPE', 'SIZE', 'PREVIOUS', 'CHANGE']];
   for (const c of a.components) {
-    rows.push([c.name, c.type, formatBytes(c.bytes), formatBytes(c.previousBytes), c.changePercent === undefined ? '-' : `${c.changePercent > 0 ? '+' : ''}${c.changePercent}%`]);
+    rows.push([
+      c.name,
+      c.type,
+      formatBytes(c.bytes),
+      formatBytes(c.previousBytes),
+      c.changePercent === undefined ? '-' : `${c.changePercent > 0 ? '+' : ''}${c.changePercent}%`,
+    ]);
   }
   lines.push(...table(rows));
   const drill = drillLine(a);

@@ -97,7 +97,8 @@ export function setPoints(sets: readonly BackupSet[]): SetPoint[] {
   });
 }
 
-const tagMap = (s: Snapshot) => Object.fromEntries((s.tags ?? []).filter((t) => t.includes('=')).map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]));
+const tagMap = (s: Snapshot) =>
+  Object.fromEntries((s.tags ?? []).filter((t) => t.includes('=')).map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]));
 
 /**
  * Request records as they are stored (issue 12 writes them): any snapshot tagged safehold-request=<id>
@@ -174,7 +175,8 @@ export function appStatus(i: StatusInput): AppStatus & { readonly history: reado
 
   const problems: string[] = [];
   if (!lastGood) problems.push('no good backup set');
-  else if (overdue) problems.push(`overdue: the last good set ${lastGood.id} is ${formatAge(lastGood.ageSeconds)} old, maxAge is ${v.monitoring.alerts.maxAge}`);
+  else if (overdue)
+    problems.push(`overdue: the last good set ${lastGood.id} is ${formatAge(lastGood.ageSeconds)} old, maxAge is ${v.monitoring.alerts.maxAge}`);
   const newest = history.at(-1);
   if (newest?.status === 'suspicious') problems.push(`the newest set ${newest.id} is suspicious (not counted by retention)`);
   if (drill?.result === 'failed') problems.push('the last drill failed');

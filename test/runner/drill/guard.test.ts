@@ -75,10 +75,13 @@ describe('drill guard', () => {
     expect(await guardProblems(v, resolve(v), noDns)).toHaveLength(1);
   });
 
-  it.each(['localhost', '127.0.0.1', '::1', '[::1]', 'LocalHost', '127.0.0.53'])('treats %s as the same host as every other loopback spelling', async (alias) => {
-    const v = vals([{ ...PG, host: 'localhost' }], { db: { host: alias, database: 'orders' } });
-    expect(await guardProblems(v, resolve(v), noDns)).toHaveLength(1);
-  });
+  it.each(['localhost', '127.0.0.1', '::1', '[::1]', 'LocalHost', '127.0.0.53'])(
+    'treats %s as the same host as every other loopback spelling',
+    async (alias) => {
+      const v = vals([{ ...PG, host: 'localhost' }], { db: { host: alias, database: 'orders' } });
+      expect(await guardProblems(v, resolve(v), noDns)).toHaveLength(1);
+    },
+  );
 
   it('compares resolved addresses: a name and the IP it resolves to are the same server', async () => {
     const dns: AddressLookup = async (h) => (h === 'pg.prod.svc' ? ['10.96.0.12'] : h === 'pg-alias.prod.svc' ? ['10.96.0.12'] : []);
@@ -97,7 +100,10 @@ describe('drill guard', () => {
   });
 
   it('the same database name on another port or another server is scratch', async () => {
-    for (const t of [{ port: 5433, database: 'orders' }, { host: 'pg-scratch', database: 'orders' }]) {
+    for (const t of [
+      { port: 5433, database: 'orders' },
+      { host: 'pg-scratch', database: 'orders' },
+    ]) {
       const v = vals([PG], { db: t });
       expect(await guardProblems(v, resolve(v), noDns)).toEqual([]);
     }
@@ -111,7 +117,7 @@ describe('drill guard', () => {
     ]);
   });
 
-  it('refuses a sidecar that would be production (production on this pod\'s loopback at the default port)', async () => {
+  it("refuses a sidecar that would be production (production on this pod's loopback at the default port)", async () => {
     const v = vals([{ ...PG, host: 'localhost' }], { db: { sidecar: { image: 'postgres:16' }, database: 'orders' } });
     const targets = resolve(v);
     expect(targets[0]).toMatchObject({ kind: 'server', host: '127.0.0.1', port: 5432, sidecar: true });
@@ -146,9 +152,7 @@ describe('drill guard', () => {
       { kind: 'dry-run', component: 'k', type: 'kubernetes', namespace: 'prod', restore: { dryRunNamespace: 'prod' } },
       { kind: 'directory', component: 'f', type: 'files', directory: '/srv/repo/x' },
     ];
-    expect(await guardProblems(v, bad, noDns)).toEqual([
-      'drill target of f (/srv/repo/x) overlaps the production path /srv/repo',
-    ]);
+    expect(await guardProblems(v, bad, noDns)).toEqual(['drill target of f (/srv/repo/x) overlaps the production path /srv/repo']);
   });
 
   it('throws a RefusedError (exit 3) listing every clash', async () => {
@@ -170,7 +174,10 @@ describe('drill guard', () => {
 describe('drill targets', () => {
   it('names scratch databases safehold_drill_<component>, sanitized and at most 63 characters', () => {
     const long = 'a'.repeat(63);
-    const v = vals([{ ...PG, name: 'my-db' }, { ...PG, name: long, database: 'x' }]);
+    const v = vals([
+      { ...PG, name: 'my-db' },
+      { ...PG, name: long, database: 'x' },
+    ]);
     const [a, b] = resolve(v) as Array<Extract<DrillTarget, { kind: 'server' }>>;
     expect(a.database).toBe('safehold_drill_my_db');
     expect(b.database!.length).toBeLessThanOrEqual(63);
@@ -184,9 +191,24 @@ describe('drill targets', () => {
       cache: { sidecar: { image: 'redis:7' } },
     });
     expect(resolve(v)).toEqual([
-      expect.objectContaining({ host: '127.0.0.1', port: 5432, database: 'safehold_drill_db', restore: expect.objectContaining({ connection: { username: 'postgres', password: undefined, sslMode: 'disable' } }) }),
-      expect.objectContaining({ host: '127.0.0.1', port: 3306, database: 'copy', restore: expect.objectContaining({ connection: { username: 'root', password: undefined } }) }),
-      expect.objectContaining({ host: '127.0.0.1', port: 6379, database: undefined, restore: expect.objectContaining({ connection: { username: undefined, password: undefined } }) }),
+      expect.objectContaining({
+        host: '127.0.0.1',
+        port: 5432,
+        database: 'safehold_drill_db',
+        restore: expect.objectContaining({ connection: { username: 'postgres', password: undefined, sslMode: 'disable' } }),
+      }),
+      expect.objectContaining({
+        host: '127.0.0.1',
+        port: 3306,
+        database: 'copy',
+        restore: expect.objectContaining({ connection: { username: 'root', password: undefined } }),
+      }),
+      expect.objectContaining({
+        host: '127.0.0.1',
+        port: 6379,
+        database: undefined,
+        restore: expect.objectContaining({ connection: { username: undefined, password: undefined } }),
+      }),
     ]);
   });
 
@@ -194,7 +216,7 @@ describe('drill targets', () => {
     expect(() => resolve(vals([REDIS]))).toThrow(/drill\.targets\.cache: a redis drill needs a sidecar or another server/);
   });
 
-  it('a scratch Redis server gets its own credentials or none, never production\'s', () => {
+  it("a scratch Redis server gets its own credentials or none, never production's", () => {
     const [t] = resolve(vals([{ ...REDIS, credentials: { secretName: 'prod-redis' } }], { cache: { port: 6380 } }));
     expect(t).toMatchObject({ restore: { host: 'redis.prod.svc', port: 6380, connection: { password: undefined } } });
     const [u] = resolve(vals([REDIS], { cache: { port: 6380, credentials: { secretName: 'scratch' } } }));

@@ -23,14 +23,31 @@ const TOC = `;
 
 describe('drill queries', () => {
   it('reads the tables of a pg_restore --list TOC: TABLE entries of pg_class only', () => {
-    expect(tocTables(TOC)).toEqual(['My Schema odd name postgres', 'public Upper postgres', 'public events postgres', 'public p postgres', 'public semi; colon postgres']);
+    expect(tocTables(TOC)).toEqual([
+      'My Schema odd name postgres',
+      'public Upper postgres',
+      'public events postgres',
+      'public p postgres',
+      'public semi; colon postgres',
+    ]);
   });
 
   it('matches TOC entries against restored [schema, name] pairs, the owner optional', () => {
     const toc = tocTables(TOC);
-    const all: Array<[string, string]> = [['My Schema', 'odd name'], ['public', 'Upper'], ['public', 'events'], ['public', 'p'], ['public', 'semi; colon']];
+    const all: Array<[string, string]> = [
+      ['My Schema', 'odd name'],
+      ['public', 'Upper'],
+      ['public', 'events'],
+      ['public', 'p'],
+      ['public', 'semi; colon'],
+    ];
     expect(missingFromToc(toc, all)).toEqual([]);
-    expect(missingFromToc(toc, all.filter(([, n]) => n !== 'events'))).toEqual(['public events postgres']);
+    expect(
+      missingFromToc(
+        toc,
+        all.filter(([, n]) => n !== 'events'),
+      ),
+    ).toEqual(['public events postgres']);
     expect(missingFromToc(['public t'], [['public', 't']])).toEqual([]);
     expect(missingFromToc(['public t'], [['public', 'tt']])).toEqual(['public t']);
   });

@@ -24,7 +24,7 @@ function fakeProc(procs: Record<number, [number, string[]]>): string {
 }
 
 describe('drill sidecars', () => {
-  it('signals the top process of each sidecar server, not backends, not the runner\'s own children, not other types', () => {
+  it("signals the top process of each sidecar server, not backends, not the runner's own children, not other types", () => {
     const procDir = fakeProc({
       1: [0, ['/pause']],
       7: [0, ['tini', '--', 'safehold', 'drill']],
@@ -37,7 +37,11 @@ describe('drill sidecars', () => {
       50: [0, ['mariadbd', '--bind-address=127.0.0.1']],
     });
     const killed: Array<[number, string]> = [];
-    const pids = stopSidecarServers(new Set(['postgres', 'redis'] as const), silentLogger, { procDir, selfPid: 8, kill: (pid, sig) => killed.push([pid, sig]) });
+    const pids = stopSidecarServers(new Set(['postgres', 'redis'] as const), silentLogger, {
+      procDir,
+      selfPid: 8,
+      kill: (pid, sig) => killed.push([pid, sig]),
+    });
     expect(pids).toEqual([30, 40]);
     expect(killed).toEqual([
       [30, 'SIGINT'],
@@ -59,6 +63,8 @@ describe('drill sidecars', () => {
     const port = (srv.address() as net.AddressInfo).port;
     await expect(waitForServer('127.0.0.1', port, 1000, silentLogger, 'db')).resolves.toBeUndefined();
     await new Promise<void>((r) => srv.close(() => r()));
-    await expect(waitForServer('127.0.0.1', port, 700, silentLogger, 'db')).rejects.toThrow(/db: the sidecar scratch server at 127\.0\.0\.1:\d+ did not accept connections/);
+    await expect(waitForServer('127.0.0.1', port, 700, silentLogger, 'db')).rejects.toThrow(
+      /db: the sidecar scratch server at 127\.0\.0\.1:\d+ did not accept connections/,
+    );
   });
 });

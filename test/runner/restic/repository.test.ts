@@ -18,7 +18,10 @@ function secrets(files: Record<string, string>): SecretStore {
 }
 
 const repository = (credentials: string) =>
-  parseValues(`name: shop\nnamespace: prod\nschedule: "0 2 * * *"\nrepository:\n  s3: { endpoint: "https://s3.eu-central-1.amazonaws.com", bucket: backups, region: eu-central-1${credentials} }\n  password: { secretName: restic }\ncomponents:\n  - { name: db, type: postgres, host: pg, database: shop, credentials: { secretName: db } }\n`, 'shop.yaml').repository;
+  parseValues(
+    `name: shop\nnamespace: prod\nschedule: "0 2 * * *"\nrepository:\n  s3: { endpoint: "https://s3.eu-central-1.amazonaws.com", bucket: backups, region: eu-central-1${credentials} }\n  password: { secretName: restic }\ncomponents:\n  - { name: db, type: postgres, host: pg, database: shop, credentials: { secretName: db } }\n`,
+    'shop.yaml',
+  ).repository;
 
 const PLATFORM = {
   AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',

@@ -12,16 +12,25 @@ import { makeApp, uniqueName } from '../fixture.js';
 async function seed(): Promise<string> {
   const db = uniqueName('safety');
   await mysqlQuery(`CREATE DATABASE ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await mysqlQuery(`CREATE TABLE items (id INT PRIMARY KEY, body TEXT); CREATE TABLE notes (id INT PRIMARY KEY, t TEXT);
-    INSERT INTO items SELECT seq, REPEAT(MD5(seq), 20) FROM seq_1_to_3000; INSERT INTO notes VALUES (1, 'a'), (2, 'b');`, db);
+  await mysqlQuery(
+    `CREATE TABLE items (id INT PRIMARY KEY, body TEXT); CREATE TABLE notes (id INT PRIMARY KEY, t TEXT);
+    INSERT INTO items SELECT seq, REPEAT(MD5(seq), 20) FROM seq_1_to_3000; INSERT INTO notes VALUES (1, 'a'), (2, 'b');`,
+    db,
+  );
   return db;
 }
 const checksum = (db: string) => mysqlQuery('CHECKSUM TABLE items, notes', db);
-const props = (db: string) => mysqlQuery(`SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${db}'`);
+const props = (db: string) =>
+  mysqlQuery(`SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${db}'`);
 
 async function appFor(db: string) {
   const m = servers().mariadb;
-  return makeApp({ values: { components: [{ name: 'db', type: 'mysql', host: m.host, port: m.port, database: db, credentials: { secretName: 'mysql' } }], restore: { dropExisting: true, confirm: db } } });
+  return makeApp({
+    values: {
+      components: [{ name: 'db', type: 'mysql', host: m.host, port: m.port, database: db, credentials: { secretName: 'mysql' } }],
+      restore: { dropExisting: true, confirm: db },
+    },
+  });
 }
 
 describe('mariadb safety copy', () => {
@@ -35,10 +44,18 @@ describe('mariadb safety copy', () => {
     const plan = await restore(app.ctx(), { planOnly: true });
     expect(plan.steps.join('\n')).toMatch(/safety copy: the live data of db is stored[^]*DROP DATABASE[^]*restore db\.sql/);
 
-    const undo = withEnv({ SAFEHOLD_BIN_MARIADB: tool('mariadb-dies-midway.mjs'), SAFEHOLD_REAL_TOOL: bin('mariadb'), KILL_AFTER: '60000', KILL_ONCE_FILE: `${app.dir}/killed-once` });
+    const undo = withEnv({
+      SAFEHOLD_BIN_MARIADB: tool('mariadb-dies-midway.mjs'),
+      SAFEHOLD_REAL_TOOL: bin('mariadb'),
+      KILL_AFTER: '60000',
+      KILL_ONCE_FILE: `${app.dir}/killed-once`,
+    });
     let err: Error | undefined;
     try {
-      err = await restore(app.ctx()).then(() => undefined, (e: Error) => e);
+      err = await restore(app.ctx()).then(
+        () => undefined,
+        (e: Error) => e,
+      );
     } finally {
       undo();
     }

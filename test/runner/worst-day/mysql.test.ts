@@ -9,7 +9,26 @@ import { makeApp, uniqueName, writeSecrets } from '../fixture.js';
 
 type Server = Pick<MariadbInfo, 'host' | 'port' | 'user' | 'password'>;
 const q = async (s: Server, sql: string, db?: string) =>
-  (await run(bin('mariadb'), ['--no-defaults', '--protocol=TCP', '-h', s.host, '-P', String(s.port), '-u', s.user, '--default-character-set=utf8mb4', '--batch', '--skip-column-names', ...(db ? [db] : [])], { input: sql, env: { MYSQL_PWD: s.password } })).trim();
+  (
+    await run(
+      bin('mariadb'),
+      [
+        '--no-defaults',
+        '--protocol=TCP',
+        '-h',
+        s.host,
+        '-P',
+        String(s.port),
+        '-u',
+        s.user,
+        '--default-character-set=utf8mb4',
+        '--batch',
+        '--skip-column-names',
+        ...(db ? [db] : []),
+      ],
+      { input: sql, env: { MYSQL_PWD: s.password } },
+    )
+  ).trim();
 
 let fresh: MariadbInfo & Stoppable;
 beforeAll(async () => {
@@ -25,12 +44,17 @@ async function seed(s: Server) {
   const account = `shop_app_${u}`;
   await q(s, `CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await q(s, `CREATE USER '${account}'@'%' IDENTIFIED BY 'app-secret'; GRANT SELECT, INSERT, EXECUTE ON \`${db}\`.* TO '${account}'@'%';`);
-  await q(s, `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50)) ; INSERT INTO items VALUES (1, 'emoji 😀'), (2, 'plain');
-    CREATE DEFINER = '${account}'@'%' PROCEDURE count_items() SQL SECURITY DEFINER SELECT COUNT(*) FROM items;`, db);
+  await q(
+    s,
+    `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50)) ; INSERT INTO items VALUES (1, 'emoji 😀'), (2, 'plain');
+    CREATE DEFINER = '${account}'@'%' PROCEDURE count_items() SQL SECURITY DEFINER SELECT COUNT(*) FROM items;`,
+    db,
+  );
   return { db, account };
 }
 
-const props = (s: Server, db: string) => q(s, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${db}'`);
+const props = (s: Server, db: string) =>
+  q(s, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${db}'`);
 const rows = (s: Server, db: string) => q(s, 'SELECT id, HEX(name) FROM items ORDER BY id', db);
 
 describe('mariadb: the worst day', () => {
@@ -41,7 +65,12 @@ describe('mariadb: the worst day', () => {
     try {
       const before = { props: await props(m, f.db), rows: await rows(m, f.db) };
       expect(before.props).toBe('utf8mb4\tutf8mb4_unicode_ci');
-      const app = await makeApp({ values: { components: [{ name: 'db', type: 'mysql', host: m.host, port: m.port, database: f.db, credentials: { secretName: 'mysql' } }], restore: { dropExisting: true, confirm: f.db } } });
+      const app = await makeApp({
+        values: {
+          components: [{ name: 'db', type: 'mysql', host: m.host, port: m.port, database: f.db, credentials: { secretName: 'mysql' } }],
+          restore: { dropExisting: true, confirm: f.db },
+        },
+      });
       await backup(app.ctx());
       await q(m, 'DELETE FROM items', f.db);
       await restore(app.ctx());
@@ -59,7 +88,9 @@ describe('mariadb: the worst day', () => {
     const f = await seed(m);
     const before = await rows(m, f.db);
     const grantsBefore = await q(m, `SHOW GRANTS FOR '${f.account}'@'%'`);
-    const app = await makeApp({ values: { components: [{ name: 'db', type: 'mysql', host: m.host, port: m.port, database: f.db, credentials: { secretName: 'mysql' } }] } });
+    const app = await makeApp({
+      values: { components: [{ name: 'db', type: 'mysql', host: m.host, port: m.port, database: f.db, credentials: { secretName: 'mysql' } }] },
+    });
     await backup(app.ctx());
     writeSecrets(app.secretsDir, { mysql: { username: fresh.user, password: fresh.password } });
     app.update({ components: [{ name: 'db', type: 'mysql', host: fresh.host, port: fresh.port, database: f.db, credentials: { secretName: 'mysql' } }] });

@@ -3,16 +3,53 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { dropDatabaseSql } from '../../../src/runner/engines/postgres.js';
 import { dbConninfo, quoteIdent } from '../../../src/runner/engines/pg-quote.js';
-import { createDatabaseSql, createRolesScript, databasePropertiesScript, missingRoles, settingClause, sideNames, splitListSetting, type PgGlobals, type PgRole } from '../../../src/runner/engines/postgres-globals.js';
+import {
+  createDatabaseSql,
+  createRolesScript,
+  databasePropertiesScript,
+  missingRoles,
+  settingClause,
+  sideNames,
+  splitListSetting,
+  type PgGlobals,
+  type PgRole,
+} from '../../../src/runner/engines/postgres-globals.js';
 
 const role = (rolname: string, o: Partial<PgRole> = {}): PgRole => ({
-  rolname, oid: 20000, rolsuper: false, rolinherit: true, rolcreaterole: false, rolcreatedb: false, rolcanlogin: false,
-  rolreplication: false, rolbypassrls: false, rolconnlimit: -1, rolvaliduntil: null, rolconfig: null, rolpassword: null, ...o,
+  rolname,
+  oid: 20000,
+  rolsuper: false,
+  rolinherit: true,
+  rolcreaterole: false,
+  rolcreatedb: false,
+  rolcanlogin: false,
+  rolreplication: false,
+  rolbypassrls: false,
+  rolconnlimit: -1,
+  rolvaliduntil: null,
+  rolconfig: null,
+  rolpassword: null,
+  ...o,
 });
 const globals = (o: Partial<PgGlobals> = {}): PgGlobals => ({
-  format: 'safehold.pg-globals/v1', serverVersionNum: 150000, passwordsReadable: true,
-  database: { name: 'shop', owner: 'owner', encoding: 'UTF8', collate: 'C', ctype: 'C.UTF-8', provider: 'c', connLimit: -1, comment: null, acl: null, settings: [] },
-  roles: [], memberships: [], ...o,
+  format: 'safehold.pg-globals/v1',
+  serverVersionNum: 150000,
+  passwordsReadable: true,
+  database: {
+    name: 'shop',
+    owner: 'owner',
+    encoding: 'UTF8',
+    collate: 'C',
+    ctype: 'C.UTF-8',
+    provider: 'c',
+    connLimit: -1,
+    comment: null,
+    acl: null,
+    settings: [],
+  },
+  roles: [],
+  memberships: [],
+  ...o,
 });
 
 describe('postgres globals SQL', () => {
@@ -20,12 +57,19 @@ describe('postgres globals SQL', () => {
     expect(splitListSetting('app, "$user", public')).toEqual(['app', '$user', 'public']);
     expect(splitListSetting('"a,b", "x""y"')).toEqual(['a,b', 'x"y']);
     expect(settingClause('search_path=app, "$user", public')).toBe(`"search_path" TO 'app', '$user', 'public'`);
-    expect(settingClause("work_mem=8MB")).toBe(`"work_mem" TO '8MB'`);
+    expect(settingClause('work_mem=8MB')).toBe(`"work_mem" TO '8MB'`);
     expect(settingClause("application_name=it's")).toBe(`"application_name" TO 'it''s'`);
   });
 
   it('creates only missing, non-built-in roles; a login whose verifier could not be read comes back NOLOGIN', () => {
-    const g = globals({ passwordsReadable: false, roles: [role('postgres', { oid: 10 }), role('exists'), role('app', { rolcanlogin: true }), role('grp')], memberships: [{ role_name: 'grp', member_name: 'app', admin_option: false }, { role_name: 'grp', member_name: 'exists', admin_option: true }] });
+    const g = globals({
+      passwordsReadable: false,
+      roles: [role('postgres', { oid: 10 }), role('exists'), role('app', { rolcanlogin: true }), role('grp')],
+      memberships: [
+        { role_name: 'grp', member_name: 'app', admin_option: false },
+        { role_name: 'grp', member_name: 'exists', admin_option: true },
+      ],
+    });
     const existing = new Set(['postgres', 'exists']);
     const missing = missingRoles(g, existing);
     expect(missing.map((r) => r.rolname)).toEqual(['app', 'grp']);
@@ -45,14 +89,30 @@ describe('postgres globals SQL', () => {
   });
 
   it('CREATE DATABASE carries encoding, collation and provider; the ICU provider needs PostgreSQL 15', () => {
-    expect(createDatabaseSql(globals(), 'a "b"', 'owner', 150000)).toBe(`CREATE DATABASE "a ""b""" WITH TEMPLATE template0 OWNER "owner" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' CONNECTION LIMIT -1`);
+    expect(createDatabaseSql(globals(), 'a "b"', 'owner', 150000)).toBe(
+      `CREATE DATABASE "a ""b""" WITH TEMPLATE template0 OWNER "owner" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8' CONNECTION LIMIT -1`,
+    );
     const icu = globals({ database: { ...globals().database, provider: 'i', locale: 'de-DE' } });
     expect(createDatabaseSql(icu, 'x', 'o', 170000)).toContain(`LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'`);
     expect(() => createDatabaseSql(icu, 'x', 'o', 140000)).toThrow(/ICU locale provider/);
   });
 
   it('database ACL replaces the defaults; grants to roles missing here are skipped and reported', () => {
-    const g = globals({ database: { ...globals().database, comment: "it's", acl: [{ grantee: null, privilege: 'TEMPORARY', grantable: false }, { grantee: 'reader', privilege: 'CONNECT', grantable: false }, { grantee: 'gone', privilege: 'CONNECT', grantable: true }], settings: [{ role: null, config: ['search_path=app'] }, { role: 'gone', config: ['work_mem=1MB'] }] } });
+    const g = globals({
+      database: {
+        ...globals().database,
+        comment: "it's",
+        acl: [
+          { grantee: null, privilege: 'TEMPORARY', grantable: false },
+          { grantee: 'reader', privilege: 'CONNECT', grantable: false },
+          { grantee: 'gone', privilege: 'CONNECT', grantable: true },
+        ],
+        settings: [
+          { role: null, config: ['search_path=app'] },
+          { role: 'gone', config: ['work_mem=1MB'] },
+        ],
+      },
+    });
     const p = databasePropertiesScript(g, 'side', (r) => r !== 'gone');
     expect(p.sql.split('\n')).toEqual([
       `COMMENT ON DATABASE "side" IS 'it''s';`,
@@ -66,7 +126,10 @@ describe('postgres globals SQL', () => {
   });
 
   it('PostgreSQL 12 (no WITH (FORCE)): sessions are ended, then the database dropped', () => {
-    expect(dropDatabaseSql('a b', 120000)).toEqual([`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'a b' AND pid <> pg_backend_pid()`, 'DROP DATABASE IF EXISTS "a b"']);
+    expect(dropDatabaseSql('a b', 120000)).toEqual([
+      `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'a b' AND pid <> pg_backend_pid()`,
+      'DROP DATABASE IF EXISTS "a b"',
+    ]);
     expect(dropDatabaseSql('a b', 130000)).toEqual(['DROP DATABASE IF EXISTS "a b" WITH (FORCE)']);
   });
 

@@ -15,7 +15,12 @@ type Server = Pick<PostgresInfo, 'host' | 'port' | 'password'>;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 // The host's psql reads every server major here; the superuser's password comes from the server's info (SCRAM).
 const q = async (s: Server, sql: string, db = 'postgres') =>
-  (await run(bin('psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', s.host, '-p', String(s.port), '-U', 'postgres', '-d', db, '-f', '-'], { input: sql, env: { PGPASSWORD: s.password } })).trim();
+  (
+    await run(bin('psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', s.host, '-p', String(s.port), '-U', 'postgres', '-d', db, '-f', '-'], {
+      input: sql,
+      env: { PGPASSWORD: s.password },
+    })
+  ).trim();
 
 const main = () => servers().postgres;
 /** A brand-new server of the variant's major: fresh initdb, no roles but its superuser, no databases. */
@@ -34,11 +39,16 @@ async function seed(s: Server): Promise<Fixture> {
   const [o, r, a] = [roles.owner, roles.reader, roles.app].map((x) => `"${x}"`);
   await q(s, `CREATE ROLE ${o} NOLOGIN; CREATE ROLE ${r} NOLOGIN; CREATE ROLE ${a} LOGIN PASSWORD 'app-secret' CONNECTION LIMIT 7 IN ROLE ${r};`);
   await q(s, `CREATE DATABASE "${db}" OWNER ${o} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'`);
-  await q(s, `COMMENT ON DATABASE "${db}" IS 'the shop''s data';
+  await q(
+    s,
+    `COMMENT ON DATABASE "${db}" IS 'the shop''s data';
     ALTER DATABASE "${db}" SET search_path TO app, "$user", public;
     ALTER ROLE ${r} IN DATABASE "${db}" SET work_mem TO '8MB';
-    REVOKE CONNECT ON DATABASE "${db}" FROM PUBLIC; GRANT CONNECT ON DATABASE "${db}" TO ${r};`);
-  await q(s, `CREATE SCHEMA app AUTHORIZATION ${o};
+    REVOKE CONNECT ON DATABASE "${db}" FROM PUBLIC; GRANT CONNECT ON DATABASE "${db}" TO ${r};`,
+  );
+  await q(
+    s,
+    `CREATE SCHEMA app AUTHORIZATION ${o};
     GRANT USAGE ON SCHEMA app TO ${r};
     CREATE TABLE app.orders (id serial PRIMARY KEY, item text NOT NULL, qty int, at timestamptz DEFAULT '2026-01-01');
     CREATE TABLE app."Line Items" (order_id int REFERENCES app.orders, note text);
@@ -51,7 +61,9 @@ async function seed(s: Server): Promise<Fixture> {
     ALTER TABLE app.orders OWNER TO ${o}; ALTER TABLE app."Line Items" OWNER TO ${o}; ALTER SEQUENCE app.invoice_no OWNER TO ${o};
     ALTER VIEW app.big_orders OWNER TO ${o}; ALTER FUNCTION app.touch() OWNER TO ${o};
     GRANT SELECT ON app.orders, app.big_orders TO ${r};
-    ALTER DEFAULT PRIVILEGES FOR ROLE ${o} IN SCHEMA app GRANT SELECT ON TABLES TO ${r};`, db);
+    ALTER DEFAULT PRIVILEGES FOR ROLE ${o} IN SCHEMA app GRANT SELECT ON TABLES TO ${r};`,
+    db,
+  );
   return { db, roles };
 }
 
@@ -62,18 +74,42 @@ async function state(s: Server, f: Fixture): Promise<Record<string, string>> {
   const roleNames = Object.values(f.roles).map(lit).join(',');
   return {
     rows: await q(s, 'SELECT id, item, qty, at FROM app.orders ORDER BY id', db),
-    checksums: await q(s, `SELECT (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM app.orders t) || ' ' || (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM app."Line Items" t)`, db),
-    owners: await q(s, `SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text || ' ' || pg_get_userbyid(c.relowner) || ' ' || ${acl('c.relacl')} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app' ORDER BY 1`, db),
-    schemas: await q(s, `SELECT nspname || ' ' || pg_get_userbyid(nspowner) || ' ' || ${acl('nspacl')} FROM pg_namespace WHERE nspname IN ('app', 'public') ORDER BY 1`, db),
+    checksums: await q(
+      s,
+      `SELECT (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM app.orders t) || ' ' || (SELECT md5(string_agg(t::text, ';' ORDER BY t::text)) FROM app."Line Items" t)`,
+      db,
+    ),
+    owners: await q(
+      s,
+      `SELECT n.nspname || '.' || c.relname || ' ' || c.relkind::text || ' ' || pg_get_userbyid(c.relowner) || ' ' || ${acl('c.relacl')} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app' ORDER BY 1`,
+      db,
+    ),
+    schemas: await q(
+      s,
+      `SELECT nspname || ' ' || pg_get_userbyid(nspowner) || ' ' || ${acl('nspacl')} FROM pg_namespace WHERE nspname IN ('app', 'public') ORDER BY 1`,
+      db,
+    ),
     defaultAcl: await q(s, `SELECT pg_get_userbyid(defaclrole) || ' ' || defaclobjtype::text || ' ' || ${acl('defaclacl')} FROM pg_default_acl ORDER BY 1`, db),
     sequence: await q(s, 'SELECT last_value FROM app.invoice_no', db),
     view: await q(s, "SELECT pg_get_viewdef('app.big_orders'::regclass)", db),
     func: await q(s, "SELECT pg_get_userbyid(proowner) || ' ' || prosrc FROM pg_proc WHERE proname = 'touch'", db),
     triggers: await q(s, 'SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1', db),
-    database: await q(s, `SELECT encoding || ' ' || datcollate || ' ' || datctype || ' ' || pg_get_userbyid(datdba) || ' ' || ${acl('datacl')} || ' ' || coalesce(shobj_description(oid, 'pg_database'), '-') FROM pg_database WHERE datname = ${lit(db)}`),
-    settings: await q(s, `SELECT CASE WHEN setrole = 0 THEN '*' ELSE pg_get_userbyid(setrole) END || ' ' || setconfig::text FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = ${lit(db)}) ORDER BY 1`),
-    roles: await q(s, `SELECT rolname || ' ' || rolcanlogin || ' ' || rolconnlimit || ' ' || coalesce(rolpassword, '-') FROM pg_authid WHERE rolname IN (${roleNames}) ORDER BY 1`),
-    members: await q(s, `SELECT pg_get_userbyid(roleid) || ' > ' || pg_get_userbyid(member) FROM pg_auth_members WHERE pg_get_userbyid(member) IN (${roleNames}) ORDER BY 1`),
+    database: await q(
+      s,
+      `SELECT encoding || ' ' || datcollate || ' ' || datctype || ' ' || pg_get_userbyid(datdba) || ' ' || ${acl('datacl')} || ' ' || coalesce(shobj_description(oid, 'pg_database'), '-') FROM pg_database WHERE datname = ${lit(db)}`,
+    ),
+    settings: await q(
+      s,
+      `SELECT CASE WHEN setrole = 0 THEN '*' ELSE pg_get_userbyid(setrole) END || ' ' || setconfig::text FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = ${lit(db)}) ORDER BY 1`,
+    ),
+    roles: await q(
+      s,
+      `SELECT rolname || ' ' || rolcanlogin || ' ' || rolconnlimit || ' ' || coalesce(rolpassword, '-') FROM pg_authid WHERE rolname IN (${roleNames}) ORDER BY 1`,
+    ),
+    members: await q(
+      s,
+      `SELECT pg_get_userbyid(roleid) || ' > ' || pg_get_userbyid(member) FROM pg_auth_members WHERE pg_get_userbyid(member) IN (${roleNames}) ORDER BY 1`,
+    ),
   };
 }
 
@@ -83,7 +119,7 @@ async function appFor(f: Fixture, s: Server) {
   return makeApp({ values: { components: [{ name: 'db', type: 'postgres', host: s.host, port: s.port, database: f.db, credentials: { secretName: 'pg' } }] } });
 }
 
-describe.each(rows('postgres'))('postgres: the worst day (%s, the image\'s clients, restic 0.18)', (_name, variant) => {
+describe.each(rows('postgres'))("postgres: the worst day (%s, the image's clients, restic 0.18)", (_name, variant) => {
   onVariant(variant);
   let fresh: PostgresInfo & Stoppable;
   beforeAll(async () => {
@@ -132,7 +168,11 @@ describe.each(rows('postgres'))('postgres: the worst day (%s, the image\'s clien
     const app = await appFor(f, main());
     await backup(app.ctx());
     // The live database moved on after the backup: a failed restore must keep these changes.
-    await q(main(), `INSERT INTO app.orders (item, qty) VALUES ('after the backup', 1); UPDATE app."Line Items" SET note = 'changed' WHERE order_id < 100`, f.db);
+    await q(
+      main(),
+      `INSERT INTO app.orders (item, qty) VALUES ('after the backup', 1); UPDATE app."Line Items" SET note = 'changed' WHERE order_id < 100`,
+      f.db,
+    );
     const live = await state(main(), f);
 
     const realTool = process.env.SAFEHOLD_BIN_PG_RESTORE ?? join(main().binDir, 'pg_restore');
@@ -158,7 +198,7 @@ describe.each(rows('postgres'))('postgres: the worst day (%s, the image\'s clien
       writeSecrets(app.secretsDir, pgSecret(other, login, 'restorer-pw'));
       app.update({ components: [{ name: 'db', type: 'postgres', host: other.host, port: other.port, database: f.db, credentials: { secretName: 'pg' } }] });
       await expect(restore(app.ctx())).rejects.toThrow(/permission denied to create role/);
-      expect(await q(other, 'SELECT string_agg(id::text, \',\' ORDER BY id) FROM keep', f.db)).toBe('1,2,3');
+      expect(await q(other, "SELECT string_agg(id::text, ',' ORDER BY id) FROM keep", f.db)).toBe('1,2,3');
       expect(await dbList(other, f)).toBe(f.db);
       expect(await q(other, `SELECT count(*) FROM pg_roles WHERE rolname IN (${Object.values(f.roles).map(lit).join(',')})`)).toBe('0');
     } finally {
@@ -171,7 +211,11 @@ describe.each(rows('postgres'))('postgres: the worst day (%s, the image\'s clien
     const app = await appFor(f, main());
     await backup(app.ctx());
     const backedUp = await state(main(), f);
-    await q(main(), `DELETE FROM app.orders WHERE id > 400 AND id NOT IN (SELECT order_id FROM app."Line Items"); INSERT INTO app.orders (item, qty) VALUES ('written after the backup', 3); COMMENT ON DATABASE "${f.db}" IS 'changed'`, f.db);
+    await q(
+      main(),
+      `DELETE FROM app.orders WHERE id > 400 AND id NOT IN (SELECT order_id FROM app."Line Items"); INSERT INTO app.orders (item, qty) VALUES ('written after the backup', 3); COMMENT ON DATABASE "${f.db}" IS 'changed'`,
+      f.db,
+    );
     const preRestore = await state(main(), f);
 
     const plan = await restore(app.ctx());

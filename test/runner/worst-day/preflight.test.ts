@@ -12,9 +12,14 @@ describe('backup preflight', () => {
     const r = servers().redis;
     expect(r.password).toBeTruthy(); // the test server requires one
     const app = await makeApp({ values: { components: [pgComponent('db', db), { name: 'cache', type: 'redis', host: r.host, port: r.port }] } });
-    const err = await backup(app.ctx()).then(() => undefined, (e: unknown) => e);
+    const err = await backup(app.ctx()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RefusedError);
-    expect((err as Error).message).toContain('components[1] (cache): the Redis server requires a password and none was given: set components[1].credentials: { secretName: <Secret>, passwordKey: password }');
+    expect((err as Error).message).toContain(
+      'components[1] (cache): the Redis server requires a password and none was given: set components[1].credentials: { secretName: <Secret>, passwordKey: password }',
+    );
     // The PostgreSQL component listed first was not dumped: nothing at all is in the repository.
     expect(await listSets(app.ctx()).catch(() => [])).toEqual([]);
     expect(app.logs.join('')).not.toMatch(/component stored/);
@@ -27,6 +32,8 @@ describe('backup preflight', () => {
     const app = await makeApp({ values: { components: [pgComponent('db', db)] } });
     const { writeSecrets } = await import('../fixture.js');
     writeSecrets(app.secretsDir, { pg: { username: login, password: 'reader-pw' } });
-    await expect(backup(app.ctx())).rejects.toThrow(new RegExp(`components\\[0\\] \\(db\\): login ${login} cannot read public.secret_stuff; grant it, e.g. GRANT pg_read_all_data TO "${login}"`));
+    await expect(backup(app.ctx())).rejects.toThrow(
+      new RegExp(`components\\[0\\] \\(db\\): login ${login} cannot read public.secret_stuff; grant it, e.g. GRANT pg_read_all_data TO "${login}"`),
+    );
   });
 });

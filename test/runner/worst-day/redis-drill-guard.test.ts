@@ -30,7 +30,10 @@ describe('redis drill target', () => {
     });
     await backup(app.ctx());
 
-    const err = await drill(app.ctx()).then(() => undefined, (e: unknown) => e);
+    const err = await drill(app.ctx()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RefusedError);
     expect((err as RefusedError).exitCode).toBe(ExitCode.refused);
     expect((err as Error).message).toMatch(/holding 2 key\(s\)/);

@@ -23,7 +23,10 @@ if (command === 'fetch') {
   writeFileSync(file, `${next}\n`);
 } else if (command === 'clean-transactions' || command === 'fast-forward') {
   const ts = readFileSync(file, 'utf8').trim();
-  appendFileSync(join(state, 'calls.jsonl'), `${JSON.stringify({ command, timestamp: ts, file: file.split('/').pop(), password: process.env.ATLAS_DB_PASSWORD ?? null })}\n`);
+  appendFileSync(
+    join(state, 'calls.jsonl'),
+    `${JSON.stringify({ command, timestamp: ts, file: file.split('/').pop(), password: process.env.ATLAS_DB_PASSWORD ?? null })}\n`,
+  );
 } else {
   process.stderr.write(`unknown timestamp command ${command}\n`);
   process.exit(2);
