@@ -11,6 +11,9 @@ bash scripts/make-test-rootfs.sh >/dev/null
 echo "test-all: the image's root filesystem is ready ($(($(date +%s) - rootfs_started)) s)"
 npm ci --no-audit --no-fund
 npx tsc --noEmit
+# Formatting and lint: zero findings, or the run fails (after the tests, so one run shows both).
+lint=0
+npm run --silent lint || lint=$?
 
 mkdir -p .tmp
 report=.tmp/vitest-report.json
@@ -27,4 +30,8 @@ node -e '
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : "") + (r.numFailedTestSuites ? ` (${r.numFailedTestSuites} suite(s) with a failure)` : ""));
   process.exit(r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success ? 1 : 0);
 ' "$report" || status=1
+if [ "$lint" -ne 0 ]; then
+  echo "test-all: npm run lint found problems (exit $lint): run \`npx prettier --write . && npx eslint --fix .\` and fix what remains"
+  status=1
+fi
 exit "$status"
