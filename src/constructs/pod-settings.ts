@@ -1,6 +1,6 @@
 // The pod settings one operation's pods get: the set's, merged with operations.<op> (docs/running-in-your-cluster.md).
 import { k8s } from 'cdk8s-plus-27';
-import type { ContainerSecurityContextValues, PodSecurityContextValues, PodSettings } from '../values/pod-settings.js';
+import { podSettingsShape, type ContainerSecurityContextValues, type PodSecurityContextValues, type PodSettings } from '../values/pod-settings.js';
 import type { Values } from '../values/schema.js';
 import type { RunnerComponent } from './names.js';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security.js';
@@ -12,6 +12,9 @@ export function operationKey(op: RunnerComponent): keyof Values['operations'] {
 
 /** How a pod mounts the `files` components' volumes. */
 export type DataMounts = 'none' | 'read-only' | 'writable';
+
+/** The set-level fields that are pod settings (the block of `operations.<op>`; resources are resolved apart). */
+const POD_SETTING_KEYS = (Object.keys(podSettingsShape) as Array<keyof PodSettings>).filter((k) => k !== 'resources');
 
 const MERGED = ['nodeSelector', 'podAnnotations', 'podLabels', 'podSecurityContext', 'securityContext'] as const;
 
@@ -39,36 +42,7 @@ export function podSettingsFor(v: Values, op: RunnerComponent, data: DataMounts 
 }
 
 function pickSettings(v: Values): PodSettings {
-  const {
-    nodeSelector,
-    tolerations,
-    affinity,
-    colocateWith,
-    priorityClassName,
-    imagePullSecrets,
-    podAnnotations,
-    podLabels,
-    podSecurityContext,
-    securityContext,
-    extraEnv,
-    scratch,
-    terminationGracePeriodSeconds,
-  } = v;
-  return {
-    nodeSelector,
-    tolerations,
-    affinity,
-    colocateWith,
-    priorityClassName,
-    imagePullSecrets,
-    podAnnotations,
-    podLabels,
-    podSecurityContext,
-    securityContext,
-    extraEnv,
-    scratch,
-    terminationGracePeriodSeconds,
-  };
+  return Object.fromEntries(POD_SETTING_KEYS.map((k) => [k, v[k]])) as PodSettings;
 }
 
 /**
