@@ -15,7 +15,7 @@ import { benchRestore } from './restore.js';
 import { benchStorage } from './storage.js';
 import { benchListing } from './listing.js';
 import { benchRedis } from './redis.js';
-import { benchSynth } from './synth.js';
+import { benchSynth, type Scenario } from './synth.js';
 import { useImageTools, type BenchTools } from './lib/image-tools.js';
 
 /** The schema's default memory limit (src/values/schema.ts resources), which the whole-pod peak is held against. */
@@ -31,6 +31,8 @@ const { values: flags } = parseArgs({
     mb: { type: 'string' },
     runs: { type: 'string' },
     only: { type: 'string' },
+    /** Which synthesis trees: flat, layered (both by default). */
+    synth: { type: 'string' },
     /** Write the results into bench/README.md (between the RESULTS markers for this mode). */
     record: { type: 'boolean', default: false },
     /** Keep the work dir (repositories, logs) for inspection. */
@@ -66,15 +68,36 @@ function memorySection(points: Array<{ label: string; dbBytes: number; runs: rea
   return {
     title: "Memory: the whole pod's peak (a memory cgroup around the runner, restic, pg_dump, pg_restore) and the runner's own peak RSS",
     detail: table(
-      ['command', 'database', 'runs', 'whole pod: cgroup peak (max over runs)', 'page cache left at the end', 'runner peak RSS (max over runs)', 'of which at start-up (modules, context)'],
-      rows.map((r) => [r.command, `${r.label} (${mb(r.dbBytes)})`, String(r.runs.length), r.pod ? `${r.pod.toFixed(0)} MiB` : 'not measured', r.pod ? `${r.cache.toFixed(0)} MiB` : '', `${r.peak.toFixed(1)} MiB`, `${r.startup.toFixed(1)} MiB`]),
+      [
+        'command',
+        'database',
+        'runs',
+        'whole pod: cgroup peak (max over runs)',
+        'page cache left at the end',
+        'runner peak RSS (max over runs)',
+        'of which at start-up (modules, context)',
+      ],
+      rows.map((r) => [
+        r.command,
+        `${r.label} (${mb(r.dbBytes)})`,
+        String(r.runs.length),
+        r.pod ? `${r.pod.toFixed(0)} MiB` : 'not measured',
+        r.pod ? `${r.cache.toFixed(0)} MiB` : '',
+        `${r.peak.toFixed(1)} MiB`,
+        `${r.startup.toFixed(1)} MiB`,
+      ]),
     ),
     notes: [
       "The cgroup peak is what the kernel charges against a pod's memory limit: anonymous memory of every process plus page cache (restic's cache, a spool file); page cache is reclaimed under the limit before anything is killed.",
       `Default limit (values resources.limits.memory): ${DEFAULT_MEMORY_LIMIT_MIB} MiB = ${(DEFAULT_MEMORY_LIMIT_MIB / Math.max(podAll, 1)).toFixed(1)}× the largest whole-pod peak measured here.`,
     ],
     ratios: [
-      { measure: 'memory: whole-pod peak (largest run)', value: podAll ? `${podAll.toFixed(0)} MiB` : 'not measured', goal: `measured; default limit ${DEFAULT_MEMORY_LIMIT_MIB} MiB ≥ 2× it`, met: podAll > 0 && DEFAULT_MEMORY_LIMIT_MIB >= 2 * podAll },
+      {
+        measure: 'memory: whole-pod peak (largest run)',
+        value: podAll ? `${podAll.toFixed(0)} MiB` : 'not measured',
+        goal: `measured; default limit ${DEFAULT_MEMORY_LIMIT_MIB} MiB ≥ 2× it`,
+        met: podAll > 0 && DEFAULT_MEMORY_LIMIT_MIB >= 2 * podAll,
+      },
       { measure: 'memory: runner peak RSS (largest)', value: `${peakAll.toFixed(1)} MiB`, goal: '< 100 MiB', met: peakAll < 100 },
       { measure: 'memory: peak RSS, largest / smallest database', value: `${growth.toFixed(2)}×`, goal: 'flat (≤ 1.10×)', met: growth <= 1.1 },
     ],
@@ -129,8 +152,14 @@ async function main(): Promise<void> {
         const g = await generate(pg, 'small', small);
         const repoSmall = await freshRepository(join(work, 'repos', 'template'), join(work, 'repos', 'small'));
         const b = await runRunner(makeApp(pg, join(work, 'memory-small'), { name: 'small', database: 'small', repo: repoSmall }), 'backup');
-        const r = await runRunner(makeApp(pg, join(work, 'memory-small'), { name: 'small', database: 'small', repo: repoSmall, restoreInto: 'small_restored' }), 'restore');
-        memory.push({ label: `${small} MB`, dbBytes: g.bytes, runs: [b], command: 'backup' }, { label: `${small} MB`, dbBytes: g.bytes, runs: [r], command: 'restore' });
+        const r = await runRunner(
+          makeApp(pg, join(work, 'memory-small'), { name: 'small', database: 'small', repo: repoSmall, restoreInto: 'small_restored' }),
+          'restore',
+        );
+        memory.push(
+          { label: `${small} MB`, dbBytes: g.bytes, runs: [b], command: 'backup' },
+          { label: `${small} MB`, dbBytes: g.bytes, runs: [r], command: 'restore' },
+        );
         await pg.sql('postgres', 'DROP DATABASE IF EXISTS small WITH (FORCE); DROP DATABASE IF EXISTS small_restored WITH (FORCE);');
         results.push(memorySection(memory));
       }
@@ -138,7 +167,10 @@ async function main(): Promise<void> {
       if (only.has('storage')) results.push(await benchStorage(env));
     }
     if (only.has('redis')) results.push(await benchRedis({ work, base, root: tools.root, runs, log }));
-    if (only.has('synth')) results.push(await benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js') }));
+    if (only.has('synth'))
+      results.push(
+        await benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js'), scenarios: flags.synth?.split(',') as Scenario[] | undefined }),
+      );
   } finally {
     if (server) await server.stop().catch(() => undefined);
     await tools.done();

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import type { SynthChildResult, SynthRequest } from './synth-child.js';
 import { median, ratio, secs, table } from './lib/report.js';
-import type { SectionResult } from './lib/section.js';
+import type { Ratio, SectionResult } from './lib/section.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The full mode's sizes; quick mode stops at 1,000. */
@@ -120,8 +120,20 @@ async function measure(o: { child: string; log: (m: string) => void }, dir: stri
   return row;
 }
 
-export async function benchSynth(o: { work: string; quick: boolean; log: (m: string) => void; child: string; runs?: number }): Promise<SectionResult> {
-  const sizes = o.quick ? SIZES.filter((n) => n <= 1000) : SIZES;
+export const SCENARIOS = ['flat', 'layered'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export async function benchSynth(o: {
+  work: string;
+  quick: boolean;
+  log: (m: string) => void;
+  child: string;
+  runs?: number;
+  /** Which trees to measure (`--synth flat,layered`); both by default. */
+  scenarios?: readonly Scenario[];
+}): Promise<SectionResult> {
+  const scenarios = new Set(o.scenarios ?? SCENARIOS);
+  const sizes = !scenarios.has('flat') ? [] : o.quick ? SIZES.filter((n) => n <= 1000) : SIZES;
   const runs = o.runs ?? (o.quick ? 1 : 3);
   const rows: Row[] = [];
   for (const n of sizes) {
@@ -131,7 +143,7 @@ export async function benchSynth(o: { work: string; quick: boolean; log: (m: str
   }
   // Layered: each size is its own tree (one repository, so one verify CronJob, owned by the tree's first app).
   const layered: Array<Row & { perEnv: number }> = [];
-  for (const perEnv of LAYERED_SIZES) {
+  for (const perEnv of scenarios.has('layered') ? LAYERED_SIZES : []) {
     const dir = join(o.work, `synth-layered-${perEnv}`);
     generateLayered(join(dir, 'values'), perEnv);
     const n = perEnv * ENVIRONMENTS.length;
@@ -174,34 +186,47 @@ export async function benchSynth(o: { work: string; quick: boolean; log: (m: str
   const layeredWorst = Math.max(...layered.map((r) => t(r.synth) / t(r.floor)));
   const layeredLargest = layered[layered.length - 1]!;
   const layeredGrowth = marginal[marginal.length - 1]! / marginal[1]!;
+  const flatRatios: Ratio[] = rows.length
+    ? [
+        { measure: 'synthesis: time / plain-YAML floor (worst size)', value: ratio(worst), goal: '≤ 2×', met: worst <= 2 },
+        { measure: `synthesis: time per file at ${largest} / at 100 (linear = 1)`, value: ratio(growth), goal: 'linear (≤ 1.5×)', met: growth <= 1.5 },
+        {
+          measure: `synthesis: peak RSS at ${largest} files / floor`,
+          value: `${mem(at(largest).synth).toFixed(0)} / ${mem(at(largest).floor).toFixed(0)} MiB`,
+        },
+      ]
+    : [];
+  const layeredRatios: Ratio[] = layered.length
+    ? [
+        { measure: 'synthesis, layered: time / plain-YAML floor (worst size)', value: ratio(layeredWorst), goal: '≤ 2×', met: layeredWorst <= 2 },
+        {
+          measure: `synthesis, layered: time / floor at ${layeredLargest.n} files`,
+          value: ratio(t(layeredLargest.synth) / t(layeredLargest.floor)),
+          goal: '≤ 2×',
+          met: t(layeredLargest.synth) / t(layeredLargest.floor) <= 2,
+        },
+        {
+          measure: `synthesis, layered: ms per added file ${layered[layered.length - 2]!.n}→${layeredLargest.n} / ${layered[0]!.n}→${layered[1]!.n} (linear = 1)`,
+          value: ratio(layeredGrowth),
+          goal: 'linear (≤ 1.5×)',
+          met: layeredGrowth <= 1.5,
+        },
+      ]
+    : [];
   return {
     title: 'Synthesis: generated values files through synthesizeAll (src/app.ts) vs building the same objects and serializing with yaml alone',
     detail: [
-      detail,
-      '',
+      ...(rows.length ? [detail, ''] : []),
       'Times are from process start (node start-up and module loading included), medians; outputs compared byte for byte.',
-      '',
-      `Layered: values/_defaults.yaml (repository, monitoring, image), values/{${ENVIRONMENTS.join(',')}}/_defaults.yaml (schedule, retention), small app files (name, namespace, one component); the floor parses every app file and each defaults file once with yaml, merges, and writes the same manifests, custom resources and dashboards.`,
-      '',
-      layeredDetail,
+      ...(layered.length
+        ? [
+            '',
+            `Layered: values/_defaults.yaml (repository, monitoring, image), values/{${ENVIRONMENTS.join(',')}}/_defaults.yaml (schedule, retention), small app files (name, namespace, one component); the floor parses every app file and each defaults file once with yaml, merges, and writes the same manifests, custom resources and dashboards.`,
+            '',
+            layeredDetail,
+          ]
+        : []),
     ].join('\n'),
-    ratios: [
-      { measure: 'synthesis: time / plain-YAML floor (worst size)', value: ratio(worst), goal: '≤ 2×', met: worst <= 2 },
-      { measure: `synthesis: time per file at ${largest} / at 100 (linear = 1)`, value: ratio(growth), goal: 'linear (≤ 1.5×)', met: growth <= 1.5 },
-      { measure: `synthesis: peak RSS at ${largest} files / floor`, value: `${mem(at(largest).synth).toFixed(0)} / ${mem(at(largest).floor).toFixed(0)} MiB` },
-      { measure: 'synthesis, layered: time / plain-YAML floor (worst size)', value: ratio(layeredWorst), goal: '≤ 2×', met: layeredWorst <= 2 },
-      {
-        measure: `synthesis, layered: time / floor at ${layeredLargest.n} files`,
-        value: ratio(t(layeredLargest.synth) / t(layeredLargest.floor)),
-        goal: '≤ 2×',
-        met: t(layeredLargest.synth) / t(layeredLargest.floor) <= 2,
-      },
-      {
-        measure: `synthesis, layered: ms per added file ${layered[layered.length - 2]!.n}→${layeredLargest.n} / ${layered[0]!.n}→${layered[1]!.n} (linear = 1)`,
-        value: ratio(layeredGrowth),
-        goal: 'linear (≤ 1.5×)',
-        met: layeredGrowth <= 1.5,
-      },
-    ],
+    ratios: [...flatRatios, ...layeredRatios],
   };
 }
