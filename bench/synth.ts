@@ -169,7 +169,7 @@ export async function benchSynth(o: {
   // Linear: the time per file (after the fixed start-up cost seen at 1 file) does not grow with the count.
   const perFile = (n: number) => (t(at(n).synth) - t(at(1).synth)) / (n - 1);
   const largest = sizes[sizes.length - 1]!;
-  const growth = perFile(largest) / perFile(100);
+  const growth = rows.length ? perFile(largest) / perFile(100) : 0;
   // Layered: ms per file between consecutive sizes (the start-up cost cancels), and its growth.
   const marginal = layered.map((r, i) => (i === 0 ? undefined : (1000 * (t(r.synth) - t(layered[i - 1]!.synth))) / (r.n - layered[i - 1]!.n)));
   const marginalFloor = layered.map((r, i) => (i === 0 ? undefined : (1000 * (t(r.floor) - t(layered[i - 1]!.floor))) / (r.n - layered[i - 1]!.n)));
