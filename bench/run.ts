@@ -15,7 +15,7 @@ import { benchRestore } from './restore.js';
 import { benchStorage } from './storage.js';
 import { benchListing } from './listing.js';
 import { benchRedis } from './redis.js';
-import { benchSynth } from './synth.js';
+import { benchSynth, type Scenario } from './synth.js';
 import { useImageTools, type BenchTools } from './lib/image-tools.js';
 
 /** The schema's default memory limit (src/values/schema.ts resources), which the whole-pod peak is held against. */
@@ -31,6 +31,8 @@ const { values: flags } = parseArgs({
     mb: { type: 'string' },
     runs: { type: 'string' },
     only: { type: 'string' },
+    /** Which synthesis trees: flat, layered (both by default). */
+    synth: { type: 'string' },
     /** Write the results into bench/README.md (between the RESULTS markers for this mode). */
     record: { type: 'boolean', default: false },
     /** Keep the work dir (repositories, logs) for inspection. */
@@ -165,7 +167,10 @@ async function main(): Promise<void> {
       if (only.has('storage')) results.push(await benchStorage(env));
     }
     if (only.has('redis')) results.push(await benchRedis({ work, base, root: tools.root, runs, log }));
-    if (only.has('synth')) results.push(await benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js') }));
+    if (only.has('synth'))
+      results.push(
+        await benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js'), scenarios: flags.synth?.split(',') as Scenario[] | undefined }),
+      );
   } finally {
     if (server) await server.stop().catch(() => undefined);
     await tools.done();
