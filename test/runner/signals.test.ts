@@ -7,6 +7,7 @@ import { listSets } from '../../src/runner/commands/snapshots.js';
 import { pgExec, pgQuery, pushedMetrics, servers, tmpDir } from '../support/env.js';
 import { hostNamespace, killTree, startRunner, untilChild, type RunnerProcess } from '../support/runner-process.js';
 import { bin, run } from '../support/servers.js';
+import { tool } from '../support/with-env.js';
 import { makeApp, pgComponent, seededTable, type App } from './fixture.js';
 
 const GRACE = 15;
@@ -74,7 +75,14 @@ describe('signals', () => {
     await backup(app.ctx());
     await pgExec("UPDATE t SET body = 'changed after the backup' WHERE id % 7 = 0", db);
     const before = await checksum(db);
-    await sigtermWhileLocked(app, startRunner(args(app, 'restore'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE) } }), 'restore plan', /restic .*dump /);
+    // Held inside pg_restore (a stand-in that waits, then runs the real tool), so the signal always meets a restore in
+    // progress: unheld, a fast machine finished the restore before the signal was sent (kill ESRCH).
+    const held = {
+      SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'),
+      SAFEHOLD_REAL_TOOL: process.env.SAFEHOLD_BIN_PG_RESTORE ?? join(servers().postgres.binDir, 'pg_restore'),
+      WAIT_FOR_FILE: join(app.dir, 'never'),
+    };
+    await sigtermWhileLocked(app, startRunner(args(app, 'restore'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE), ...held } }), 'restore plan', /pg-restore-waits\.mjs .*-d/);
     expect((await pushedMetrics(app.ctx().values.name, 'restore')).safehold_restore_last_status).toBe('0');
     expect(await locks(app)).toEqual([]);
     expect(await checksum(db)).toBe(before);
