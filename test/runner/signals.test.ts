@@ -82,7 +82,12 @@ describe('signals', () => {
       SAFEHOLD_REAL_TOOL: process.env.SAFEHOLD_BIN_PG_RESTORE ?? join(servers().postgres.binDir, 'pg_restore'),
       WAIT_FOR_FILE: join(app.dir, 'never'),
     };
-    await sigtermWhileLocked(app, startRunner(args(app, 'restore'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE), ...held } }), 'restore plan', /pg-restore-waits\.mjs .*-d/);
+    await sigtermWhileLocked(
+      app,
+      startRunner(args(app, 'restore'), { env: { SAFEHOLD_GRACE_SECONDS: String(GRACE), ...held } }),
+      'restore plan',
+      /pg-restore-waits\.mjs .*-d/,
+    );
     expect((await pushedMetrics(app.ctx().values.name, 'restore')).safehold_restore_last_status).toBe('0');
     expect(await locks(app)).toEqual([]);
     expect(await checksum(db)).toBe(before);
