@@ -174,7 +174,13 @@ async function main(): Promise<void> {
   } finally {
     if (server) await server.stop().catch(() => undefined);
     await tools.done();
-    if (!flags.keep) rmSync(base, { recursive: true, force: true });
+    // A server or tool still exiting can write into the tree while it is removed: retry, and never lose the results over it.
+    if (!flags.keep)
+      try {
+        rmSync(base, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+      } catch (e) {
+        log(`could not remove ${base}: ${(e as Error).message}`);
+      }
     else log(`kept ${base}`);
   }
 

@@ -57,7 +57,7 @@ async function week(env: BenchEnv, kind: Churn): Promise<Week> {
 
 async function rawDumpBytes(env: BenchEnv, db: string): Promise<number> {
   const f = join(env.work, 'raw.pgdump');
-  await chain([{ ...dumpCmd(env.pg, db), env: { PGSSLMODE: 'disable' } }], { stdout: f });
+  await chain([{ ...dumpCmd(env.pg, db), env: { PGSSLMODE: 'disable', PGPASSWORD: env.pg.info.password } }], { stdout: f });
   const n = await duBytes(f);
   rmSync(f);
   return n;
