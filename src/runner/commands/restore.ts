@@ -20,6 +20,7 @@ import { pushMetrics } from '../metrics/push.js';
 import { claimRequest, type Claim } from '../requests/claim.js';
 import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
 import { failureReason } from '../process/stop.js';
+import type { Snapshot } from '../restic/client.js';
 import { tidyAfterFailure } from './cleanup.js';
 import { withinDeadline } from './deadline.js';
 import { readManifest } from './manifest.js';
@@ -67,13 +68,18 @@ interface Resolved {
   readonly plan: RestorePlan;
   readonly manifest: Manifest;
   readonly components: ReadonlyArray<{ c: Component; rec: ComponentRecord }>;
+  /** Components prepared without a spool: stage() streams and verifies them (streamedComponents). */
+  readonly streamed: ReadonlySet<string>;
+  /** The application's snapshots as listed to find the set (request records included). */
+  readonly listing: readonly Snapshot[];
 }
 
 /** Finds the set and reads its manifest (this proves the password and the repository are good), and plans. */
 export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): Promise<Resolved> {
   const v = ctx.values;
   const r = request(ctx, o);
-  const sets = groupSets(await ctx.restic.openListing({ create: false }, baseFilter(v)));
+  const listing = await ctx.restic.openListing({ create: false }, baseFilter(v));
+  const sets = groupSets(listing);
   const set = pickSet(sets, r.snapshot);
   if (!set) {
     const known = sets.map((s) => `${s.id} (${s.status})`).join(', ') || 'none';
@@ -99,8 +105,14 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
   const componentSteps = await Promise.all(
     components.map(async ({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill })),
   );
+  const streamed = streamedComponents(
+    components.map(({ c }) => c),
+    o,
+  );
   const steps = [
-    `verify: fetch every component and check its sha256 against the manifest before changing anything`,
+    streamed.size === components.length
+      ? `verify: the data streams from the repository into side databases (into a server older than pg_restore: fetched first) and is checked against the manifest's sha256 there; nothing live changes before the swap`
+      : `verify: fetch every component and check its sha256 against the manifest before changing anything`,
     ...(r.scaleDown
       ? [`scale Deployments/StatefulSets matching ${r.scaleDown.selector} to zero (counts recorded in the log) and wait for their pods to go`]
       : []),
@@ -133,7 +145,17 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
     steps,
     rolloutRestart: r.rolloutRestart?.selector,
   };
-  return { plan, manifest, components };
+  return { plan, manifest, components, streamed, listing };
+}
+
+/**
+ * Components whose data streams straight into a side database at stage time instead of being spooled and verified
+ * first: only when every component of the restore is staged (nothing is applied in place before a later component's
+ * check could fail) and never for drills (they inspect the verified copy).
+ */
+function streamedComponents(cs: readonly Component[], o: RestoreOptions): ReadonlySet<string> {
+  if (o.drill || o.inspect || !cs.every(swapsIn)) return new Set();
+  return new Set(cs.filter((c) => handlerFor(c).streams?.(c)).map((c) => c.name));
 }
 
 export async function restore(ctx: RunContext, o: RestoreOptions = {}): Promise<RestorePlan> {
@@ -150,7 +172,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
   const v = ctx.values;
   const r = request(ctx, o);
   const started = Date.now();
-  const { plan, manifest, components } = await resolveRestore(ctx, o);
+  const { plan, manifest, components, streamed, listing } = await resolveRestore(ctx, o);
   ctx.log.info('restore plan', { ...plan });
   if (o.planOnly) return plan;
 
@@ -166,7 +188,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
       o.targets,
     );
   // Claimed before anything destructive: refused when the repository (or the ledger cache) says it ran, or another pod holds it.
-  const claim = plan.requestId ? (held.claim = await claimRequest(ctx, plan.requestId, 'restore', { dropWaitSeconds: o.dropWaitSeconds })) : undefined;
+  const claim = plan.requestId ? (held.claim = await claimRequest(ctx, plan.requestId, 'restore', { dropWaitSeconds: o.dropWaitSeconds, listing })) : undefined;
   if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
 
   if (o.drill) {
@@ -184,11 +206,19 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
   const artifactsDir = join(ctx.scratchDir, `restore-artifacts-${manifest.setId}`);
   try {
     for (const { c, rec } of components) {
-      const p = await handlerFor(c).prepare(c, ctx, rec);
+      const p = await handlerFor(c).prepare(c, ctx, rec, { stream: streamed.has(c.name) });
       prepared.set(c.name, p);
       await o.inspect?.(c, p);
     }
-    ctx.log.info('every component verified; restoring', { set: manifest.setId });
+    ctx.log.info(
+      streamed.size
+        ? 'every component ready (PostgreSQL data streams into side databases and is checked there); restoring'
+        : 'every component verified; restoring',
+      {
+        set: manifest.setId,
+        ...(streamed.size ? { streamed: [...streamed] } : {}),
+      },
+    );
     materializeArtifacts(artifactsDir, manifest.artifacts);
     if (r.scaleDown) scaled = await clusterOps().scaleDown(ctx, r.scaleDown.selector, r.scaleDown.namespace ?? v.namespace);
     const hookEnv = { artifactsDir, setId: manifest.setId };

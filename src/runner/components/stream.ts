@@ -1,4 +1,5 @@
-// The handler shared by every stream engine: dump | restic backup --stdin; restic dump > spool → verify → restore tool.
+// The handler shared by every stream engine: dump | restic backup --stdin; restic dump > spool → verify → restore tool,
+// or (PostgreSQL into its side database) restic dump | pg_restore, verified against the manifest before the swap.
 import { rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import type { Component } from '../../values/components.js';
 import type { RunContext } from '../context.js';
 import type { SecretStore } from '../secrets.js';
 import { endpointOf, requireStreamEngine } from '../engines/index.js';
-import type { Endpoint, StreamEngine } from '../engines/types.js';
+import type { Endpoint, RestoreOptions, StreamEngine } from '../engines/types.js';
 import { strictVerdict } from '../engines/version.js';
 import { feedFile, type StreamStats } from '../process/pipe.js';
 import { checkHead, hashedPipe } from '../process/pipe-hashed.js';
@@ -186,8 +187,13 @@ export const streamHandler: ComponentHandler = {
     return lines;
   },
 
-  async prepare(c, ctx, rec): Promise<Prepared> {
+  // PostgreSQL with one restore job: straight from the repository into the side database (nothing live changes
+  // before the swap, so the manifest's sha256 is checked after the load; a mismatch throws the side database away).
+  streams: (c) => c.type === 'postgres' && c.restoreJobs === 1,
+
+  async prepare(c, ctx, rec, o): Promise<Prepared> {
     const engine = requireStreamEngine(c);
+    if (o?.stream && engine.restoreFromStream) return { bytes: rec.bytes, state: await readGlobals(ctx, rec) };
     const { file, stats } = await fetchSpool(c, ctx, rec);
     if (stats.sha256 !== rec.sha256 || stats.bytes !== rec.bytes) {
       rmSync(file, { force: true });
@@ -218,7 +224,7 @@ export const streamHandler: ComponentHandler = {
     for (const spec of engine.recreate?.(e) ?? []) await run(spec);
   },
 
-  async stage(c, ctx, _rec, p, o) {
+  async stage(c, ctx, rec, p, o) {
     if (c.type !== 'postgres') return undefined;
     const engine = requireStreamEngine(c);
     const jobs = 'restoreJobs' in c ? c.restoreJobs : 1;
@@ -228,12 +234,13 @@ export const streamHandler: ComponentHandler = {
         c.name,
         endpoint(c, ctx, o.target),
         p.state as PgGlobals | undefined,
-        (into, lo) => engine.restoreFromFile!(into, p.file!, { jobs, clean: false, ...lo }, io),
+        (into, lo) =>
+          p.file ? engine.restoreFromFile!(into, p.file, { jobs, clean: false, ...lo }, io) : loadStreamed(c, ctx, rec, into, { jobs, clean: false, ...lo }),
         { jobs, owners: ownerMode(ctx), drill: !!o.drill },
         ctx.log,
       );
     } finally {
-      rmSync(p.file!, { force: true });
+      if (p.file) rmSync(p.file, { force: true });
     }
   },
 
@@ -260,6 +267,30 @@ export const streamHandler: ComponentHandler = {
     }
   },
 };
+
+/**
+ * The streamed load into a side database: `restic dump | pg_restore`, then the bytes and sha256 compared with the
+ * manifest; a mismatch fails the stage, which removes the side database. Where the engine needs a file (a server
+ * older than pg_restore), the dump is fetched and verified into the spool first, as prepare() does.
+ */
+async function loadStreamed(c: Component, ctx: RunContext, rec: ComponentRecord, into: Endpoint, o: RestoreOptions): Promise<void> {
+  const engine = requireStreamEngine(c);
+  const io = { start, scratchDir: ctx.scratchDir, log: ctx.log };
+  const stats = await engine.restoreFromStream!(into, ctx.restic.spec(dumpArgs(rec.snapshotId, rec.fileName)), o, io);
+  if (!stats) {
+    const p = await streamHandler.prepare(c, ctx, rec);
+    try {
+      await engine.restoreFromFile!(into, p.file!, o, io);
+    } finally {
+      rmSync(p.file!, { force: true });
+    }
+    return;
+  }
+  if (stats.sha256 !== rec.sha256 || stats.bytes !== rec.bytes)
+    throw new SafeholdError(
+      `${c.name}: the stored dump does not match its manifest (sha256 ${stats.sha256.slice(0, 12)} ≠ ${rec.sha256.slice(0, 12)}, ${stats.bytes} of ${rec.bytes} bytes); the side database is removed, nothing was changed`,
+    );
+}
 
 /** restore.owners: keep the recorded owners (default), or give everything to the restore login. */
 const ownerMode = (ctx: RunContext) => ctx.values.restore?.owners ?? 'keep';

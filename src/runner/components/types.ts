@@ -34,8 +34,16 @@ export interface ApplyOptions {
   readonly flush?: boolean;
 }
 
+export interface PrepareOptions {
+  /**
+   * Leave the data in the repository: stage() streams it into the side database and checks it against the manifest
+   * there (only where staging is all or nothing and every component of the restore is staged).
+   */
+  readonly stream?: boolean;
+}
+
 export interface Prepared {
-  /** Verified local copy (spooled file) or other state carried from prepare to apply. */
+  /** Verified local copy (spooled file) or other state carried from prepare to apply; none when the data streams. */
   readonly file?: string;
   readonly bytes: number;
   /** Verified data small enough to keep in memory (Kubernetes objects), for the handler that made it. */
@@ -56,8 +64,10 @@ export interface ComponentHandler<C extends Component = Component> {
   checkStored?(c: C, ctx: RunContext, rec: ComponentRecord): Promise<string | undefined>;
   /** Lines of the restore plan, in the order they run: what would be created, written, dropped, overwritten. */
   plan(c: C, ctx: RunContext, rec: ComponentRecord, o: { drop: boolean; target?: RestoreTarget; drill?: boolean }): string[] | Promise<string[]>;
-  /** Non-destructive: fetch and verify the stored data before anything is dropped. */
-  prepare(c: C, ctx: RunContext, rec: ComponentRecord): Promise<Prepared>;
+  /** Non-destructive: fetch and verify the stored data before anything is dropped (or, streaming, only what it needs). */
+  prepare(c: C, ctx: RunContext, rec: ComponentRecord, o?: PrepareOptions): Promise<Prepared>;
+  /** Whether stage() can stream this component from the repository (prepare with stream: true). */
+  streams?(c: C): boolean;
   /** Preconditions that refuse the restore (3scale: APIManager must be absent). */
   preconditions?(c: C, ctx: RunContext): Promise<string[]>;
   /** Drops and recreates the target database (only with dropExisting / drills), with its recorded properties. */

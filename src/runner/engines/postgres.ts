@@ -1,7 +1,9 @@
-// PostgreSQL: pg_dump -Fc -Z0 (uncompressed, so restic deduplicates and compresses), pg_restore from a spooled file.
+// PostgreSQL: pg_dump -Fc -Z0 (uncompressed, so restic deduplicates and compresses); pg_restore streamed from the
+// repository into a side database, or from a spooled file (parallel jobs, drills, servers older than pg_restore).
 import { BINARIES, binaryPath } from '../binaries.js';
 import { Transform } from 'node:stream';
 import { pipe } from '../process/pipe.js';
+import { hashedPipe } from '../process/pipe-hashed.js';
 import { run, type ProcessSpec } from '../process/spawn.js';
 import type { Endpoint, StreamEngine } from './types.js';
 import { dbConninfo, quoteIdent } from './pg-quote.js';
@@ -50,12 +52,31 @@ export function psqlScript(e: Endpoint, fallbackDb = 'postgres'): ProcessSpec {
 
 type PgRestoreOptions = { clean: boolean; jobs: number; noOwner?: boolean; noPrivileges?: boolean };
 
-function pgRestore(e: Endpoint, file: string, o: PgRestoreOptions): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(o), ...conn(e), file], env: pgEnv(e) };
+/** pg_restore into e's database, from `file`, or from its stdin without one (single job: -j needs a file). */
+function pgRestore(e: Endpoint, file: string | undefined, o: PgRestoreOptions): ProcessSpec {
+  return { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(file ? o : { ...o, jobs: 1 }), ...conn(e), ...(file ? [file] : [])], env: pgEnv(e) };
 }
 
 /** Settings a newer pg_restore sets on its session that an older server rejects (pg_restore 17 → server ≤ 16). */
 export const NEWER_SESSION_SETTINGS = ['transaction_timeout'] as const;
+
+/** The settings of NEWER_SESSION_SETTINGS the server does not know, when its major is older than pg_restore's. */
+async function settingsUnknownTo(e: Endpoint): Promise<string[]> {
+  const [client, server] = await Promise.all([
+    run({ cmd: binaryPath(BINARIES.pgRestore), args: ['--version'] }),
+    run(
+      psql(
+        e,
+        `SELECT current_setting('server_version_num') || ' ' || coalesce(string_agg(name, ' '), '') FROM pg_settings WHERE name IN (${NEWER_SESSION_SETTINGS.map((s) => `'${s}'`).join(',')})`,
+        e.database,
+      ),
+    ),
+  ]);
+  const [serverNum, ...known] = server.stdout.trim().split(/\s+/);
+  const clientMajor = parseVersion(client.stdout)?.major ?? 0;
+  const serverMajor = parseVersion(serverNum)?.major ?? 0;
+  return clientMajor <= serverMajor ? [] : NEWER_SESSION_SETTINGS.filter((s) => !known.includes(s));
+}
 
 /** Drops whole lines `SET <setting> = …;` of settings the target server does not know; passes everything else byte for byte. */
 export function dropSettings(unknown: readonly string[]): Transform {
@@ -110,27 +131,24 @@ export const postgres: StreamEngine = {
    * settings the server does not know are dropped, psql applies it with ON_ERROR_STOP; single job.
    */
   async restoreFromFile(e, file, o, io) {
-    const [client, server] = await Promise.all([
-      run({ cmd: binaryPath(BINARIES.pgRestore), args: ['--version'] }),
-      run(
-        psql(
-          e,
-          `SELECT current_setting('server_version_num') || ' ' || coalesce(string_agg(name, ' '), '') FROM pg_settings WHERE name IN (${NEWER_SESSION_SETTINGS.map((s) => `'${s}'`).join(',')})`,
-          e.database,
-        ),
-      ),
-    ]);
-    const [serverNum, ...known] = server.stdout.trim().split(/\s+/);
-    const clientMajor = parseVersion(client.stdout)?.major ?? 0;
-    const serverMajor = parseVersion(serverNum)?.major ?? 0;
-    const unknown = NEWER_SESSION_SETTINGS.filter((s) => !known.includes(s));
-    if (clientMajor <= serverMajor || !unknown.length) {
+    const unknown = await settingsUnknownTo(e);
+    if (!unknown.length) {
       await run(pgRestore(e, file, o));
       return;
     }
     if (o.jobs > 1) io.log.warn('restoreJobs ignored: the server is older than pg_restore, which then restores through psql', { unknownSettings: unknown });
     const producer = { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs({ ...o, jobs: 1 }), '--file', '-', file] };
     await pipe(producer, psqlScript(e), undefined, dropSettings(unknown));
+  },
+  /**
+   * Straight from the repository: `restic dump | pg_restore` (one job), the bytes hashed on their way through, for
+   * the caller to compare with the manifest. Undefined (nothing started) when the server is older than pg_restore
+   * and a setting must be filtered out of the SQL: that path restores from a file (restoreFromFile).
+   */
+  async restoreFromStream(e, source, o, io) {
+    if ((await settingsUnknownTo(e)).length) return undefined;
+    if (o.jobs > 1) io.log.info('restoreJobs: a restore streamed from the repository runs one pg_restore job', { jobs: o.jobs });
+    return (await hashedPipe(source, pgRestore(e, undefined, o))).stats;
   },
   // Dropping for drills and the drop-database Job: sessions are ended first, so PostgreSQL 12 works too.
   recreate: (e) => [

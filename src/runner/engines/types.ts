@@ -1,5 +1,6 @@
 // One interface for every database engine: pure functions that say what to run; commands do the running.
 import type { Logger } from '../log.js';
+import type { StreamStats } from '../process/pipe.js';
 import type { ProcessSpec, Running } from '../process/spawn.js';
 import type { TlsFiles } from './tls.js';
 
@@ -78,6 +79,12 @@ export interface StreamEngine {
    * key-by-key copy). When present it runs instead of the restore() specs.
    */
   restoreFromFile?(e: Endpoint, file: string, opts: RestoreOptions, io: RestoreIO): Promise<void>;
+  /**
+   * Restores what `source` writes (restic dump), hashing it on the way; undefined when this target needs the file
+   * path instead (nothing was started). Only into a database nobody uses yet (a side database): the hash is compared
+   * after the load, and a mismatch throws the database away.
+   */
+  restoreFromStream?(e: Endpoint, source: ProcessSpec, opts: RestoreOptions, io: RestoreIO): Promise<StreamStats | undefined>;
   /** Drops the endpoint's database and creates it empty. */
   recreate?(e: Endpoint): ProcessSpec[];
   /** Drops the database (the drill's cleanup, the drop-database Job). */

@@ -6,7 +6,8 @@ import { RefusedError } from '../../errors.js';
 import type { RunContext } from '../context.js';
 import { ledgerFor } from '../ledger.js';
 import { claimLockFor, type ClaimLock, type LockHolder } from './lock.js';
-import { describeRecord, listRecords, newHolder, viewOf, writeRecord, type RequestStep, type RequestView } from './records.js';
+import type { Snapshot } from '../restic/client.js';
+import { describeRecord, listRecords, newHolder, recordsOf, viewOf, writeRecord, type RequestStep, type RequestView } from './records.js';
 
 /** What the refusal of a held claim tells the operator to do when the holder is gone. */
 export function releaseHint(ctx: RunContext, request: string): string {
@@ -27,6 +28,11 @@ export interface Claim {
 export interface ClaimOptions {
   /** How long a restore waits for the drop step of its own request held by another pod. @default 900 */
   readonly dropWaitSeconds?: number;
+  /**
+   * The application's snapshots as this run listed them moments ago (a restore's set listing carries the request
+   * records too): the early refusal reads them instead of listing again. The claim itself always re-lists.
+   */
+  readonly listing?: readonly Snapshot[];
 }
 
 function refuseFinished(ctx: RunContext, view: RequestView, request: string, what: string): void {
@@ -80,7 +86,7 @@ async function lockOrWait(ctx: RunContext, lock: ClaimLock, mine: LockHolder, wa
  */
 export async function claimRequest(ctx: RunContext, request: string, step: RequestStep, o: ClaimOptions = {}): Promise<Claim> {
   const what = step === 'drop' ? 'drop-database' : 'restore';
-  const before = viewOf(await listRecords(ctx, request), request);
+  const before = viewOf(o.listing ? recordsOf(o.listing) : await listRecords(ctx, request), request);
   refuseFinished(ctx, before, request, what);
   if (step === 'drop') refuseDrop(ctx, before, request);
   await refuseFromLedger(ctx, request, step);

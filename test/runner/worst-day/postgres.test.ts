@@ -186,6 +186,29 @@ describe.each(rows('postgres'))("postgres: the worst day (%s, the image's client
     expect(await dbList(main(), f)).toBe(f.db); // the half-loaded side database is gone
   });
 
+  it('(c2) the repository hands out other bytes than the manifest recorded: the streamed load is thrown away with its side database; live database unchanged', async () => {
+    const f = await seed(main());
+    const app = await appFor(f, main());
+    await backup(app.ctx());
+    await q(main(), `INSERT INTO app.orders (item, qty) VALUES ('after the backup', 2)`, f.db);
+    const live = await state(main(), f);
+    // 16 bytes after the archive's end: pg_restore loads it all, only the manifest's sha256 and length can tell.
+    const undo = withEnv({ SAFEHOLD_BIN_RESTIC: tool('restic-dump-appends.mjs'), SAFEHOLD_REAL_TOOL: process.env.SAFEHOLD_BIN_RESTIC ?? 'restic' });
+    try {
+      // Into a server as new as pg_restore the data streams into the side database and is checked there; into an older
+      // one (pg_restore's SQL filtered for psql) it is spooled and checked first, before any side database exists.
+      await expect(restore(app.ctx())).rejects.toThrow(
+        variant.newer
+          ? /db: the stored dump does not match its manifest \(sha256 \w+ ≠ \w+, (\d+) of (?!\1)\d+ bytes\); the side database is removed, nothing was changed/
+          : /db: the stored dump does not match its manifest \(sha256 \w+ ≠ \w+\); nothing was changed/,
+      );
+    } finally {
+      undo();
+    }
+    expect(await state(main(), f)).toEqual(live);
+    expect(await dbList(main(), f)).toBe(f.db); // no side database left
+  });
+
   it('(c) a role that cannot be created (login without CREATEROLE, new server): refused before any database is made; target unchanged', async () => {
     const f = await seed(main());
     const app = await appFor(f, main());

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Stands in for pg_restore: really restores the first half of the archive's entries (SAFEHOLD_REAL_TOOL), then dies
 // as a killed pod would (SIGKILL), leaving a half-loaded database behind — whether it restores into the server (-d)
-// or writes SQL for psql (--file -, the path into an older server). --version and --list pass through.
+// or writes SQL for psql (--file -, the path into an older server), from a file or from stdin. --version and --list
+// pass through.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +13,13 @@ const args = process.argv.slice(2);
 if (args.includes('--version') || args.includes('--list') || !args.some((a) => a === '-d' || a === '--file')) {
   process.exit(spawnSync(real, args, { stdio: 'inherit' }).status ?? 1);
 }
-const file = args.at(-1);
+// Streamed from the repository (no file argument: the archive is on stdin), it is read into a file first.
+const streamed = args.at(-2) === '-d';
+const file = streamed ? join(mkdtempSync(join(tmpdir(), 'stdin-')), 'archive') : args.at(-1);
+if (streamed) {
+  writeFileSync(file, readFileSync(0));
+  args.push(file);
+}
 const toc = spawnSync(real, ['--list', file], { encoding: 'utf8' });
 const entries = toc.stdout.split('\n').filter((l) => l && !l.startsWith(';'));
 const list = join(mkdtempSync(join(tmpdir(), 'half-')), 'toc');
