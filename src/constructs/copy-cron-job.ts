@@ -1,45 +1,50 @@
 // One CronJob per copy: `safehold copy --to NAME` with the copy operation's account and only the repositories' Secrets.
 import { Construct } from 'constructs';
-import type { Values } from '../values/schema.js';
-import { copyCronJobName, standardLabels, type BackupSetNames } from './names.js';
+import { DEFAULTS } from './defaults.js';
+import { standardLabels, type SetIdentity } from './names.js';
 import { scheduledRunnerJob } from './scheduled-runner-job.js';
-import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
+import { deadlineFor, runnerArgs, runnerPodTemplate, type RunnerPodOptions } from './runner-pod.js';
 
 export interface CopyCronJobProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
-  /** The name of the copy under `copies:`. */
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** The CronJob's name (copyCronJobName: `<prefix>-copy-<copy>`). */
+  readonly name: string;
+  /** The name of the copy under `copies:` (`safehold copy --to <copy>`). */
   readonly copy: string;
+  /** Cron expression of the copy runs. */
+  readonly schedule: string;
+  /** @default DEFAULTS.timeZone, the values schema's `timeZone` default */
+  readonly timeZone?: string;
+  /** @default DEFAULTS.suspend, the values schema's `suspend` default */
+  readonly suspend?: boolean;
+  /** The Job's activeDeadlineSeconds, as a duration (the values schema defaults `copies[].timeout`). */
+  readonly timeout: string;
   /** @default 3600 */
   readonly startingDeadlineSeconds?: number;
+  /** The runner pod (no token, no data volumes: it talks to the repositories only). */
+  readonly pod: RunnerPodOptions;
 }
 
 /** Talks to the repositories only (no service account token, no data volumes); a failed copy is retried by the next schedule. */
 export class CopyCronJob extends Construct {
   constructor(scope: Construct, id: string, props: CopyCronJobProps) {
     super(scope, id);
-    const { values: v, names } = props;
-    const c = v.copies?.find((x) => x.name === props.copy);
-    if (!c) throw new Error(`CopyCronJob: no copy named ${props.copy} in values.copies`);
-    const name = copyCronJobName(names, c.name);
     scheduledRunnerJob(this, {
-      name,
-      namespace: names.namespace,
-      labels: standardLabels(names, 'copy'),
-      schedule: c.schedule,
-      timeZone: c.timeZone ?? v.timeZone,
-      suspend: v.suspend,
-      timeout: c.timeout,
+      name: props.name,
+      namespace: props.set.namespace,
+      labels: standardLabels(props.set, 'copy'),
+      schedule: props.schedule,
+      timeZone: props.timeZone ?? DEFAULTS.timeZone,
+      suspend: props.suspend ?? DEFAULTS.suspend,
+      timeout: props.timeout,
       startingDeadlineSeconds: props.startingDeadlineSeconds,
       template: runnerPodTemplate({
-        values: v,
-        names,
+        ...props.pod,
+        set: props.set,
         component: 'copy',
-        args: [...runnerArgs('copy'), '--to', c.name],
-        apiAccess: false,
-        // A claim repository of the source is mounted by the template; copies are never claims (rules).
-        dataVolumes: 'none',
-        schedule: { timeout: c.timeout, workload: name },
+        args: [...runnerArgs('copy'), '--to', props.copy],
+        deadline: deadlineFor(props.pod, props.timeout, props.name),
       }),
     });
   }

@@ -1,9 +1,10 @@
 // The scheduled integrity check: restic check with a rotating share of the data read back, once per repository.
 import { Construct } from 'constructs';
 import type { Repository, Values } from '../values/schema.js';
-import { byCodeUnit, standardLabels, type BackupSetNames } from './names.js';
+import { DEFAULTS } from './defaults.js';
+import { byCodeUnit, standardLabels, type SetIdentity } from './names.js';
 import { scheduledRunnerJob } from './scheduled-runner-job.js';
-import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
+import { deadlineFor, runnerArgs, runnerPodTemplate, type RunnerPodOptions } from './runner-pod.js';
 
 /** What makes two values files share a repository: the same bucket and prefix, the same claim and path, the same local path. */
 export function repositoryKey(v: Values): string {
@@ -28,36 +29,43 @@ export function verifyOwners(all: readonly Values[]): Set<Values> {
 }
 
 export interface VerifyCronJobProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** The CronJob's name (backupSetNames: `<prefix>-verify`). */
+  readonly name: string;
+  /** @default DEFAULTS.verifySchedule, the values schema's `verify.schedule` default */
+  readonly schedule?: string;
+  /** @default DEFAULTS.timeZone, the values schema's `timeZone` default */
+  readonly timeZone?: string;
+  /** @default DEFAULTS.suspend, the values schema's `suspend` default */
+  readonly suspend?: boolean;
+  /**
+   * The Job's activeDeadlineSeconds, as a duration.
+   * @default DEFAULTS.verifyTimeout, the values schema's `verify.timeout` default
+   */
+  readonly timeout?: string;
   /** @default 3600 */
   readonly startingDeadlineSeconds?: number;
+  /** The runner pod (no token and no data volumes needed: it talks to the repository only). */
+  readonly pod: RunnerPodOptions;
 }
 
 /** A failed check is not retried (a damaged pack does not heal); the next scheduled run reads the next share. */
 export class VerifyCronJob extends Construct {
   constructor(scope: Construct, id: string, props: VerifyCronJobProps) {
     super(scope, id);
-    const { values: v, names } = props;
-    const labels = standardLabels(names, 'verify');
+    const timeout = props.timeout ?? DEFAULTS.verifyTimeout;
     scheduledRunnerJob(this, {
-      name: names.verifyCronJob,
-      namespace: names.namespace,
-      labels,
-      schedule: v.verify.schedule,
-      timeZone: v.verify.timeZone ?? v.timeZone,
-      suspend: v.suspend,
-      timeout: v.verify.timeout,
+      name: props.name,
+      namespace: props.set.namespace,
+      labels: standardLabels(props.set, 'verify'),
+      schedule: props.schedule ?? DEFAULTS.verifySchedule,
+      timeZone: props.timeZone ?? DEFAULTS.timeZone,
+      suspend: props.suspend ?? DEFAULTS.suspend,
+      timeout,
       startingDeadlineSeconds: props.startingDeadlineSeconds,
-      template: runnerPodTemplate({
-        values: v,
-        names,
-        component: 'verify',
-        // verify.readDataSubsets is in the config: the runner picks today's share itself.
-        args: runnerArgs('verify'),
-        apiAccess: false,
-        dataVolumes: 'none',
-      }),
+      // verify.readDataSubsets is in the config: the runner picks today's share itself.
+      template: runnerPodTemplate({ ...props.pod, set: props.set, component: 'verify', args: runnerArgs('verify'), deadline: deadlineFor(props.pod, timeout, props.name) }),
     });
   }
 }

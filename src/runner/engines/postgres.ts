@@ -1,5 +1,6 @@
 // PostgreSQL: pg_dump -Fc -Z0 (uncompressed, so restic deduplicates and compresses), pg_restore from a spooled file.
-import { BINARIES, binaryPath } from '../binaries.js';
+// I/O: only postgres.restoreFromFile (asks both versions, then runs pg_restore, or pg_restore | psql); every builder is pure.
+import { BINARIES } from '../binaries.js';
 import { Transform } from 'node:stream';
 import { pipe } from '../process/pipe.js';
 import { run, type ProcessSpec } from '../process/spawn.js';
@@ -40,18 +41,18 @@ export function dropDatabaseSql(db: string, serverVersionNum: number): string[] 
 }
 
 export function psql(e: Endpoint, sql: string, db = 'postgres'): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn(e, db), '-c', sql], env: pgEnv(e) };
+  return { cmd: BINARIES.psql, args: ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn(e, db), '-c', sql], env: pgEnv(e) };
 }
 
 /** psql applying an SQL script read from stdin, stopping at the first error. */
 export function psqlScript(e: Endpoint, fallbackDb = 'postgres'): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e, e.database, fallbackDb), '-f', '-'], env: pgEnv(e) };
+  return { cmd: BINARIES.psql, args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e, e.database, fallbackDb), '-f', '-'], env: pgEnv(e) };
 }
 
 type PgRestoreOptions = { clean: boolean; jobs: number; noOwner?: boolean; noPrivileges?: boolean };
 
 function pgRestore(e: Endpoint, file: string, o: PgRestoreOptions): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(o), ...conn(e), file], env: pgEnv(e) };
+  return { cmd: BINARIES.pgRestore, args: [...pgRestoreArgs(o), ...conn(e), file], env: pgEnv(e) };
 }
 
 /** Settings a newer pg_restore sets on its session that an older server rejects (pg_restore 17 → server ≤ 16). */
@@ -94,15 +95,15 @@ export const postgres: StreamEngine = {
   type: 'postgres',
   fileName: (name) => `${name}.pgdump`,
   dump: (e) => ({
-    cmd: binaryPath(BINARIES.pgDump),
+    cmd: BINARIES.pgDump,
     args: ['--format=custom', '--compress=0', '--no-sync', '--lock-wait-timeout=300000', ...conn(e)],
     env: pgEnv(e),
   }),
   versions: (e) => ({
-    client: { cmd: binaryPath(BINARIES.pgDump), args: ['--version'] },
+    client: { cmd: BINARIES.pgDump, args: ['--version'] },
     server: psql(e, 'SHOW server_version_num', e.database),
   }),
-  list: () => ({ cmd: binaryPath(BINARIES.pgRestore), args: ['--list'] }),
+  list: () => ({ cmd: BINARIES.pgRestore, args: ['--list'] }),
   restore: (e, file, o) => [pgRestore(e, file, o)],
   /**
    * Into a server that knows every setting pg_restore sets: pg_restore itself (parallel with restoreJobs).
@@ -111,7 +112,7 @@ export const postgres: StreamEngine = {
    */
   async restoreFromFile(e, file, o, io) {
     const [client, server] = await Promise.all([
-      run({ cmd: binaryPath(BINARIES.pgRestore), args: ['--version'] }),
+      run({ cmd: BINARIES.pgRestore, args: ['--version'] }),
       run(
         psql(
           e,
@@ -129,7 +130,7 @@ export const postgres: StreamEngine = {
       return;
     }
     if (o.jobs > 1) io.log.warn('restoreJobs ignored: the server is older than pg_restore, which then restores through psql', { unknownSettings: unknown });
-    const producer = { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs({ ...o, jobs: 1 }), '--file', '-', file] };
+    const producer = { cmd: BINARIES.pgRestore, args: [...pgRestoreArgs({ ...o, jobs: 1 }), '--file', '-', file] };
     await pipe(producer, psqlScript(e), undefined, dropSettings(unknown));
   },
   // Dropping for drills and the drop-database Job: sessions are ended first, so PostgreSQL 12 works too.
