@@ -25,9 +25,9 @@ export function buildBackupOnly(app: App): Chart {
       configMap: config,
       // Each Secret mounted as files, only the keys the runner reads; never env, never argv.
       secrets: [
-        { secretName: 'shop-restic', keys: ['password'] },
         { secretName: 'backup-s3', keys: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] },
         { secretName: 'shop-db', keys: ['password', 'username'] },
+        { secretName: 'shop-restic', keys: ['password'] },
       ],
     },
   });

@@ -12,6 +12,10 @@ import { verifyAlertRules } from './verify-alert-rules.js';
 export interface AlertRule {
   readonly alert: string;
   readonly expr: string;
+  /**
+   * How long the expression must hold before the alert fires.
+   * @default - at once
+   */
   readonly for?: string;
   readonly labels: Record<string, string>;
   readonly annotations: { readonly summary: string; readonly description: string };

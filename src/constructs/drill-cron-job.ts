@@ -46,7 +46,13 @@ export class DrillCronJob extends Construct {
       suspend: props.suspend ?? DEFAULTS.suspend,
       timeout,
       startingDeadlineSeconds: props.startingDeadlineSeconds,
-      template: runnerPodTemplate({ ...props.pod, set: props.set, component: 'drill', args: runnerArgs('drill'), deadline: deadlineFor(props.pod, timeout, props.name) }),
+      template: runnerPodTemplate({
+        ...props.pod,
+        set: props.set,
+        component: 'drill',
+        args: runnerArgs('drill'),
+        deadline: deadlineFor(props.pod, timeout, props.name),
+      }),
     });
   }
 }

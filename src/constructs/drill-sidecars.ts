@@ -87,4 +87,3 @@ export function drillSidecars(v: Values): { containers: k8s.Container[]; volumes
   }
   return { containers, volumes };
 }
-

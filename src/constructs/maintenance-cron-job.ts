@@ -50,7 +50,13 @@ export class MaintenanceCronJob extends Construct {
       suspend: props.suspend ?? DEFAULTS.suspend,
       timeout,
       startingDeadlineSeconds: props.startingDeadlineSeconds,
-      template: runnerPodTemplate({ ...props.pod, set: props.set, component: 'maintenance', args: runnerArgs('maintenance'), deadline: deadlineFor(props.pod, timeout, props.name) }),
+      template: runnerPodTemplate({
+        ...props.pod,
+        set: props.set,
+        component: 'maintenance',
+        args: runnerArgs('maintenance'),
+        deadline: deadlineFor(props.pod, timeout, props.name),
+      }),
     });
   }
 }

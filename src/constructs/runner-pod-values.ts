@@ -27,7 +27,9 @@ export interface RunnerPodFromValues {
 /** The `files` components' volumes, one per claim entry, named after the component. */
 export function dataVolumesOf(v: Values): DataVolume[] {
   return v.components.flatMap((c) =>
-    c.type === 'files' ? c.volumes.map((vol, i) => ({ name: dnsLabelFrom('data-', `${c.name}-${i}`), claimName: vol.claimName, mountPath: vol.mountPath })) : [],
+    c.type === 'files'
+      ? c.volumes.map((vol, i) => ({ name: dnsLabelFrom('data-', `${c.name}-${i}`), claimName: vol.claimName, mountPath: vol.mountPath }))
+      : [],
   );
 }
 

@@ -65,7 +65,13 @@ export class VerifyCronJob extends Construct {
       timeout,
       startingDeadlineSeconds: props.startingDeadlineSeconds,
       // verify.readDataSubsets is in the config: the runner picks today's share itself.
-      template: runnerPodTemplate({ ...props.pod, set: props.set, component: 'verify', args: runnerArgs('verify'), deadline: deadlineFor(props.pod, timeout, props.name) }),
+      template: runnerPodTemplate({
+        ...props.pod,
+        set: props.set,
+        component: 'verify',
+        args: runnerArgs('verify'),
+        deadline: deadlineFor(props.pod, timeout, props.name),
+      }),
     });
   }
 }

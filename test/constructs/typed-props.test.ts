@@ -49,7 +49,10 @@ describe('lower constructs with only their required props', () => {
       const runner = template.spec.containers[0];
       expect(runner.image, where).toBe(DEFAULTS.image);
       expect(JSON.stringify(runner.env), where).not.toMatch(/secretKeyRef|password/i);
-      expect(template.spec.volumes.find((v: Obj) => v.secret)?.secret, where).toMatchObject({ secretName: 'shop-restic', items: [{ key: 'password', path: 'password' }] });
+      expect(template.spec.volumes.find((v: Obj) => v.secret)?.secret, where).toMatchObject({
+        secretName: 'shop-restic',
+        items: [{ key: 'password', path: 'password' }],
+      });
     }
   });
 

@@ -72,7 +72,11 @@ describe('the typed library, used from a cdk8s app', () => {
     node(appDir, 'backup-only.js');
     expect(readdirSync(join(appDir, 'dist-backup-only'))).toEqual(['shop-backup-only.k8s.yaml']);
     const lower = objects(join(appDir, 'dist-backup-only', 'shop-backup-only.k8s.yaml'));
-    expect(lower.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/shop-safehold-config', 'ServiceAccount/shop-safehold-backup', 'CronJob/shop-backup']);
+    expect(lower.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ConfigMap/shop-safehold-config',
+      'ServiceAccount/shop-safehold-backup',
+      'CronJob/shop-backup',
+    ]);
     const fromValues = await fromValuesFile(appDir);
     for (const o of lower) expect(o, `${o.kind}/${o.metadata.name}`).toEqual(fromValues.find((x) => x.kind === o.kind && x.metadata.name === o.metadata.name));
   }, 240_000);

@@ -8,7 +8,12 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const ENTRY = join(ROOT, 'src', 'library.ts');
 
 function api() {
-  const program = ts.createProgram([ENTRY], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, skipLibCheck: true });
+  const program = ts.createProgram([ENTRY], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    skipLibCheck: true,
+  });
   const checker = program.getTypeChecker();
   const entry = checker.getSymbolAtLocation(program.getSourceFile(ENTRY)!)!;
   const exports = checker.getExportsOfModule(entry).map((s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s));
@@ -60,7 +65,11 @@ describe('the package entry (src/library.ts)', () => {
       const own = ownInterfaces(checker, propsType);
       expect(own.length, `${c.getName()}'s props are an interface of its own`).toBe(1);
       // Only BackupSetChart takes the whole values; every other construct takes what it uses.
-      if (c.getName() !== 'BackupSetChart') expect(checker.getPropertiesOfType(propsType).map((p) => p.getName()), c.getName()).not.toContain('values');
+      if (c.getName() !== 'BackupSetChart')
+        expect(
+          checker.getPropertiesOfType(propsType).map((p) => p.getName()),
+          c.getName(),
+        ).not.toContain('values');
       visit(own[0], c.getName());
     }
     expect(missing).toEqual([]);

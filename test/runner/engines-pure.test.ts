@@ -40,7 +40,11 @@ afterEach(() => {
 
 describe('engine builders', () => {
   it('every engine is covered', () => {
-    expect(streamEngines().map((e) => e.type).sort()).toEqual(['cockroachdb', 'mysql', 'postgres', 'redis']);
+    expect(
+      streamEngines()
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(['cockroachdb', 'mysql', 'postgres', 'redis']);
   });
 
   for (const engine of streamEngines()) {

@@ -44,6 +44,9 @@ export function mysqlScript(e: Endpoint): ProcessSpec {
   return { cmd: BINARIES.mysql, args: [...conn(e), CHARSET, '--batch'], env: mysqlEnv(e) };
 }
 
+/** MySQL/MariaDB tools read newer servers well enough; an old client is reported, not refused. */
+const judgeVersions = lenientVerdict(BINARIES.mysqlDump);
+
 export const mysql: StreamEngine = {
   type: 'mysql',
   fileName: (name) => `${name}.sql`,
@@ -63,11 +66,10 @@ export const mysql: StreamEngine = {
     ],
     env: mysqlEnv(e),
   }),
-  // MySQL/MariaDB tools read newer servers well enough; an old client is reported, not refused.
   versions: (e) => ({
     client: { cmd: BINARIES.mysqlDump, args: ['--no-defaults', '--version'] },
     server: mysqlStatement(e, 'SELECT VERSION()'),
-    judge: lenientVerdict(BINARIES.mysqlDump),
+    judge: judgeVersions,
   }),
   // mariadb-dump ends with "-- Dump completed": a dump cut short lacks it.
   checkFile: () => 'sql-trailer',
