@@ -19,6 +19,7 @@ export { RestoreJob, type RestoreJobProps } from './constructs/restore-job.js';
 export { RunnerConfig, type RunnerConfigProps } from './constructs/runner-config.js';
 export { VerifyCronJob, type VerifyCronJobProps } from './constructs/verify-cron-job.js';
 export type { DataVolume, RunDeadline, RunnerPodOptions, SecretFiles } from './constructs/runner-pod.js';
+export type { RunnerCronJobProps } from './constructs/runner-cron-job.js';
 export type { RbacRule } from './constructs/rbac-rules.js';
 export type { PodSettings } from './values/pod-settings.js';
 export { DEFAULTS } from './constructs/defaults.js';

@@ -4,33 +4,17 @@ import { Construct } from 'constructs';
 import { ExitCode } from '../errors.js';
 import { durationSeconds } from '../values/formats.js';
 import { DEFAULTS } from './defaults.js';
-import { standardLabels, type SetIdentity } from './names.js';
-import { deadlineFor, RUNNER_CONTAINER, runnerArgs, runnerPodTemplate, type RunnerPodOptions } from './runner-pod.js';
+import { standardLabels } from './names.js';
+import type { RunnerCronJobProps } from './runner-cron-job.js';
+import { deadlineFor, RUNNER_CONTAINER, runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
-export interface BackupCronJobProps {
-  /** The set's prefix (labels) and namespace. */
-  readonly set: SetIdentity;
-  /** The CronJob's name (backupSetNames: `<prefix>-backup`). */
-  readonly name: string;
-  /** Cron expression of the backups. */
-  readonly schedule: string;
-  /** @default DEFAULTS.timeZone, the values schema's `timeZone` default */
-  readonly timeZone?: string;
-  /** @default DEFAULTS.suspend, the values schema's `suspend` default */
-  readonly suspend?: boolean;
+/** The RunnerCronJobProps (set, name, schedule, timeZone, suspend, startingDeadlineSeconds, pod), and: */
+export interface BackupCronJobProps extends RunnerCronJobProps {
   /**
    * The Job's activeDeadlineSeconds, as a duration (`1h`).
    * @default DEFAULTS.timeout, the values schema's `timeout` default
    */
   readonly timeout?: string;
-  /** The runner pod: account, config, Secrets, volumes, scheduling. */
-  readonly pod: RunnerPodOptions;
-  /**
-   * How late a missed run may still start (controller down, cluster busy); later it is skipped
-   * and the age alert fires. cdk8s-plus would default to 10 seconds.
-   * @default 3600
-   */
-  readonly startingDeadlineSeconds?: number;
   /** @default 3 */
   readonly successfulJobsHistoryLimit?: number;
   /** @default 3 */

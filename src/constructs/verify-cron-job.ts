@@ -2,9 +2,8 @@
 import { Construct } from 'constructs';
 import type { Repository, Values } from '../values/schema.js';
 import { DEFAULTS } from './defaults.js';
-import { byCodeUnit, standardLabels, type SetIdentity } from './names.js';
-import { scheduledRunnerJob } from './scheduled-runner-job.js';
-import { deadlineFor, runnerArgs, runnerPodTemplate, type RunnerPodOptions } from './runner-pod.js';
+import { byCodeUnit } from './names.js';
+import { runnerCronJob, type RunnerCronJobProps } from './runner-cron-job.js';
 
 /** What makes two values files share a repository: the same bucket and prefix, the same claim and path, the same local path. */
 export function repositoryKey(v: Values): string {
@@ -28,50 +27,28 @@ export function verifyOwners(all: readonly Values[]): Set<Values> {
   return new Set(owners.values());
 }
 
-export interface VerifyCronJobProps {
-  /** The set's prefix (labels) and namespace. */
-  readonly set: SetIdentity;
-  /** The CronJob's name (backupSetNames: `<prefix>-verify`). */
-  readonly name: string;
-  /** @default DEFAULTS.verifySchedule, the values schema's `verify.schedule` default */
+export interface VerifyCronJobProps extends Omit<RunnerCronJobProps, 'schedule'> {
+  /**
+   * Cron expression of the checks.
+   * @default DEFAULTS.verifySchedule, the values schema's `verify.schedule` default
+   */
   readonly schedule?: string;
-  /** @default DEFAULTS.timeZone, the values schema's `timeZone` default */
-  readonly timeZone?: string;
-  /** @default DEFAULTS.suspend, the values schema's `suspend` default */
-  readonly suspend?: boolean;
   /**
    * The Job's activeDeadlineSeconds, as a duration.
    * @default DEFAULTS.verifyTimeout, the values schema's `verify.timeout` default
    */
   readonly timeout?: string;
-  /** @default 3600 */
-  readonly startingDeadlineSeconds?: number;
-  /** The runner pod (no token and no data volumes needed: it talks to the repository only). */
-  readonly pod: RunnerPodOptions;
 }
 
 /** A failed check is not retried (a damaged pack does not heal); the next scheduled run reads the next share. */
 export class VerifyCronJob extends Construct {
   constructor(scope: Construct, id: string, props: VerifyCronJobProps) {
     super(scope, id);
-    const timeout = props.timeout ?? DEFAULTS.verifyTimeout;
-    scheduledRunnerJob(this, {
-      name: props.name,
-      namespace: props.set.namespace,
-      labels: standardLabels(props.set, 'verify'),
-      schedule: props.schedule ?? DEFAULTS.verifySchedule,
-      timeZone: props.timeZone ?? DEFAULTS.timeZone,
-      suspend: props.suspend ?? DEFAULTS.suspend,
-      timeout,
-      startingDeadlineSeconds: props.startingDeadlineSeconds,
-      // verify.readDataSubsets is in the config: the runner picks today's share itself.
-      template: runnerPodTemplate({
-        ...props.pod,
-        set: props.set,
-        component: 'verify',
-        args: runnerArgs('verify'),
-        deadline: deadlineFor(props.pod, timeout, props.name),
-      }),
-    });
+    // verify.readDataSubsets is in the config: the runner picks today's share itself.
+    runnerCronJob(
+      this,
+      { ...props, schedule: props.schedule ?? DEFAULTS.verifySchedule },
+      { component: 'verify', timeout: props.timeout ?? DEFAULTS.verifyTimeout },
+    );
   }
 }
