@@ -6,12 +6,16 @@ import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { clusterAlertRules, neverSucceeded } from './cluster-alert-rules.js';
 import { copyAlertRules } from './copy-alert-rules.js';
-import { standardLabels, type BackupSetNames } from './names.js';
+import { standardLabels, type BackupSetNames, type SetIdentity } from './names.js';
 import { verifyAlertRules } from './verify-alert-rules.js';
 
 export interface AlertRule {
   readonly alert: string;
   readonly expr: string;
+  /**
+   * How long the expression must hold before the alert fires.
+   * @default - at once
+   */
   readonly for?: string;
   readonly labels: Record<string, string>;
   readonly annotations: { readonly summary: string; readonly description: string };
@@ -169,25 +173,28 @@ export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: 
 }
 
 export interface BackupAlertsProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** The PrometheusRule's name (backupSetNames: `<prefix>-safehold`). */
+  readonly name: string;
+  /** The rule groups (alertRuleGroups builds them from a values file). */
+  readonly groups: readonly AlertRuleGroup[];
   /**
-   * Alert on the verify CronJob (this set runs it for its repository).
-   * @default values.verify.enabled
+   * Labels the Prometheus operator selects rules by (`monitoring.ruleLabels`).
+   * @default - none
    */
-  readonly verify?: boolean;
+  readonly ruleLabels?: Readonly<Record<string, string>>;
 }
 
 /** A prometheus-operator PrometheusRule (monitoring.coreos.com/v1); its spec is a Prometheus rule file. */
 export class BackupAlerts extends Construct {
   constructor(scope: Construct, id: string, props: BackupAlertsProps) {
     super(scope, id);
-    const { names } = props;
     new ApiObject(this, 'Resource', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
-      metadata: { name: names.runner, namespace: names.namespace, labels: { ...props.values.monitoring.ruleLabels, ...standardLabels(names, 'alerts') } },
-      spec: { groups: alertRuleGroups(props.values, names, { verify: props.verify }) },
+      metadata: { name: props.name, namespace: props.set.namespace, labels: { ...props.ruleLabels, ...standardLabels(props.set, 'alerts') } },
+      spec: { groups: [...props.groups] },
     });
   }
 }

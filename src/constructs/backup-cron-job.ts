@@ -3,20 +3,18 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ExitCode } from '../errors.js';
 import { durationSeconds } from '../values/formats.js';
-import type { Values } from '../values/schema.js';
-import { standardLabels, type BackupSetNames } from './names.js';
-import { RUNNER_CONTAINER, runnerArgs, runnerPodTemplate } from './runner-pod.js';
+import { DEFAULTS } from './defaults.js';
+import { standardLabels } from './names.js';
+import type { RunnerCronJobProps } from './runner-cron-job.js';
+import { deadlineFor, RUNNER_CONTAINER, runnerArgs, runnerPodTemplate } from './runner-pod.js';
 
-export interface BackupCronJobProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
-  readonly apiAccess: boolean;
+/** The RunnerCronJobProps (set, name, schedule, timeZone, suspend, startingDeadlineSeconds, pod), and: */
+export interface BackupCronJobProps extends RunnerCronJobProps {
   /**
-   * How late a missed run may still start (controller down, cluster busy); later it is skipped
-   * and the age alert fires. cdk8s-plus would default to 10 seconds.
-   * @default 3600
+   * The Job's activeDeadlineSeconds, as a duration (`1h`).
+   * @default DEFAULTS.timeout, the values schema's `timeout` default
    */
-  readonly startingDeadlineSeconds?: number;
+  readonly timeout?: string;
   /** @default 3 */
   readonly successfulJobsHistoryLimit?: number;
   /** @default 3 */
@@ -37,14 +35,15 @@ export const PERMANENT_EXIT_CODES = [ExitCode.usage, ExitCode.refused, ExitCode.
 export class BackupCronJob extends Construct {
   constructor(scope: Construct, id: string, props: BackupCronJobProps) {
     super(scope, id);
-    const { values: v, names } = props;
-    const labels = standardLabels(names, 'backup');
+    const labels = standardLabels(props.set, 'backup');
+    const timeout = props.timeout ?? DEFAULTS.timeout;
+    const deadline = deadlineFor(props.pod, timeout, props.name);
     new k8s.KubeCronJob(this, 'Resource', {
-      metadata: { name: names.backupCronJob, namespace: names.namespace, labels },
+      metadata: { name: props.name, namespace: props.set.namespace, labels },
       spec: {
-        schedule: v.schedule,
-        timeZone: v.timeZone,
-        suspend: v.suspend,
+        schedule: props.schedule,
+        timeZone: props.timeZone ?? DEFAULTS.timeZone,
+        suspend: props.suspend ?? DEFAULTS.suspend,
         concurrencyPolicy: 'Forbid',
         startingDeadlineSeconds: props.startingDeadlineSeconds ?? 3600,
         successfulJobsHistoryLimit: props.successfulJobsHistoryLimit ?? 3,
@@ -53,7 +52,7 @@ export class BackupCronJob extends Construct {
           metadata: { labels },
           spec: {
             backoffLimit: props.backoffLimit ?? 1,
-            activeDeadlineSeconds: durationSeconds(v.timeout),
+            activeDeadlineSeconds: durationSeconds(timeout),
             podFailurePolicy: {
               rules: [
                 // onPodConditions: [] because the 1.27 schema requires the field (optional from 1.28).
@@ -62,7 +61,7 @@ export class BackupCronJob extends Construct {
                 { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
               ],
             },
-            template: runnerPodTemplate({ values: v, names, component: 'backup', args: runnerArgs('backup'), apiAccess: props.apiAccess }),
+            template: runnerPodTemplate({ ...props.pod, set: props.set, component: 'backup', args: runnerArgs('backup'), deadline }),
           },
         },
       },

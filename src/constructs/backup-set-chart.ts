@@ -7,18 +7,19 @@ import { BackupAlerts } from './alerts.js';
 import { BackupCronJob } from './backup-cron-job.js';
 import { CopyCronJob } from './copy-cron-job.js';
 import { DashboardConfigMap } from './dashboard-config-map.js';
-import { drillProblems, DrillCronJob } from './drill-cron-job.js';
+import { DrillCronJob } from './drill-cron-job.js';
+import { drillProblems } from './drill-sidecars.js';
 import { DropDatabaseJob } from './drop-database-job.js';
 import { MaintenanceCronJob } from './maintenance-cron-job.js';
 import { emittedSecretProblems, EmittedSecrets } from './emitted-secrets.js';
-import { backupSetNames, nameProblems, type RunnerComponent } from './names.js';
+import { backupSetNames, nameProblems } from './names.js';
 import { RunnerNetworkPolicy } from './network-policy.js';
-import { needsApiAccess } from './rbac-rules.js';
 import { RunnerRbac } from './rbac.js';
 import { RepositoryPvc } from './repository-pvc.js';
 import { RequestRbac } from './request-rbac.js';
 import { RestoreJob } from './restore-job.js';
 import { RunnerConfig } from './runner-config.js';
+import * as fromValues from './set-props.js';
 import { VerifyCronJob } from './verify-cron-job.js';
 
 /** Kubernetes-level problems of valid values (the third validation layer, after zod and the rules). */
@@ -45,22 +46,31 @@ export class BackupSetChart extends Chart {
     if (problems.length) throw new Error(problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('\n'));
 
     const names = backupSetNames(v);
-    new EmittedSecrets(this, 'Secrets', { values: v, names });
-    new RunnerRbac(this, 'Rbac', { values: v, names });
-    new RequestRbac(this, 'RequestRbac', { values: v, names });
-    new RunnerConfig(this, 'Config', { values: v, names });
-    if (v.repository.pvc?.size) new RepositoryPvc(this, 'RepositoryPvc', { values: v, names });
-    if (v.networkPolicy === true || (v.networkPolicy && v.networkPolicy.enabled)) new RunnerNetworkPolicy(this, 'NetworkPolicy', { values: v, names });
-    const api = (component: RunnerComponent) => needsApiAccess(v, component);
-    new BackupCronJob(this, 'Backup', { values: v, names, apiAccess: api('backup') });
-    if (v.drill) new DrillCronJob(this, 'Drill', { values: v, names, apiAccess: api('drill') });
-    if (props.verify ?? v.verify.enabled) new VerifyCronJob(this, 'Verify', { values: v, names });
-    // Rules already refused an unconfirmed drop; the Job exists only for an explicit request.
-    if (v.dropDatabase) new DropDatabaseJob(this, 'DropDatabase', { values: v, names, apiAccess: api('drop-database') });
-    if (v.restore) new RestoreJob(this, 'Restore', { values: v, names, apiAccess: api('restore') });
-    if (v.repository.protection) new MaintenanceCronJob(this, 'Maintenance', { values: v, names });
-    for (const c of v.copies ?? []) new CopyCronJob(this, `Copy-${c.name}`, { values: v, names, copy: c.name });
-    if (v.monitoring.enabled && v.monitoring.dashboard) new DashboardConfigMap(this, 'Dashboard', { values: v, names });
-    if (v.monitoring.enabled) new BackupAlerts(this, 'Alerts', { values: v, names, verify: props.verify ?? v.verify.enabled });
+    const set = { prefix: names.prefix, namespace: names.namespace };
+    const verify = props.verify ?? v.verify.enabled;
+    const pvc = fromValues.repositoryPvcProps(v, names);
+    const networkPolicy = fromValues.networkPolicyProps(v, names);
+    const drill = fromValues.drillCronJobProps(v, names);
+    const drop = fromValues.dropDatabaseJobProps(v, names);
+    const restore = fromValues.restoreJobProps(v, names);
+    const maintenance = fromValues.maintenanceCronJobProps(v, names);
+    const dashboard = fromValues.dashboardProps(v, names);
+    const alerts = fromValues.alertsProps(v, names, verify);
+
+    new EmittedSecrets(this, 'Secrets', { set, secrets: v.secrets });
+    new RunnerRbac(this, 'Rbac', fromValues.runnerRbacProps(v, names));
+    new RequestRbac(this, 'RequestRbac', fromValues.requestRbacProps(v, names));
+    new RunnerConfig(this, 'Config', fromValues.runnerConfigProps(v, names));
+    if (pvc) new RepositoryPvc(this, 'RepositoryPvc', pvc);
+    if (networkPolicy) new RunnerNetworkPolicy(this, 'NetworkPolicy', networkPolicy);
+    new BackupCronJob(this, 'Backup', fromValues.backupCronJobProps(v, names));
+    if (drill) new DrillCronJob(this, 'Drill', drill);
+    if (verify) new VerifyCronJob(this, 'Verify', fromValues.verifyCronJobProps(v, names));
+    if (drop) new DropDatabaseJob(this, 'DropDatabase', drop);
+    if (restore) new RestoreJob(this, 'Restore', restore);
+    if (maintenance) new MaintenanceCronJob(this, 'Maintenance', maintenance);
+    for (const c of fromValues.copyCronJobProps(v, names)) new CopyCronJob(this, `Copy-${c.copy}`, c);
+    if (dashboard) new DashboardConfigMap(this, 'Dashboard', dashboard);
+    if (alerts) new BackupAlerts(this, 'Alerts', alerts);
   }
 }

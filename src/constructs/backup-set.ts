@@ -2,7 +2,7 @@
 import type { Construct } from 'constructs';
 import { valuesProblems } from '../values/load.js';
 import { formatPath } from '../values/paths.js';
-import type { ValuesInput } from '../values/schema.js';
+import type { Values, ValuesInput } from '../values/schema.js';
 import { BackupSetChart, manifestProblems } from './backup-set-chart.js';
 
 /**
@@ -22,19 +22,27 @@ export interface BackupSetProps {
 }
 
 /**
+ * The settings checked exactly as a values file is (schema, cross-field rules, Kubernetes limits), with the schema's
+ * defaults filled in: the `Values` that RunnerConfig and the `propsFromValues` helpers take. Throws one Error naming
+ * every field, what was expected and what was given.
+ */
+export function validateSettings(settings: BackupSetSettings, where = 'settings'): Values {
+  const { problems, values } = valuesProblems(settings as Record<string, unknown>, () => ({ file: where, line: 0, col: 0 }));
+  const all = [
+    ...problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`),
+    ...(values ? manifestProblems(values).map((p) => `${formatPath(p.path)}: ${p.message}`) : []),
+  ];
+  if (all.length) throw new Error(`${where}: invalid settings\n  ${all.join('\n  ')}`);
+  return values!;
+}
+
+/**
  * Every object of one backup set (CronJobs, Jobs, RBAC, config, alerts) as a chart in the user's App,
  * the same objects `safehold synth` writes for a values file with the same settings. Invalid settings
  * throw one Error naming every field, what was expected and what was given.
  */
 export class BackupSet extends BackupSetChart {
   constructor(scope: Construct, id: string, props: BackupSetProps) {
-    const where = `BackupSet ${id}`;
-    const { problems, values } = valuesProblems(props.settings as Record<string, unknown>, () => ({ file: where, line: 0, col: 0 }));
-    const all = [
-      ...problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`),
-      ...(values ? manifestProblems(values).map((p) => `${formatPath(p.path)}: ${p.message}`) : []),
-    ];
-    if (all.length) throw new Error(`${where}: invalid settings\n  ${all.join('\n  ')}`);
-    super(scope, id, { values: values!, verify: props.verify });
+    super(scope, id, { values: validateSettings(props.settings, `BackupSet ${id}`), verify: props.verify });
   }
 }

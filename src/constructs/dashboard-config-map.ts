@@ -3,12 +3,18 @@ import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { safeholdDashboard } from './dashboard.js';
-import { standardLabels, type BackupSetNames } from './names.js';
+import { standardLabels, type BackupSetNames, type SetIdentity } from './names.js';
 import type { Values } from '../values/schema.js';
 
 export interface DashboardConfigMapProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** The ConfigMap's name (`<prefix>-safehold-dashboard`). */
+  readonly name: string;
+  /** The dashboard's file name in the ConfigMap (`<prefix>.json`). */
+  readonly fileName: string;
+  /** The dashboard JSON (setDashboardText). */
+  readonly dashboard: string;
   /**
    * The label the Grafana sidecar selects (kube-prometheus-stack: grafana.sidecar.dashboards.label).
    * @default { grafana_dashboard: '1' }
@@ -26,14 +32,13 @@ export function setDashboardText(v: Values, names: BackupSetNames): string {
 export class DashboardConfigMap extends Construct {
   constructor(scope: Construct, id: string, props: DashboardConfigMapProps) {
     super(scope, id);
-    const { values: v, names } = props;
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: {
-        name: `${names.runner}-dashboard`,
-        namespace: names.namespace,
-        labels: { ...(props.sidecarLabels ?? { grafana_dashboard: '1' }), ...standardLabels(names, 'dashboard') },
+        name: props.name,
+        namespace: props.set.namespace,
+        labels: { ...(props.sidecarLabels ?? { grafana_dashboard: '1' }), ...standardLabels(props.set, 'dashboard') },
       },
-      data: { [`${names.prefix}.json`]: setDashboardText(v, names) },
+      data: { [props.fileName]: props.dashboard },
     });
   }
 }

@@ -1,17 +1,24 @@
 // The one-shot drop-database Job (Monoskope's "drop, then restore"): only when confirmed, before the restore Job.
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { dropRequestId } from '../contract/requests.js';
-import { durationSeconds } from '../values/formats.js';
-import type { Values } from '../values/schema.js';
-import { standardLabels, type BackupSetNames } from './names.js';
-import { oneShotJobAnnotations, REQUEST_ANNOTATION } from './gitops-annotations.js';
-import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
+import { DEFAULTS } from './defaults.js';
+import type { SetIdentity } from './names.js';
+import { oneShotRunnerJob } from './one-shot-runner-job.js';
+import type { RunnerPodOptions } from './runner-pod.js';
 
 export interface DropDatabaseJobProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
-  readonly apiAccess: boolean;
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** The Job's name: it must change with the request (backupSetNames: `<prefix>-<drop request id>`). */
+  readonly name: string;
+  /** The drop's request id (dropRequestId): the restore's, so drop and restore share one claim. */
+  readonly requestId: string;
+  /**
+   * The Job's activeDeadlineSeconds, as a duration.
+   * @default DEFAULTS.timeout, the values schema's `timeout` default
+   */
+  readonly timeout?: string;
+  /** The runner pod: only the dropped database's login among its Secrets, no data volumes. */
+  readonly pod: RunnerPodOptions;
 }
 
 /**
@@ -22,29 +29,6 @@ export interface DropDatabaseJobProps {
 export class DropDatabaseJob extends Construct {
   constructor(scope: Construct, id: string, props: DropDatabaseJobProps) {
     super(scope, id);
-    const { values: v, names } = props;
-    const requestId = dropRequestId(v);
-    if (!v.dropDatabase || !requestId || !names.dropJob) throw new Error('DropDatabaseJob needs values.dropDatabase');
-
-    new k8s.KubeJob(this, 'Resource', {
-      metadata: {
-        name: names.dropJob,
-        namespace: names.namespace,
-        labels: standardLabels(names, 'drop-database'),
-        annotations: { ...oneShotJobAnnotations(), [REQUEST_ANNOTATION]: requestId },
-      },
-      spec: {
-        backoffLimit: 0,
-        activeDeadlineSeconds: durationSeconds(v.timeout),
-        template: runnerPodTemplate({
-          values: v,
-          names,
-          component: 'drop-database',
-          args: runnerArgs('drop-database', requestId),
-          apiAccess: props.apiAccess,
-          dataVolumes: 'none',
-        }),
-      },
-    });
+    oneShotRunnerJob(this, { ...props, component: 'drop-database', timeout: props.timeout ?? DEFAULTS.timeout });
   }
 }

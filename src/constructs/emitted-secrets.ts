@@ -3,9 +3,10 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
-import { standardLabels, type BackupSetNames } from './names.js';
+import { standardLabels, type SetIdentity } from './names.js';
 
-type EmittedSecret = Values['secrets'][number];
+/** A Secret safehold asks a controller for: the `secrets:` entry of a values file. */
+export type EmittedSecret = Values['secrets'][number];
 
 /** Each entry must say where its data comes from, exactly once. */
 export function emittedSecretProblems(v: Values): RuleIssue[] {
@@ -27,16 +28,18 @@ export function emittedSecretProblems(v: Values): RuleIssue[] {
 }
 
 export interface EmittedSecretsProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** Each with exactly one of externalSecret or sealedSecret (emittedSecretProblems). */
+  readonly secrets: readonly EmittedSecret[];
 }
 
 export class EmittedSecrets extends Construct {
   constructor(scope: Construct, id: string, props: EmittedSecretsProps) {
     super(scope, id);
-    const { names } = props;
+    const names = props.set;
     const labels = standardLabels(names, 'secret');
-    for (const s of props.values.secrets) {
+    for (const s of props.secrets) {
       const metadata = { name: s.name, namespace: names.namespace, labels };
       if (s.externalSecret) this.externalSecret(s, s.externalSecret, metadata);
       else if (s.sealedSecret) {

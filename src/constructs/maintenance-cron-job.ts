@@ -1,15 +1,19 @@
 // A protected repository's maintenance: its own CronJob, account and delete-capable keys do retention, prune and check.
 import { Construct } from 'constructs';
-import type { Values } from '../values/schema.js';
-import { standardLabels, type BackupSetNames } from './names.js';
-import { scheduledRunnerJob } from './scheduled-runner-job.js';
-import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
+import { DEFAULTS } from './defaults.js';
+import { runnerCronJob, type RunnerCronJobProps } from './runner-cron-job.js';
 
-export interface MaintenanceCronJobProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
-  /** @default 3600 */
-  readonly startingDeadlineSeconds?: number;
+export interface MaintenanceCronJobProps extends RunnerCronJobProps {
+  /**
+   * Where the CronJob runs (its Secrets live there).
+   * @default set.namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The Job's activeDeadlineSeconds, as a duration.
+   * @default DEFAULTS.maintenanceTimeout, the values schema's `repository.protection.maintenance.timeout` default
+   */
+  readonly timeout?: string;
 }
 
 /**
@@ -20,20 +24,6 @@ export interface MaintenanceCronJobProps {
 export class MaintenanceCronJob extends Construct {
   constructor(scope: Construct, id: string, props: MaintenanceCronJobProps) {
     super(scope, id);
-    const { values: v, names } = props;
-    const m = v.repository.protection?.maintenance;
-    if (!m) throw new Error('MaintenanceCronJob needs values.repository.protection');
-    const labels = standardLabels(names, 'maintenance');
-    scheduledRunnerJob(this, {
-      name: names.maintenanceCronJob,
-      namespace: names.maintenanceNamespace,
-      labels,
-      schedule: m.schedule,
-      timeZone: m.timeZone ?? v.timeZone,
-      suspend: v.suspend,
-      timeout: m.timeout,
-      startingDeadlineSeconds: props.startingDeadlineSeconds,
-      template: runnerPodTemplate({ values: v, names, component: 'maintenance', args: runnerArgs('maintenance'), apiAccess: false, dataVolumes: 'none' }),
-    });
+    runnerCronJob(this, props, { component: 'maintenance', timeout: props.timeout ?? DEFAULTS.maintenanceTimeout, namespace: props.namespace });
   }
 }

@@ -103,8 +103,11 @@ export function copyCronJobName(n: BackupSetNames, copy: string): string {
   return `${n.prefix}-copy-${copy}`;
 }
 
+/** What every object of a set is labelled by and where it lives: the typed constructs take only this of the names. */
+export type SetIdentity = Pick<BackupSetNames, 'prefix' | 'namespace'>;
+
 /** Labels that select the pods of this set (NetworkPolicy) and never change for its lifetime. */
-export function selectorLabels(n: BackupSetNames): Record<string, string> {
+export function selectorLabels(n: SetIdentity): Record<string, string> {
   return { 'app.kubernetes.io/instance': n.prefix, 'app.kubernetes.io/name': 'safehold' };
 }
 
@@ -112,7 +115,7 @@ export function selectorLabels(n: BackupSetNames): Record<string, string> {
  * The recommended app.kubernetes.io labels. No version label on purpose: it would change the pod
  * template of a pending restore Job on every release, and Job templates are immutable.
  */
-export function standardLabels(n: BackupSetNames, component: string): Record<string, string> {
+export function standardLabels(n: SetIdentity, component: string): Record<string, string> {
   return {
     ...selectorLabels(n),
     'app.kubernetes.io/component': component,

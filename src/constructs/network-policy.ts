@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { Values } from '../values/schema.js';
 import { rbacRules, requestRbacRules } from './rbac-rules.js';
-import { selectorLabels, standardLabels, type BackupSetNames } from './names.js';
+import { selectorLabels, standardLabels, type SetIdentity } from './names.js';
 
 /** The API server as pods reach it: the Service port and the usual endpoint port. */
 const API_SERVER_PORTS = [443, 6443];
@@ -67,21 +67,24 @@ export function egressRules(v: Values): k8s.NetworkPolicyEgressRule[] {
 }
 
 export interface RunnerNetworkPolicyProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
+  /** The set's prefix (labels, and the pods the policy selects) and namespace. */
+  readonly set: SetIdentity;
+  /** The policy's name (backupSetNames: `<prefix>-safehold`). */
+  readonly name: string;
+  /** Where the runner may connect (egressRules); nothing may connect in. */
+  readonly egress: readonly k8s.NetworkPolicyEgressRule[];
 }
 
 export class RunnerNetworkPolicy extends Construct {
   constructor(scope: Construct, id: string, props: RunnerNetworkPolicyProps) {
     super(scope, id);
-    const { names } = props;
     new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: names.runner, namespace: names.namespace, labels: standardLabels(names, 'network-policy') },
+      metadata: { name: props.name, namespace: props.set.namespace, labels: standardLabels(props.set, 'network-policy') },
       spec: {
-        podSelector: { matchLabels: selectorLabels(names) },
+        podSelector: { matchLabels: selectorLabels(props.set) },
         // Both types listed with no ingress rule: no connection into the runner (or a drill's scratch server).
         policyTypes: ['Ingress', 'Egress'],
-        egress: egressRules(props.values),
+        egress: [...props.egress],
       },
     });
   }

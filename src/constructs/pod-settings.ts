@@ -49,10 +49,10 @@ function pickSettings(v: Values): PodSettings {
  * The pod securityContext: restricted defaults, then what the user wrote. OpenShift leaves UID/GID/fsGroup to the SCC;
  * pods that mount files volumes get no fsGroup (the kubelet would re-own the production volume) unless one is written.
  */
-export function podSecurityContextFor(v: Values, written: PodSecurityContextValues | undefined, data: DataMounts): k8s.PodSecurityContext {
+export function podSecurityContextFor(platform: Values['platform'], written: PodSecurityContextValues | undefined, data: DataMounts): k8s.PodSecurityContext {
   const base: { -readonly [K in keyof k8s.PodSecurityContext]: k8s.PodSecurityContext[K] } = { ...restrictedPodSecurityContext() };
   const drop = (...keys: Array<keyof k8s.PodSecurityContext>) => keys.forEach((k) => delete base[k]);
-  if (v.platform === 'openshift') drop('runAsUser', 'runAsGroup', 'fsGroup', 'fsGroupChangePolicy');
+  if (platform === 'openshift') drop('runAsUser', 'runAsGroup', 'fsGroup', 'fsGroupChangePolicy');
   if (data !== 'none') drop('fsGroup', 'fsGroupChangePolicy');
   const out: typeof base = { ...base, ...(written as k8s.PodSecurityContext | undefined) };
   if (out.fsGroup === undefined) delete out.fsGroupChangePolicy;

@@ -8,6 +8,10 @@ export interface RbacRule {
   readonly apiGroups: string[];
   readonly resources: string[];
   readonly verbs: string[];
+  /**
+   * Only these objects.
+   * @default - every object of the resources
+   */
   readonly resourceNames?: string[];
 }
 

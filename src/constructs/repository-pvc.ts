@@ -1,13 +1,18 @@
 // The repository's PersistentVolumeClaim, created only when the values ask for a size (3scale's PVC destination).
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { Values } from '../values/schema.js';
-import { standardLabels, type BackupSetNames } from './names.js';
+import { standardLabels, type SetIdentity } from './names.js';
 import { keepAnnotations } from './gitops-annotations.js';
 
 export interface RepositoryPvcProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** The claim's name (`repository.pvc.claimName`). */
+  readonly claimName: string;
+  /** The requested storage (`repository.pvc.size`), a Kubernetes quantity. */
+  readonly size: string;
+  /** @default - the cluster's default StorageClass */
+  readonly storageClass?: string;
   /**
    * Backup, drill and restore pods run one at a time, so one node at a time is enough.
    * @default ['ReadWriteOnce']
@@ -19,19 +24,17 @@ export interface RepositoryPvcProps {
 export class RepositoryPvc extends Construct {
   constructor(scope: Construct, id: string, props: RepositoryPvcProps) {
     super(scope, id);
-    const pvc = props.values.repository.pvc;
-    if (!pvc?.size) throw new Error('RepositoryPvc needs repository.pvc.size');
     new k8s.KubePersistentVolumeClaim(this, 'Resource', {
       metadata: {
-        name: pvc.claimName,
-        namespace: props.names.namespace,
-        labels: standardLabels(props.names, 'repository'),
+        name: props.claimName,
+        namespace: props.set.namespace,
+        labels: standardLabels(props.set, 'repository'),
         annotations: keepAnnotations(),
       },
       spec: {
         accessModes: [...(props.accessModes ?? ['ReadWriteOnce'])],
-        storageClassName: pvc.storageClass,
-        resources: { requests: { storage: k8s.Quantity.fromString(pvc.size) } },
+        storageClassName: props.storageClass,
+        resources: { requests: { storage: k8s.Quantity.fromString(props.size) } },
       },
     });
   }

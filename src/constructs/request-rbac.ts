@@ -1,14 +1,19 @@
 // The rights of one-shot requests (ledger and claim ConfigMaps): a Role that stays while any request Job may still run.
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import type { Values } from '../values/schema.js';
 import { outlivesRequestAnnotations } from './gitops-annotations.js';
-import { standardLabels, type BackupSetNames } from './names.js';
-import { operations, REQUEST_OPERATIONS, requestRbacRules } from './rbac-rules.js';
+import { standardLabels, type SetIdentity } from './names.js';
+import type { RbacRule } from './rbac-rules.js';
 
 export interface RequestRbacProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
+  /** The set's prefix (labels) and namespace. */
+  readonly set: SetIdentity;
+  /** The Role's and RoleBinding's name (backupSetNames: `<prefix>-safehold-requests`). */
+  readonly name: string;
+  /** The ledger's and the claim's rights (requestRbacRules); none: no Role at all. */
+  readonly rules: readonly RbacRule[];
+  /** The ServiceAccounts of the request Jobs (restore, drop-database), in the set's namespace. */
+  readonly accounts: readonly string[];
 }
 
 /**
@@ -19,17 +24,13 @@ export interface RequestRbacProps {
 export class RequestRbac extends Construct {
   constructor(scope: Construct, id: string, props: RequestRbacProps) {
     super(scope, id);
-    const { names } = props;
-    const rules = requestRbacRules(props.values);
-    if (!rules.length) return;
-    const metadata = { name: names.requestRole, namespace: names.namespace, labels: standardLabels(names, 'rbac'), annotations: outlivesRequestAnnotations() };
-    new k8s.KubeRole(this, 'Role', { metadata, rules: rules.map((r) => ({ ...r })) });
+    if (!props.rules.length) return;
+    const metadata = { name: props.name, namespace: props.set.namespace, labels: standardLabels(props.set, 'rbac'), annotations: outlivesRequestAnnotations() };
+    new k8s.KubeRole(this, 'Role', { metadata, rules: props.rules.map((r) => ({ ...r })) });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.requestRole },
-      subjects: operations(props.values)
-        .filter((op) => REQUEST_OPERATIONS.includes(op))
-        .map((op) => ({ kind: 'ServiceAccount', name: names.accounts[op], namespace: names.namespace })),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: props.name },
+      subjects: props.accounts.map((name) => ({ kind: 'ServiceAccount', name, namespace: props.set.namespace })),
     });
   }
 }

@@ -52,7 +52,7 @@ export function restrictedWarnings(v: Values): RuleIssue[] {
       for (const [name, t] of Object.entries(v.drill?.targets ?? {}))
         if (t.sidecar) containers.push({ name: `drill-${name}`, sc: containerSecurityContextFor(t.sidecar.securityContext) });
     }
-    const broken = restrictedRulesBroken(podSecurityContextFor(v, s.podSecurityContext, data), containers);
+    const broken = restrictedRulesBroken(podSecurityContextFor(v.platform, s.podSecurityContext, data), containers);
     if (!broken.length) continue;
     const key = operationKey(op);
     const written = v.operations[key];

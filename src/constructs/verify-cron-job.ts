@@ -1,9 +1,9 @@
 // The scheduled integrity check: restic check with a rotating share of the data read back, once per repository.
 import { Construct } from 'constructs';
 import type { Repository, Values } from '../values/schema.js';
-import { byCodeUnit, standardLabels, type BackupSetNames } from './names.js';
-import { scheduledRunnerJob } from './scheduled-runner-job.js';
-import { runnerArgs, runnerPodTemplate } from './runner-pod.js';
+import { DEFAULTS } from './defaults.js';
+import { byCodeUnit } from './names.js';
+import { runnerCronJob, type RunnerCronJobProps } from './runner-cron-job.js';
 
 /** What makes two values files share a repository: the same bucket and prefix, the same claim and path, the same local path. */
 export function repositoryKey(v: Values): string {
@@ -27,37 +27,28 @@ export function verifyOwners(all: readonly Values[]): Set<Values> {
   return new Set(owners.values());
 }
 
-export interface VerifyCronJobProps {
-  readonly values: Values;
-  readonly names: BackupSetNames;
-  /** @default 3600 */
-  readonly startingDeadlineSeconds?: number;
+export interface VerifyCronJobProps extends Omit<RunnerCronJobProps, 'schedule'> {
+  /**
+   * Cron expression of the checks.
+   * @default DEFAULTS.verifySchedule, the values schema's `verify.schedule` default
+   */
+  readonly schedule?: string;
+  /**
+   * The Job's activeDeadlineSeconds, as a duration.
+   * @default DEFAULTS.verifyTimeout, the values schema's `verify.timeout` default
+   */
+  readonly timeout?: string;
 }
 
 /** A failed check is not retried (a damaged pack does not heal); the next scheduled run reads the next share. */
 export class VerifyCronJob extends Construct {
   constructor(scope: Construct, id: string, props: VerifyCronJobProps) {
     super(scope, id);
-    const { values: v, names } = props;
-    const labels = standardLabels(names, 'verify');
-    scheduledRunnerJob(this, {
-      name: names.verifyCronJob,
-      namespace: names.namespace,
-      labels,
-      schedule: v.verify.schedule,
-      timeZone: v.verify.timeZone ?? v.timeZone,
-      suspend: v.suspend,
-      timeout: v.verify.timeout,
-      startingDeadlineSeconds: props.startingDeadlineSeconds,
-      template: runnerPodTemplate({
-        values: v,
-        names,
-        component: 'verify',
-        // verify.readDataSubsets is in the config: the runner picks today's share itself.
-        args: runnerArgs('verify'),
-        apiAccess: false,
-        dataVolumes: 'none',
-      }),
-    });
+    // verify.readDataSubsets is in the config: the runner picks today's share itself.
+    runnerCronJob(
+      this,
+      { ...props, schedule: props.schedule ?? DEFAULTS.verifySchedule },
+      { component: 'verify', timeout: props.timeout ?? DEFAULTS.verifyTimeout },
+    );
   }
 }

@@ -1,7 +1,7 @@
 // Where a drill's scratch targets live: the drill CronJob starts sidecars there, the runner connects there.
 import type { Component } from '../values/components.js';
 
-/** Sidecar scratch servers listen on the pod's loopback only (drill-cron-job.ts passes the bind flags). */
+/** Sidecar scratch servers listen on the pod's loopback only (drill-sidecars.ts passes the bind flags). */
 export const SIDECAR_HOST = '127.0.0.1';
 
 /** Each sidecar image's default port: the construct does not move it, the runner connects to it. */

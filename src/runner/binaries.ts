@@ -19,3 +19,13 @@ export const binaryEnvKey = (bin: Binary): string => `SAFEHOLD_BIN_${bin.toUpper
 export function binaryPath(bin: Binary, env: NodeJS.ProcessEnv = process.env): string {
   return env[binaryEnvKey(bin)] || bin;
 }
+
+const KNOWN: ReadonlySet<string> = new Set(Object.values(BINARIES));
+
+/**
+ * What the process module starts for a spec's `cmd`: a program of BINARIES named as such resolves through binaryPath,
+ * anything else (a path, a hook's own program) as written. Engines name programs only, so their builders read no env.
+ */
+export function resolveBinary(cmd: string, env: NodeJS.ProcessEnv = process.env): string {
+  return KNOWN.has(cmd) ? binaryPath(cmd as Binary, env) : cmd;
+}

@@ -1,4 +1,5 @@
 // CockroachDB: a plain-SQL dump written by psql from SHOW CREATE ALL TABLES and one COPY … TO STDOUT per table.
+// Pure: no I/O, no environment reads (docs/engines.md).
 //
 // pg_dump refuses CockroachDB (it reads catalog details CockroachDB does not implement), and the
 // native BACKUP … INTO writes to cloud storage, not to a stream. So the dump is a psql script (on
@@ -13,7 +14,7 @@
 // Needs CockroachDB ≥ 22.2 (COPY TO). Not in the dump: user-defined types (enums), functions,
 // roles and grants, zone configurations. Written against CockroachDB's documentation; the test
 // suite can only run it against PostgreSQL with a stand-in for SHOW CREATE ALL TABLES.
-import { BINARIES, binaryPath } from '../binaries.js';
+import { BINARIES } from '../binaries.js';
 import type { ProcessSpec } from '../process/spawn.js';
 import { psql, psqlScript, quoteIdent } from './postgres.js';
 import type { Endpoint, StreamEngine, VersionVerdict } from './types.js';
@@ -102,7 +103,7 @@ export const cockroachdb: StreamEngine = {
   fileName: (name) => `${name}.crdb.sql`,
   dump: (e) => ({ ...psqlScript(e, 'defaultdb'), input: cockroachDumpScript() }),
   versions: (e) => ({
-    client: { cmd: binaryPath(BINARIES.psql), args: ['--version'] },
+    client: { cmd: BINARIES.psql, args: ['--version'] },
     server: sql(e, 'SELECT version()', e.database),
     judge: cockroachVerdict,
   }),

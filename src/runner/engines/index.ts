@@ -1,4 +1,5 @@
 // Engine lookup and endpoint resolution (component + mounted secrets → where to connect).
+// I/O: endpointOf reads the login from the mounted Secrets (SecretStore) and tlsFiles may copy a key; lookup is pure.
 import type { Component } from '../../values/components.js';
 import { UsageError } from '../../errors.js';
 import type { SecretStore } from '../secrets.js';

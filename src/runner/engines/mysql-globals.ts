@@ -1,5 +1,6 @@
 // MySQL/MariaDB: what a database needs to exist again — its default charset and collation, and the accounts its
 // DEFINERs and grants name (with their CREATE USER and GRANT statements, where the login may read them).
+// I/O: only captureMysqlGlobals (runs the mariadb client); the SQL builders and parsers are pure.
 import { run } from '../process/spawn.js';
 import { mysqlStatement } from './mysql.js';
 import type { Endpoint } from './types.js';

@@ -1,4 +1,5 @@
 // PostgreSQL quoting: identifiers in SQL, and a database name handed to libpq tools as a connection string.
+// Pure: no I/O, no environment reads (docs/engines.md).
 
 /** A double-quoted identifier (any name the server accepts: spaces, dots, mixed case, unicode). */
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;

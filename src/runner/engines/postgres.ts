@@ -1,6 +1,8 @@
 // PostgreSQL: pg_dump -Fc -Z0 (uncompressed, so restic deduplicates and compresses); pg_restore streamed from the
 // repository into a side database, or from a spooled file (parallel jobs, drills, servers older than pg_restore).
-import { BINARIES, binaryPath } from '../binaries.js';
+// I/O: only postgres.restoreFromFile and postgres.restoreFromStream (they ask both versions, then run pg_restore, or
+// restic dump | pg_restore, or pg_restore | psql); every builder is pure.
+import { BINARIES } from '../binaries.js';
 import { Transform } from 'node:stream';
 import { pipe } from '../process/pipe.js';
 import { hashedPipe } from '../process/pipe-hashed.js';
@@ -42,19 +44,19 @@ export function dropDatabaseSql(db: string, serverVersionNum: number): string[] 
 }
 
 export function psql(e: Endpoint, sql: string, db = 'postgres'): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn(e, db), '-c', sql], env: pgEnv(e) };
+  return { cmd: BINARIES.psql, args: ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...conn(e, db), '-c', sql], env: pgEnv(e) };
 }
 
 /** psql applying an SQL script read from stdin, stopping at the first error. */
 export function psqlScript(e: Endpoint, fallbackDb = 'postgres'): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.psql), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e, e.database, fallbackDb), '-f', '-'], env: pgEnv(e) };
+  return { cmd: BINARIES.psql, args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...conn(e, e.database, fallbackDb), '-f', '-'], env: pgEnv(e) };
 }
 
 type PgRestoreOptions = { clean: boolean; jobs: number; noOwner?: boolean; noPrivileges?: boolean };
 
 /** pg_restore into e's database, from `file`, or from its stdin without one (single job: -j needs a file). */
 function pgRestore(e: Endpoint, file: string | undefined, o: PgRestoreOptions): ProcessSpec {
-  return { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs(file ? o : { ...o, jobs: 1 }), ...conn(e), ...(file ? [file] : [])], env: pgEnv(e) };
+  return { cmd: BINARIES.pgRestore, args: [...pgRestoreArgs(file ? o : { ...o, jobs: 1 }), ...conn(e), ...(file ? [file] : [])], env: pgEnv(e) };
 }
 
 /** Settings a newer pg_restore sets on its session that an older server rejects (pg_restore 17 → server ≤ 16). */
@@ -63,7 +65,7 @@ export const NEWER_SESSION_SETTINGS = ['transaction_timeout'] as const;
 /** The settings of NEWER_SESSION_SETTINGS the server does not know, when its major is older than pg_restore's. */
 async function settingsUnknownTo(e: Endpoint): Promise<string[]> {
   const [client, server] = await Promise.all([
-    run({ cmd: binaryPath(BINARIES.pgRestore), args: ['--version'] }),
+    run({ cmd: BINARIES.pgRestore, args: ['--version'] }),
     run(
       psql(
         e,
@@ -115,15 +117,15 @@ export const postgres: StreamEngine = {
   type: 'postgres',
   fileName: (name) => `${name}.pgdump`,
   dump: (e) => ({
-    cmd: binaryPath(BINARIES.pgDump),
+    cmd: BINARIES.pgDump,
     args: ['--format=custom', '--compress=0', '--no-sync', '--lock-wait-timeout=300000', ...conn(e)],
     env: pgEnv(e),
   }),
   versions: (e) => ({
-    client: { cmd: binaryPath(BINARIES.pgDump), args: ['--version'] },
+    client: { cmd: BINARIES.pgDump, args: ['--version'] },
     server: psql(e, 'SHOW server_version_num', e.database),
   }),
-  list: () => ({ cmd: binaryPath(BINARIES.pgRestore), args: ['--list'] }),
+  list: () => ({ cmd: BINARIES.pgRestore, args: ['--list'] }),
   restore: (e, file, o) => [pgRestore(e, file, o)],
   /**
    * Into a server that knows every setting pg_restore sets: pg_restore itself (parallel with restoreJobs).
@@ -137,7 +139,7 @@ export const postgres: StreamEngine = {
       return;
     }
     if (o.jobs > 1) io.log.warn('restoreJobs ignored: the server is older than pg_restore, which then restores through psql', { unknownSettings: unknown });
-    const producer = { cmd: binaryPath(BINARIES.pgRestore), args: [...pgRestoreArgs({ ...o, jobs: 1 }), '--file', '-', file] };
+    const producer = { cmd: BINARIES.pgRestore, args: [...pgRestoreArgs({ ...o, jobs: 1 }), '--file', '-', file] };
     await pipe(producer, psqlScript(e), undefined, dropSettings(unknown));
   },
   /**

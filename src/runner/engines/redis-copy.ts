@@ -1,4 +1,5 @@
 // Copying keys from the temporary Redis server into the target: DUMP/RESTORE, or by type when the target cannot read the payloads.
+// I/O: copyByDump and copyByType (network, through RespClient); the command builders are pure.
 import { SafeholdError } from '../../errors.js';
 import { RespError, type RespClient, type RespValue } from './resp.js';
 

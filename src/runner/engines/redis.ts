@@ -1,4 +1,5 @@
 // Redis: the RDB snapshot streamed by `redis-cli --rdb -`; restored key by key into the running target server.
+// I/O: only redis.restoreFromFile (a temporary directory and server, sockets to it and to the target); every builder is pure.
 //
 // Restore path (works against a live server, no file access to it, no restart):
 //   1. the spooled RDB (sha256 already checked against the manifest, redis-check-rdb passed) is
@@ -20,7 +21,7 @@
 import { link, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafeholdError } from '../../errors.js';
-import { BINARIES, binaryPath } from '../binaries.js';
+import { BINARIES } from '../binaries.js';
 import type { ProcessSpec, Running } from '../process/spawn.js';
 import { copyByDump, copyByType } from './redis-copy.js';
 import { RespClient, RespError } from './resp.js';
@@ -62,7 +63,7 @@ export const TEMP_DATABASES = 256;
 /** The temporary server that loads a stored RDB: unix socket only, nothing written back. */
 export function tempServer(dir: string): ProcessSpec {
   return {
-    cmd: binaryPath(BINARIES.redisServer),
+    cmd: BINARIES.redisServer,
     args: [
       '--port',
       '0',
@@ -96,13 +97,13 @@ export function parseKeyspace(info: string): Array<{ db: number; keys: number }>
 export const redis: StreamEngine = {
   type: 'redis',
   fileName: (name) => `${name}.rdb`,
-  dump: (e) => ({ cmd: binaryPath(BINARIES.redisCli), args: [...cli(e), '--rdb', '-'], env: redisEnv(e) }),
+  dump: (e) => ({ cmd: BINARIES.redisCli, args: [...cli(e), '--rdb', '-'], env: redisEnv(e) }),
   versions: (e) => ({
-    client: { cmd: binaryPath(BINARIES.redisServer), args: ['--version'] },
-    server: { cmd: binaryPath(BINARIES.redisCli), args: [...cli(e), '-e', 'INFO', 'server'], env: redisEnv(e) },
+    client: { cmd: BINARIES.redisServer, args: ['--version'] },
+    server: { cmd: BINARIES.redisCli, args: [...cli(e), '-e', 'INFO', 'server'], env: redisEnv(e) },
     judge: redisVerdict,
   }),
-  checkFile: (file) => ({ cmd: binaryPath(BINARIES.redisCheckRdb), args: [file], diagnosticsOnStdout: true, meaning: rdbProblem }),
+  checkFile: (file) => ({ cmd: BINARIES.redisCheckRdb, args: [file], diagnosticsOnStdout: true, meaning: rdbProblem }),
   // No process list can restore into a live server: restoreFromFile does (see the top of this file).
   restore: () => [],
   restoreFromFile: (e, file, opts, io) => restoreRdb(e, file, opts, io),

@@ -1,4 +1,5 @@
 // A small RESP2 client over node:net: commands as arrays of bulk strings, replies parsed incrementally (binary-safe).
+// I/O: RespClient (a socket); encodeCommand, parseReply and ReplyReader are pure.
 import net from 'node:net';
 
 export type RespValue = string | number | Buffer | null | RespError | RespValue[];

@@ -1,4 +1,5 @@
 // TLS for database connections: which files each client tool gets (paths only; key material never in argv or logs).
+// I/O: tlsFiles writes a 0600 copy of a client key (SecretStore.privateCopy); the env and argv builders are pure.
 import type { DatabaseTls } from '../../values/tls.js';
 import type { SecretStore } from '../secrets.js';
 import type { Endpoint } from './types.js';

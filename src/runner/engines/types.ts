@@ -1,4 +1,7 @@
-// One interface for every database engine: pure functions that say what to run; commands do the running.
+// One interface for every database engine. The builders (fileName, dump, versions, list, checkFile, restore, recreate,
+// drop) are pure: they say what to run — no I/O, no environment reads; a program is named by BINARIES and the process
+// module resolves its path. restoreFromFile is the one member that does I/O, through the RestoreIO it is handed
+// (Redis also opens sockets). Every engine function that does I/O is listed in docs/engines.md.
 import type { Logger } from '../log.js';
 import type { StreamStats } from '../process/pipe.js';
 import type { ProcessSpec, Running } from '../process/spawn.js';

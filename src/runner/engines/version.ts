@@ -1,4 +1,5 @@
 // Version parsing for dump tools and servers: a client older than its server writes empty or broken dumps.
+// Pure: no I/O, no environment reads (docs/engines.md).
 import type { Version, VersionVerdict } from './types.js';
 
 /**

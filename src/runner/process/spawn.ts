@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { ProcessError } from '../../errors.js';
+import { resolveBinary } from '../binaries.js';
 import { throwIfStopped, whenStopped } from './stop.js';
 
 export interface ProcessSpec {
@@ -80,7 +81,7 @@ export async function allExited(ms: number): Promise<void> {
 
 /** Process ids of the run's children of `cmd` that ended by a signal (a killed restic may leave its lock). */
 export function endedBySignal(cmd: string): readonly number[] {
-  return signalled.get(cmd) ?? [];
+  return signalled.get(resolveBinary(cmd)) ?? [];
 }
 
 /** The run's deadline has passed: a retry would be stopped at once. */
@@ -96,7 +97,9 @@ export function display(spec: ProcessSpec): string {
 /** stdin/stdout may be a file descriptor or another stream's (a process's stdout, a socket): it is handed over. */
 export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore' | Readable; stdout?: number | 'pipe' | 'ignore' | Writable } = {}): Running {
   throwIfStopped();
-  const child = spawn(spec.cmd, [...spec.args], {
+  // Engines name their programs (BINARIES); the path, overridable per tool, is resolved here, at the one place that starts them.
+  const cmd = resolveBinary(spec.cmd);
+  const child = spawn(cmd, [...spec.args], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     stdio: [spec.input !== undefined ? 'pipe' : (io.stdin ?? 'pipe'), io.stdout ?? 'pipe', 'pipe'],
@@ -127,12 +130,12 @@ export function start(spec: ProcessSpec, io: { stdin?: number | 'pipe' | 'ignore
   }
   const exit = new Promise<Exit>((resolve) => {
     child.on('error', (e) => {
-      stderr += `\n${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `${spec.cmd}: not found on PATH` : e.message}`;
+      stderr += `\n${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `${cmd}: not found on PATH` : e.message}`;
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       live.delete(running);
-      if (signal && child.pid !== undefined) signalled.set(spec.cmd, [...(signalled.get(spec.cmd) ?? []), child.pid]);
+      if (signal && child.pid !== undefined) signalled.set(cmd, [...(signalled.get(cmd) ?? []), child.pid]);
       resolve({
         code: code ?? (signal ? null : 127),
         signal,
