@@ -6,6 +6,7 @@ export { BackupCronJob, type BackupCronJobProps } from './constructs/backup-cron
 export { DrillCronJob, type DrillCronJobProps } from './constructs/drill-cron-job.js';
 export { DropDatabaseJob, type DropDatabaseJobProps } from './constructs/drop-database-job.js';
 export { RestoreJob, type RestoreJobProps } from './constructs/restore-job.js';
+export { CloneJob, type CloneJobProps } from './constructs/clone-job.js';
 export { VerifyCronJob, type VerifyCronJobProps } from './constructs/verify-cron-job.js';
 export { backupSetNames, type BackupSetNames } from './constructs/names.js';
 export { DEFAULT_IMAGE, values as valuesSchema, type Values, type ValuesInput } from './values/schema.js';

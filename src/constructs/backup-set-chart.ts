@@ -17,6 +17,7 @@ import { needsApiAccess } from './rbac-rules.js';
 import { RunnerRbac } from './rbac.js';
 import { RepositoryPvc } from './repository-pvc.js';
 import { RequestRbac } from './request-rbac.js';
+import { CloneJob } from './clone-job.js';
 import { RestoreJob } from './restore-job.js';
 import { RunnerConfig } from './runner-config.js';
 import { VerifyCronJob } from './verify-cron-job.js';
@@ -58,6 +59,7 @@ export class BackupSetChart extends Chart {
     // Rules already refused an unconfirmed drop; the Job exists only for an explicit request.
     if (v.dropDatabase) new DropDatabaseJob(this, 'DropDatabase', { values: v, names, apiAccess: api('drop-database') });
     if (v.restore) new RestoreJob(this, 'Restore', { values: v, names, apiAccess: api('restore') });
+    if (v.clone) new CloneJob(this, 'Clone', { values: v, names, apiAccess: api('restore') });
     if (v.repository.protection) new MaintenanceCronJob(this, 'Maintenance', { values: v, names });
     for (const c of v.copies ?? []) new CopyCronJob(this, `Copy-${c.name}`, { values: v, names, copy: c.name });
     if (v.monitoring.enabled && v.monitoring.dashboard) new DashboardConfigMap(this, 'Dashboard', { values: v, names });
