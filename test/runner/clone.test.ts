@@ -88,8 +88,11 @@ async function pollWhile(role: string, db: string, oldRows: string, during: () =
         const out = await asApp(role, side, "SELECT count(*) FILTER (WHERE email NOT LIKE '%@example.invalid' OR card IS NOT NULL) FROM customers");
         if (out === '0') sideReads++;
         else violations.push(`the application role read ${out} unmasked rows in the side database ${side}`);
-      } catch {
-        // Refused (no CONNECT) or not there: as it must be before the masking.
+      } catch (e) {
+        // Refused at the door (no CONNECT, connections off) or not there: as it must be before the masking.
+        const why = (e as Error).message;
+        if (!/permission denied for database|does not exist|not currently accepting connections/.test(why))
+          violations.push(`the application role got into the side database ${side}: ${why.split('\n').find((l) => /ERROR|FATAL/.test(l)) ?? why}`);
       }
     }
   })();
@@ -157,6 +160,8 @@ describe("clones: production into staging, masked before the swap (PostgreSQL 17
     const { seen, violations } = await pollWhile(role, stagingDb, oldRows, () => clone(a.staging.ctx()));
     expect(violations).toEqual([]);
     expect(seen[0]).toBe('old');
+    // The reader kept reading through the whole clone (the load and the 1 s masking step among it).
+    expect(seen.filter((s) => s === 'old').length).toBeGreaterThanOrEqual(5);
     expect(seen.at(-1)).toBe('masked');
     // Once masked, never old again: one swap, no flicker.
     expect(seen.slice(seen.indexOf('masked')).filter((s) => s === 'old')).toEqual([]);
