@@ -375,6 +375,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'clone.mask[sql]': 'SQL statements run on the side database as the restore login, in one transaction.',
   'clone.mask[sql].component': 'The cloned component whose side database the step runs on.',
   'clone.mask[sql].sql': 'One statement or a list (no psql backslash commands).',
+  'clone.mask[sql].sql[form 1]': 'One statement.',
+  'clone.mask[sql].sql[form 2]': 'Statements run in order, all in the one transaction.',
   'clone.mask[hook]': 'A command or http hook; a command hook gets PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD of the side database in its environment.',
   'clone.mask[hook].component': 'The cloned component whose side database the hook masks.',
   'clone.mask[hook].hook': 'The hook (command or http; `onError: continue` and artifacts are refused).',
