@@ -3,25 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { cloneRequestId } from '../../src/contract/requests.js';
-import { ValuesError } from '../../src/errors.js';
 import { matchComponents, ownTargetProblem, sameHost } from '../../src/runner/clones/plan.js';
 import { maskStatement } from '../../src/runner/clones/side.js';
 import type { Manifest } from '../../src/runner/sets.js';
 import { parseValues } from '../../src/values/load.js';
 import { BASE } from '../constructs/_fixtures.js';
+import { problems } from './_problems.js';
 
 const from = { namespace: 'prod', name: 'shop' };
 const mask = [{ component: 'db', sql: "UPDATE users SET email = 'x'" }];
-
-function problems(doc: Record<string, unknown>): Array<[string, string]> {
-  try {
-    parseValues(stringify({ ...BASE, ...doc }), 'v.yaml');
-  } catch (e) {
-    if (e instanceof ValuesError) return e.problems.map((p) => [p.path, p.message]);
-    throw e;
-  }
-  return [];
-}
 
 describe('clone values', () => {
   it('accepts a clone with defaults', () => {
