@@ -205,10 +205,14 @@ describe("clones: production into staging, masked before the swap (PostgreSQL 17
   it("refuses to clone into the source's own target (same host, port and database as its set records), changing nothing", async () => {
     const a = await apps({ mask: [{ component: 'db', sql: `UPDATE customers SET email = ${MASKED_EMAIL}` }] });
     const prodBefore = await rowsOf(a.prodDb);
-    // Staging's values point at production's database (a copy-paste slip), written with another spelling of the host.
+    // Staging's values point at production's database (a copy-paste slip), as written and with another spelling of the host.
     const c = pgComponent('db', a.prodDb);
-    a.staging.update({ components: [{ ...c, host: `${c.host}.` }] });
-    await expect(clone(a.staging.ctx())).rejects.toThrow(/clone refused, nothing was changed:\n {2}db: the target .* is where prod\/.* itself keeps this data/);
+    for (const host of [c.host, `${c.host}.`]) {
+      a.staging.update({ components: [{ ...c, host }] });
+      await expect(clone(a.staging.ctx())).rejects.toThrow(
+        /clone refused, nothing was changed:\n {2}db: the target .* is where prod\/.* itself keeps this data/,
+      );
+    }
     expect(await rowsOf(a.prodDb)).toBe(prodBefore);
     expect(await pgQuery(`SELECT count(*) FROM pg_database WHERE datname = '${pgSideNames(a.prodDb).restoring}'`)).toBe('0');
     // Refused before the claim: no request record was written in staging's repository.
