@@ -359,6 +359,30 @@ export const DESCRIPTIONS: Record<string, string> = {
   'restore.requestId':
     'A free string that is part of the request hash: change it to run the same restore again (a new Job; the ledger has not seen the new id).',
 
+  // clone
+  clone:
+    "A one-shot clone Job: another application's set (production) restored into this application's PostgreSQL databases (staging), each built in a closed side database, masked there, opened as the live database is, then swapped in. Refuses the source's own targets. One request at a time: not with `restore`. See docs/clones.md.",
+  'clone.from': 'The application whose set is cloned, as in its values file.',
+  'clone.from.namespace': "The source application's `namespace`.",
+  'clone.from.name': "The source application's `name`.",
+  'clone.from.instance': "The source application's `instance`, if it has one.",
+  'clone.from.repository':
+    "Where the source's sets are (default: this set's own `repository`, when both share one). Read with `--no-lock`: read-only keys suffice.",
+  'clone.snapshot': 'Which set of the source: `latest` (its newest good set) or a set id.',
+  'clone.components': "Clone only these components (default: all); each is matched by name with the source set's component.",
+  'clone.mask':
+    'Masking steps, in order, run on the side database after the load and before it is opened or swapped in. The first failure stops the clone and leaves every target as it was.',
+  'clone.mask[sql]': 'SQL statements run on the side database as the restore login, in one transaction.',
+  'clone.mask[sql].component': 'The cloned component whose side database the step runs on.',
+  'clone.mask[sql].sql': 'One statement or a list (no psql backslash commands).',
+  'clone.mask[sql].sql[form 1]': 'One statement.',
+  'clone.mask[sql].sql[form 2]': 'Statements run in order, all in the one transaction.',
+  'clone.mask[hook]': 'A command or http hook; a command hook gets PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD of the side database in its environment.',
+  'clone.mask[hook].component': 'The cloned component whose side database the hook masks.',
+  'clone.mask[hook].hook': 'The hook (command or http; `onError: continue` and artifacts are refused).',
+  'clone.timeout': "The clone Job's `activeDeadlineSeconds`.",
+  'clone.requestId': 'A free string that is part of the request hash: change it to clone the same set again (a new Job).',
+
   // dropDatabase
   dropDatabase:
     'A one-shot drop-database Job (Monoskope\'s "drop, then restore"): drops the database and creates it empty. Prefer `restore.dropExisting`, which drops only after the backup was verified. See docs/restore.md.',

@@ -22,6 +22,7 @@ Runner (in the image, or locally with --values):
   safehold release       ... --request ID    end the claim of a request whose run is gone
   safehold drill         ... [--from COPY]
   safehold copy          ... [--to COPY]               good sets into every copy (or one), verified; docs/copies.md
+  safehold clone         ... [--plan] [--json]         clone: another application's set, masked, swapped in; docs/clones.md
   safehold status        --values FILE|DIR | --config FILE  [--json] [--pushgateway URL]
                          last good set and its age, sizes, drills, requests; exit 1 when overdue or failed
   safehold report        --values FILE|DIR | --config FILE  --out FILE.html [--pushgateway URL] [--prometheus URL]
@@ -43,6 +44,7 @@ const RUNNER_COMMANDS = new Set([
   'status',
   'report',
   'copy',
+  'clone',
 ]);
 
 /** Runs one command; returns the exit code instead of exiting, so tests can call it in-process. */

@@ -16,6 +16,7 @@ export { RunnerRbac, type RunnerAccount, type RunnerRbacProps } from './construc
 export { RepositoryPvc, type RepositoryPvcProps } from './constructs/repository-pvc.js';
 export { RequestRbac, type RequestRbacProps } from './constructs/request-rbac.js';
 export { RestoreJob, type RestoreJobProps } from './constructs/restore-job.js';
+export { CloneJob, type CloneJobProps } from './constructs/clone-job.js';
 export { RunnerConfig, type RunnerConfigProps } from './constructs/runner-config.js';
 export { VerifyCronJob, type VerifyCronJobProps } from './constructs/verify-cron-job.js';
 export type { DataVolume, RunDeadline, RunnerPodOptions, SecretFiles } from './constructs/runner-pod.js';

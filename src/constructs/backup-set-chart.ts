@@ -17,6 +17,7 @@ import { RunnerNetworkPolicy } from './network-policy.js';
 import { RunnerRbac } from './rbac.js';
 import { RepositoryPvc } from './repository-pvc.js';
 import { RequestRbac } from './request-rbac.js';
+import { CloneJob } from './clone-job.js';
 import { RestoreJob } from './restore-job.js';
 import { RunnerConfig } from './runner-config.js';
 import * as fromValues from './set-props.js';
@@ -53,6 +54,7 @@ export class BackupSetChart extends Chart {
     const drill = fromValues.drillCronJobProps(v, names);
     const drop = fromValues.dropDatabaseJobProps(v, names);
     const restore = fromValues.restoreJobProps(v, names);
+    const clone = fromValues.cloneJobProps(v, names);
     const maintenance = fromValues.maintenanceCronJobProps(v, names);
     const dashboard = fromValues.dashboardProps(v, names);
     const alerts = fromValues.alertsProps(v, names, verify);
@@ -68,6 +70,7 @@ export class BackupSetChart extends Chart {
     if (verify) new VerifyCronJob(this, 'Verify', fromValues.verifyCronJobProps(v, names));
     if (drop) new DropDatabaseJob(this, 'DropDatabase', drop);
     if (restore) new RestoreJob(this, 'Restore', restore);
+    if (clone) new CloneJob(this, 'Clone', clone);
     if (maintenance) new MaintenanceCronJob(this, 'Maintenance', maintenance);
     for (const c of fromValues.copyCronJobProps(v, names)) new CopyCronJob(this, `Copy-${c.copy}`, c);
     if (dashboard) new DashboardConfigMap(this, 'Dashboard', dashboard);

@@ -23,6 +23,8 @@ export const DEFAULTS = Object.freeze({
   drillTimeout: defaultOf(drill.shape.timeout),
   /** `restore.timeout`. */
   restoreTimeout: defaultOf(restore.shape.timeout),
+  /** `clone.timeout`. */
+  cloneTimeout: defaultOf(values.shape.clone.unwrap().shape.timeout),
   /** `verify.schedule`. */
   verifySchedule: defaultOf(verify).schedule,
   /** `verify.timeout`. */

@@ -1,7 +1,7 @@
 // Object names and labels of one backup set, decided in one place so every construct agrees.
 import { createHash } from 'node:crypto';
 import type { Operation } from '../contract/layout.js';
-import { claimConfigMapName, dropRequestId, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
+import { claimConfigMapName, cloneRequestId, dropRequestId, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
 
@@ -35,6 +35,8 @@ export interface BackupSetNames {
   readonly verifyCronJob: string;
   readonly restoreJob?: string;
   readonly dropJob?: string;
+  /** The one-shot clone Job (clone: in the values), named after its request like the restore Job. */
+  readonly cloneJob?: string;
 }
 
 function trimmedJobName(prefix: string, requestId: string): string {
@@ -46,6 +48,7 @@ export function backupSetNames(v: Values): BackupSetNames {
   const prefix = v.instance ? `${v.name}-${v.instance}` : v.name;
   const restore = restoreRequestId(v);
   const drop = dropRequestId(v);
+  const clone = cloneRequestId(v);
   return {
     prefix,
     namespace: v.namespace,
@@ -71,6 +74,7 @@ export function backupSetNames(v: Values): BackupSetNames {
     // The hash of the request is never trimmed: it is what makes a new request a new Job.
     restoreJob: restore ? trimmedJobName(prefix, restore) : undefined,
     dropJob: drop ? trimmedJobName(prefix, drop) : undefined,
+    cloneJob: clone ? trimmedJobName(prefix, clone) : undefined,
   };
 }
 

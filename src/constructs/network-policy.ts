@@ -21,6 +21,8 @@ export function egressDestinations(v: Values): Array<{ name: string; ports: numb
   for (const c of v.components) if ('port' in c) add(c.name, c.port);
   for (const [name, t] of Object.entries(v.drill?.targets ?? {})) if (t.port && !t.sidecar) add(name, t.port);
   if (v.repository.s3) add('repository', urlPort(v.repository.s3.endpoint));
+  // A clone reads the source application's repository (read-only keys).
+  if (v.clone?.from.repository?.s3) add('repository', urlPort(v.clone.from.repository.s3.endpoint));
   for (const c of v.copies ?? []) if (c.repository.s3) add('copies', urlPort(c.repository.s3.endpoint));
   // No static keys: the identity provider's STS endpoint (HTTPS).
   if (v.repository.s3 && !v.repository.s3.credentials) add('identity', 443);

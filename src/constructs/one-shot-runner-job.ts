@@ -1,7 +1,8 @@
-// The Job shape both one-shot requests share (restore, drop-database): named after the request, never retried,
+// The Job shape the one-shot requests share (restore, drop-database, clone): named after the request, never retried,
 // never pruned or re-run by a controller (gitops-annotations.ts).
 import { k8s } from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
+import { CONFIG_PATH } from '../contract/layout.js';
 import { durationSeconds } from '../values/formats.js';
 import { oneShotJobAnnotations, REQUEST_ANNOTATION } from './gitops-annotations.js';
 import { standardLabels, type SetIdentity } from './names.js';
@@ -12,6 +13,8 @@ export interface OneShotRunnerJobProps {
   readonly name: string;
   readonly requestId: string;
   readonly component: 'restore' | 'drop-database';
+  /** The Job's own component label and runner verb when it is not the operation's (a clone runs as the restore operation). */
+  readonly verb?: 'clone';
   /** The Job's activeDeadlineSeconds, as a duration. */
   readonly timeout: string;
   readonly pod: RunnerPodOptions;
@@ -22,7 +25,7 @@ export function oneShotRunnerJob(scope: Construct, p: OneShotRunnerJobProps): k8
     metadata: {
       name: p.name,
       namespace: p.set.namespace,
-      labels: standardLabels(p.set, p.component),
+      labels: standardLabels(p.set, p.verb ?? p.component),
       annotations: { ...oneShotJobAnnotations(), [REQUEST_ANNOTATION]: p.requestId },
     },
     spec: {
@@ -34,7 +37,7 @@ export function oneShotRunnerJob(scope: Construct, p: OneShotRunnerJobProps): k8
         ...p.pod,
         set: p.set,
         component: p.component,
-        args: runnerArgs(p.component, p.requestId),
+        args: p.verb ? [p.verb, '--config', CONFIG_PATH, '--request', p.requestId] : runnerArgs(p.component, p.requestId),
         deadline: deadlineFor(p.pod, p.timeout, p.name),
       }),
     },

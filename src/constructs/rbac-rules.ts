@@ -74,7 +74,8 @@ class Grants {
 export function operations(v: Values): RunnerComponent[] {
   const ops: RunnerComponent[] = ['backup'];
   if (v.drill) ops.push('drill');
-  if (v.restore) ops.push('restore');
+  // A clone runs as a restore into this set's targets: the restore account, its Secrets and the request Role.
+  if (v.restore || v.clone) ops.push('restore');
   if (v.dropDatabase) ops.push('drop-database');
   if (v.repository.protection) ops.push('maintenance');
   if (v.verify.enabled) ops.push('verify');
@@ -169,7 +170,7 @@ function addGrants(grants: Grants, v: Values, op: RunnerComponent): void {
  * controllers never prune.
  */
 export function requestRbacRules(v: Values): RbacRule[] {
-  if (!v.restore && !v.dropDatabase) return [];
+  if (!v.restore && !v.dropDatabase && !v.clone) return [];
   const n = backupSetNames(v);
   const grants = new Grants();
   grants.add(v.namespace, '', 'configmaps', ['create']);

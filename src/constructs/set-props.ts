@@ -1,8 +1,9 @@
 // A values file → the typed props of each construct of its set: the values layer of the library (BackupSetChart uses it).
-import { dropRequestId, restoreRequestId } from '../contract/requests.js';
+import { cloneRequestId, dropRequestId, restoreRequestId } from '../contract/requests.js';
 import type { Values } from '../values/schema.js';
 import { alertRuleGroups, type BackupAlertsProps } from './alerts.js';
 import type { BackupCronJobProps } from './backup-cron-job.js';
+import type { CloneJobProps } from './clone-job.js';
 import type { CopyCronJobProps } from './copy-cron-job.js';
 import { setDashboardText, type DashboardConfigMapProps } from './dashboard-config-map.js';
 import type { DrillCronJobProps } from './drill-cron-job.js';
@@ -124,6 +125,19 @@ export function restoreJobProps(v: Values, names: BackupSetNames): RestoreJobPro
     requestId,
     timeout: v.restore.timeout,
     pod: runnerPodOptions(v, names, 'restore', { apiAccess: api(v, 'restore'), dataVolumes: 'writable' }),
+  };
+}
+
+export function cloneJobProps(v: Values, names: BackupSetNames): CloneJobProps | undefined {
+  const requestId = cloneRequestId(v);
+  if (!v.clone || !requestId || !names.cloneJob) return undefined;
+  return {
+    set: setOf(names),
+    name: names.cloneJob,
+    requestId,
+    timeout: v.clone.timeout,
+    // PostgreSQL only: no files volumes are written.
+    pod: runnerPodOptions(v, names, 'restore', { apiAccess: api(v, 'restore'), dataVolumes: 'none' }),
   };
 }
 

@@ -1,5 +1,5 @@
 // The contract between manifests and runner: where config, secrets and scratch space live in the pod.
-import { drillHooks } from '../values/rules.js';
+import { drillHooks, maskHooks } from '../values/rules.js';
 import { byCodeUnit } from './config.js';
 import { join } from 'node:path';
 import type { Values } from '../values/schema.js';
@@ -53,6 +53,8 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   repository(v.repository);
   // The copy job writes every copy; a restore or drill reads the copy it names (docs/copies.md).
   for (const c of copiesReadBy(v, op)) repository(c.repository);
+  // A clone (run by the restore operation) reads the source application's repository.
+  if (op === 'restore' && v.clone?.from.repository) repository(v.clone.from.repository);
   const databases =
     op === 'maintenance' || op === 'verify' || op === 'copy'
       ? []
@@ -69,7 +71,12 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   const pushes = op === 'backup' || op === 'restore' || op === 'drill' || op === 'verify';
   if (pushes && v.monitoring.enabled && v.monitoring.pushgateway && v.monitoring.caCert) add(v.monitoring.caCert.secretName, v.monitoring.caCert.key);
   const phases = { backup: ['preBackup', 'postBackup'], restore: ['preRestore', 'postRestore'] } as const;
-  const hooks = op === 'drill' ? drillHooks(v) : op === 'backup' || op === 'restore' ? phases[op].flatMap((p) => v.hooks[p]) : [];
+  const hooks =
+    op === 'drill'
+      ? drillHooks(v)
+      : op === 'backup' || op === 'restore'
+        ? [...phases[op].flatMap((p) => v.hooks[p]), ...(op === 'restore' ? maskHooks(v) : [])]
+        : [];
   for (const h of hooks) {
     if (h.type === 'command') Object.values(h.env).forEach((r) => add(r.secretName, r.key));
     if (h.type === 'http') Object.values(h.headers).forEach((r) => 'secretName' in r && add(r.secretName, r.key));

@@ -38,6 +38,38 @@ export function restoreRequestId(v: Values): string | undefined {
   return outcome ? `restore-${shortHash(outcome)}` : undefined;
 }
 
+/**
+ * What a clone request changes: which application's set (and from which repository), which components, the
+ * masking steps and the user's requestId. Never tuning (timeout) and never a schema default: every fallback is written here.
+ */
+export function cloneOutcome(v: Values): Record<string, unknown> | undefined {
+  const c = v.clone;
+  if (!c) return undefined;
+  const r = c.from.repository;
+  return {
+    app: app(v),
+    from: [c.from.namespace, c.from.name, c.from.instance ?? ''],
+    repository: r
+      ? r.s3
+        ? ['s3', r.s3.endpoint, r.s3.bucket, r.s3.prefix ?? '']
+        : r.pvc
+          ? ['pvc', r.pvc.claimName, r.pvc.path ?? '']
+          : ['local', r.local?.path]
+      : '',
+    set: c.snapshot ?? 'latest',
+    components: c.components?.length ? [...new Set(c.components)].sort() : '*',
+    // The steps themselves: a changed mask is another clone (the data it leaves differs).
+    mask: c.mask.map((m) => ('sql' in m ? { component: m.component, sql: m.sql } : { component: m.component, hook: m.hook.name })),
+    ...(c.requestId ? { requestId: c.requestId } : {}),
+  };
+}
+
+/** Same clone request → same id (same Job, refused twice); a change of what it clones or how it masks → a new id. */
+export function cloneRequestId(v: Values): string | undefined {
+  const outcome = cloneOutcome(v);
+  return outcome ? `clone-${shortHash(outcome)}` : undefined;
+}
+
 /** The drop-database Job is the first step of its restore request: its id is the restore's, renamed. */
 export function dropRequestId(v: Values): string | undefined {
   const restore = restoreRequestId(v);

@@ -74,11 +74,13 @@ export async function runnerCommand(cmd: string, args: string[]): Promise<number
     out(`wrote ${r.file}: ${r.apps} application${r.apps === 1 ? '' : 's'}, ${r.problems} with a problem, ${r.bytes} bytes\n`);
     return ExitCode.ok;
   }
-  // prune deletes too: in a protected repository it needs the maintenance keys.
+  // prune deletes too: in a protected repository it needs the maintenance keys. A clone is a restore into this set's targets.
   const operation =
     cmd === 'maintenance' || cmd === 'prune'
       ? 'maintenance'
-      : (['backup', 'restore', 'drop-database', 'drill', 'verify', 'copy'] as const).find((c) => c === cmd);
+      : cmd === 'clone'
+        ? 'restore'
+        : (['backup', 'restore', 'drop-database', 'drill', 'verify', 'copy'] as const).find((c) => c === cmd);
   const ctx = buildContext({ ...contextOptions, operation });
   const off = handleSignals(ctx.log, currentGraceSeconds);
   try {
@@ -141,6 +143,12 @@ async function dispatch(cmd: string, f: ReturnType<typeof parseFlags<typeof COMM
               .map((c) => `${c.name}: copied ${c.copied.length} set(s)${c.copied.length ? ` (${c.copied.join(', ')})` : ''}; newest ${c.newestSet ?? 'none'}\n`)
               .join(''),
       );
+      return ExitCode.ok;
+    }
+    case 'clone': {
+      const { clone, formatClonePlan } = await import('./commands/clone.js');
+      const plan = await clone(ctx, { planOnly: f.plan, expectRequest: f.request });
+      out(f.json ? `${JSON.stringify(plan, null, 2)}\n` : formatClonePlan(plan));
       return ExitCode.ok;
     }
     case 'prune':

@@ -1,6 +1,7 @@
 // Backup sets: one id per run, components stored as tagged snapshots, a manifest stored last.
 import { randomBytes } from 'node:crypto';
 import { appTag, resticHost } from '../contract/layout.js';
+import type { Component } from '../values/components.js';
 import type { Values } from '../values/schema.js';
 import type { Snapshot } from './restic/client.js';
 import { byTime, compareText } from './restic/time-order.js';
@@ -27,6 +28,14 @@ export interface ComponentRecord {
   readonly items?: readonly string[];
   /** Database components: what the database needs to exist again (properties, roles/accounts), its own stream. */
   readonly globals?: GlobalsRecord;
+  /** Server components: where the data was read from (a clone refuses to write there: runner/clones/plan.ts). */
+  readonly source?: { readonly host: string; readonly port: number; readonly database?: string };
+}
+
+/** Where a component's data lives, as a manifest records it (no credentials). */
+export function sourceOf(c: Component | undefined): ComponentRecord['source'] {
+  if (!c || !('host' in c) || !('port' in c)) return undefined;
+  return { host: c.host, port: c.port, ...('database' in c && c.database !== undefined ? { database: c.database } : {}) };
 }
 
 export interface GlobalsRecord {

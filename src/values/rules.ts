@@ -3,6 +3,7 @@ import type { Component, DatabaseComponent } from './components.js';
 import type { Hook } from './hooks.js';
 import type { Values } from './schema.js';
 import { podSettingsIssues } from './pod-rules.js';
+import { cloneIssues } from './clone.js';
 import { copyIssues } from './copies.js';
 import { protectionIssues, secretListingIssues } from './security-rules.js';
 import { tlsIssues } from './tls.js';
@@ -19,7 +20,12 @@ export function drillHooks(v: Values): Hook[] {
 
 /** Every hook a values file declares, in every phase and in drill checks: what RBAC, mounts and egress must cover. */
 export function allHooks(v: Values): Hook[] {
-  return [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore, ...drillHooks(v)];
+  return [...v.hooks.preBackup, ...v.hooks.postBackup, ...v.hooks.preRestore, ...v.hooks.postRestore, ...drillHooks(v), ...maskHooks(v)];
+}
+
+/** The hooks of a clone's masking steps. */
+export function maskHooks(v: Values): Hook[] {
+  return (v.clone?.mask ?? []).flatMap((m) => ('hook' in m ? [m.hook] : []));
 }
 
 /** Every hook with its values path, for messages. */
@@ -113,6 +119,7 @@ export function checkRules(v: Values): RuleIssue[] {
     ...protectionIssues(v),
     ...podSettingsIssues(v),
     ...copyIssues(v),
+    ...cloneIssues(v),
     ...tlsIssues(v.components as Parameters<typeof tlsIssues>[0]),
   );
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { VERSION } from '../version.js';
 import { component } from './components.js';
+import { cloneSchema } from './clone.js';
 import { copiesSchema } from './copies.js';
 import { cron, dnsLabel, dnsSubdomain, duration, INSTANCE_ID, labelSelector, quantity, timeZone } from './formats.js';
 import { hook, hooks } from './hooks.js';
@@ -245,6 +246,8 @@ export const values = z.strictObject({
   drill: drill.optional(),
   verify,
   restore: restore.optional(),
+  /** Restore another application's set into this one's targets, masked before the swap (docs/clones.md). */
+  clone: cloneSchema(repository),
   dropDatabase: dropDatabase.optional(),
   secrets: z.array(emittedSecret).default([]),
   networkPolicy,

@@ -1,25 +1,15 @@
 // The copies: rules: unique names, another place than the source, one S3 key pair for restic copy, from: names a copy.
 import { describe, expect, it } from 'vitest';
-import { ValuesError } from '../../src/errors.js';
 import { parseValues } from '../../src/values/load.js';
 import { stringify } from 'yaml';
 import { BASE } from '../constructs/_fixtures.js';
+import { problems } from './_problems.js';
 
 const local = (path: string) => ({ local: { path }, password: { secretName: 'copy-restic' } });
 const s3 = (secretName: string, prefix = 'copy') => ({
   s3: { endpoint: 'https://s3.other.example', bucket: 'offsite', prefix, credentials: { secretName } },
   password: { secretName: 'copy-restic' },
 });
-
-function problems(doc: Record<string, unknown>): Array<[string, string]> {
-  try {
-    parseValues(stringify({ ...BASE, ...doc }), 'v.yaml');
-  } catch (e) {
-    if (e instanceof ValuesError) return e.problems.map((p) => [p.path, p.message]);
-    throw e;
-  }
-  return [];
-}
 
 describe('copies values', () => {
   it('accepts copies with defaults, and restore.from / drill.from naming one', () => {

@@ -20,6 +20,7 @@ import {
   setTag,
   sizesFromTags,
   sizeTag,
+  sourceOf,
   STATUS_GOOD,
   STATUS_SUSPICIOUS,
   TAG_MANIFEST,
@@ -105,7 +106,11 @@ async function backupSet(ctx: RunContext): Promise<BackupReport> {
       finishedAt: ctx.now().toISOString(),
       status,
       suspicious,
-      components: records,
+      // Each record with where its data came from (the records themselves stay the handlers' objects: checkStored knows them).
+      components: records.map((r) => {
+        const source = sourceOf(v.components.find((c) => c.name === r.name));
+        return source ? { ...r, source } : r;
+      }),
       artifacts,
     };
     // The manifest is stored last: only a set with a manifest is complete.

@@ -313,7 +313,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
 }
 
 /** Swaps every staged component in; if one swap fails, the ones not yet swapped are thrown away and the error says which are in place. */
-async function commitStaged(ctx: RunContext, staged: readonly Staged[]): Promise<void> {
+export async function commitStaged(ctx: RunContext, staged: readonly Staged[]): Promise<void> {
   const done: string[] = [];
   for (const [i, s] of staged.entries()) {
     try {

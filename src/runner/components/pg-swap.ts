@@ -18,6 +18,8 @@ export interface Staged {
   commit(): Promise<string>;
   /** Removes everything the staging created; the target is as it was. */
   abort(): Promise<void>;
+  /** The side database, loaded and not yet swapped in (clones mask it here: runner/clones/). */
+  readonly side?: Endpoint;
 }
 
 export type OwnerMode = 'keep' | 'login';
@@ -27,6 +29,11 @@ export interface StageOptions {
   readonly owners: OwnerMode;
   /** Drills: no roles created, no privileges restored, no previous database kept. */
   readonly drill: boolean;
+  /**
+   * Clones: no privileges restored, and the side database is created closed (no CONNECT for PUBLIC) before any
+   * session can reach it, so only its owner (the restore login) and superusers connect until the caller opens it.
+   */
+  readonly sealed?: boolean;
 }
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -76,6 +83,12 @@ async function renames(e: Endpoint, pairs: ReadonlyArray<readonly [string, strin
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }
   }
+}
+
+/** Created with connections off, CONNECT revoked from PUBLIC before they are allowed: no other role's session ever opens in it. */
+async function seal(e: Endpoint, db: string): Promise<void> {
+  await run(psql(server(e), `REVOKE ALL ON DATABASE ${quoteIdent(db)} FROM PUBLIC`));
+  await allowConnections(e, db, true);
 }
 
 const allowConnections = (e: Endpoint, db: string, allow: boolean) => run(psql(server(e), `ALTER DATABASE ${quoteIdent(db)} ALLOW_CONNECTIONS ${allow}`));
@@ -133,10 +146,13 @@ export async function stagePostgres(
     await run(
       psql(
         server(e),
-        globals && !o.drill ? createDatabaseSql(globals, names.restoring, owner, state.versionNum) : `CREATE DATABASE ${quoteIdent(names.restoring)}`,
+        globals && !o.drill
+          ? createDatabaseSql(globals, names.restoring, owner, state.versionNum)
+          : `CREATE DATABASE ${quoteIdent(names.restoring)}${o.sealed ? ' WITH ALLOW_CONNECTIONS false' : ''}`,
       ),
     );
-    await load({ ...e, database: names.restoring }, { noOwner: login, noPrivileges: o.drill });
+    if (o.sealed) await seal(e, names.restoring);
+    await load({ ...e, database: names.restoring }, { noOwner: login, noPrivileges: o.drill || !!o.sealed });
     if (globals && !o.drill) {
       const props = databasePropertiesScript(globals, names.restoring, (r) => roles.has(r));
       if (props.sql) await script(e, props.sql);
@@ -151,6 +167,7 @@ export async function stagePostgres(
     component,
     commit: () => swapIn(e, state, names, !o.drill, log, component),
     abort: cleanUp,
+    side: { ...e, database: names.restoring },
   };
 }
 

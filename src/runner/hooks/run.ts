@@ -14,6 +14,8 @@ export interface HookEnv {
   /** Directory with the set's artifacts as files; `{{artifacts}}` in arguments points here. */
   readonly artifactsDir: string;
   readonly setId?: string;
+  /** More environment for command hooks (a clone's masking hook: where the side database is). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
 }
 
 /** Executes a hook inside a pod through the Kubernetes API; provided by the kubernetes module. */
@@ -30,9 +32,13 @@ async function runOne(h: Hook, ctx: RunContext, env: HookEnv): Promise<string> {
   if (h.type === 'command') {
     const secretEnv = Object.fromEntries(Object.entries(h.env).map(([k, r]) => [k, ctx.secrets.read(r.secretName, r.key)]));
     const [cmd, ...args] = h.command.map((a) => substitute(a, env));
-    const res = await run({ cmd, args, env: { ...secretEnv, SAFEHOLD_ARTIFACTS: env.artifactsDir, SAFEHOLD_SET_ID: env.setId ?? '' }, timeoutMs }, undefined, {
-      maxStdout: MAX_ARTIFACT_BYTES,
-    });
+    const res = await run(
+      { cmd, args, env: { ...secretEnv, ...env.extraEnv, SAFEHOLD_ARTIFACTS: env.artifactsDir, SAFEHOLD_SET_ID: env.setId ?? '' }, timeoutMs },
+      undefined,
+      {
+        maxStdout: MAX_ARTIFACT_BYTES,
+      },
+    );
     return res.stdout;
   }
   if (h.type === 'http') {
