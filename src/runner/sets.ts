@@ -27,7 +27,21 @@ export interface ComponentRecord {
   readonly items?: readonly string[];
   /** Database components: what the database needs to exist again (properties, roles/accounts), its own stream. */
   readonly globals?: GlobalsRecord;
+  /** Whole-server components (databases:): one stream per database and the server's roles/accounts (components/server/). */
+  readonly server?: ServerRecord;
 }
+
+/** The top record's snapshotId/fileName/sha256 are the server globals (JSON); its bytes are those of every stream. */
+export interface ServerRecord {
+  /** Roles, memberships and tablespaces (PostgreSQL) or accounts and grants (MariaDB): what restore creates where missing. */
+  readonly globals: GlobalsRecord;
+  /** PostgreSQL: the same globals as a psql script (what pg_dumpall --globals-only prints), for restores without safehold. */
+  readonly sql?: GlobalsRecord;
+  /** One record per database, as a single-database component of the same server would have stored it. */
+  readonly databases: readonly DatabaseRecord[];
+}
+
+export type DatabaseRecord = ComponentRecord & { readonly database: string };
 
 export interface GlobalsRecord {
   readonly snapshotId: string;
