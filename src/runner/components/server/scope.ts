@@ -4,7 +4,7 @@ import type { ServerComponent } from '../../../values/server-rules.js';
 import type { RunContext } from '../../context.js';
 import { endpointOf } from '../../engines/index.js';
 import { listSchemas } from '../../engines/mysql-server-globals.js';
-import { pgSideNames } from '../pg-swap.js';
+import { pgSideNames, serverState } from '../pg-swap.js';
 import { listPgDatabases } from './pg-server.js';
 import { selectDatabases } from './select.js';
 
@@ -19,7 +19,9 @@ export async function liveServerScope(c: ServerComponent, ctx: RunContext): Prom
 
 /** PostgreSQL: the databases of the selection (or restore.databases) that have a kept previous database to swap back to. */
 export async function databasesWithPrevious(c: ServerComponent, ctx: RunContext): Promise<string[]> {
-  const live = await listPgDatabases(endpointOf(c, ctx.secrets));
-  const chosen = selectDatabases('postgres', ctx.values.restore?.databases ?? c.databases, live).databases;
-  return chosen.filter((db) => live.includes(pgSideNames(db).previous));
+  const e = endpointOf(c, ctx.secrets);
+  const chosen = selectDatabases('postgres', ctx.values.restore?.databases ?? c.databases, await listPgDatabases(e)).databases;
+  // Every name: a kept previous database does not allow connections (the swap closed it).
+  const all = (await serverState(e)).databases;
+  return chosen.filter((db) => all.has(pgSideNames(db).previous));
 }
