@@ -169,6 +169,9 @@ export const DESCRIPTIONS: Record<string, string> = {
   'components[type=mysql].database': 'The database to back up and restore into. Or `databases:` instead, for a whole server (exactly one of the two).',
   '*.databases':
     'A whole server instead of one database (postgres, mysql): `all` (every user database), a list of names, or `{ match: "shop_*", exclude: [...] }`. One stream per database plus the server\'s roles/tablespaces or accounts; see docs/whole-servers.md.',
+  '*.databases[form 1]': "`all`: every user database of the server (never its own: templates, `postgres`, MariaDB's system schemas).",
+  '*.databases[form 2]': 'These databases, by name; one the server lacks fails the backup.',
+  '*.databases[match]': 'The databases whose names match, minus `exclude`.',
   '*.databases[match].match': 'Whole names: `*` any characters, `?` one.',
   '*.databases[match].exclude': 'Names the pattern must not take.',
   '*.passwords':
