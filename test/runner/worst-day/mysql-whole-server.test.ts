@@ -4,33 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/runner/commands/backup.js';
 import { restore } from '../../../src/runner/commands/restore.js';
-import { bin, run, startMariadb, type MariadbInfo, type Stoppable } from '../../support/servers.js';
+import { bin, startMariadb, type MariadbInfo, type Stoppable } from '../../support/servers.js';
+import { mariadbOn, type MariadbServer } from '../../support/server-query.js';
 import { servers } from '../../support/env.js';
 import { tool, withEnv } from '../../support/with-env.js';
 import { makeApp, writeSecrets, type App } from '../fixture.js';
 
-type Server = Pick<MariadbInfo, 'host' | 'port' | 'user' | 'password'>;
-const q = async (s: Server, sql: string, db?: string) =>
-  (
-    await run(
-      bin('mariadb'),
-      [
-        '--no-defaults',
-        '--protocol=TCP',
-        '-h',
-        s.host,
-        '-P',
-        String(s.port),
-        '-u',
-        s.user,
-        '--default-character-set=utf8mb4',
-        '--batch',
-        '--skip-column-names',
-        ...(db ? [db] : []),
-      ],
-      { input: sql, env: { MYSQL_PWD: s.password } },
-    )
-  ).trim();
+type Server = MariadbServer;
+const q = mariadbOn;
 
 const SCHEMAS = ['alpha', 'Beta Db', 'gamma'];
 const ACCOUNTS = ["'shop_app'@'%'", "'reporter'@'10.0.0.%'"];

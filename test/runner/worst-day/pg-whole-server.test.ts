@@ -8,21 +8,16 @@ import { restore } from '../../../src/runner/commands/restore.js';
 import { readManifest } from '../../../src/runner/commands/manifest.js';
 import { undoRestore } from '../../../src/runner/commands/restore-undo.js';
 import { baseFilter, groupSets } from '../../../src/runner/sets.js';
-import { bin, run, startPostgres, type PostgresInfo, type Stoppable } from '../../support/servers.js';
+import { startPostgres, type PostgresInfo, type Stoppable } from '../../support/servers.js';
+import { pgLiteral, pgOn, type PgServer } from '../../support/server-query.js';
 import { servers } from '../../support/env.js';
 import { onVariant, rows } from '../../support/matrix.js';
 import { tool, withEnv } from '../../support/with-env.js';
 import { makeApp, writeSecrets, type App } from '../fixture.js';
 
-type Server = Pick<PostgresInfo, 'host' | 'port' | 'password' | 'binDir'>;
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const q = async (s: Server, sql: string, db = 'postgres') =>
-  (
-    await run(bin('psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', s.host, '-p', String(s.port), '-U', 'postgres', '-d', db, '-f', '-'], {
-      input: sql,
-      env: { PGPASSWORD: s.password },
-    })
-  ).trim();
+type Server = PgServer & Pick<PostgresInfo, 'binDir'>;
+const lit = pgLiteral;
+const q = pgOn;
 
 const DATABASES = ['alpha', 'Beta Db ü', 'gamma'];
 const ROLES = ['shop_owner', 'shop_reader', 'shop_app', 'auditor'];
