@@ -165,6 +165,17 @@ export const DESCRIPTIONS: Record<string, string> = {
   '*.host': 'Host name or IP address of the server, as the runner pod resolves it.',
   '*.port': 'TCP port of the server.',
   '*.database': 'The database to back up and restore into.',
+  'components[type=postgres].database': 'The database to back up and restore into. Or `databases:` instead, for a whole server (exactly one of the two).',
+  'components[type=mysql].database': 'The database to back up and restore into. Or `databases:` instead, for a whole server (exactly one of the two).',
+  '*.databases':
+    'A whole server instead of one database (postgres, mysql): `all` (every user database), a list of names, or `{ match: "shop_*", exclude: [...] }`. One stream per database plus the server\'s roles/tablespaces or accounts; see docs/whole-servers.md.',
+  '*.databases[form 1]': "`all`: every user database of the server (never its own: templates, `postgres`, MariaDB's system schemas).",
+  '*.databases[form 2]': 'These databases, by name; one the server lacks fails the backup.',
+  '*.databases[match]': 'The databases whose names match, minus `exclude`.',
+  '*.databases[match].match': 'Whole names: `*` any characters, `?` one.',
+  '*.databases[match].exclude': 'Names the pattern must not take.',
+  '*.passwords':
+    "With `databases:` only. Record login roles' password verifiers (PostgreSQL, if the login may read `pg_authid`) or accounts' password hashes (MariaDB). Default: none recorded; roles come back LOGIN without a password, accounts locked. Never the bootstrap superuser's or root's.",
   '*.credentials': 'The Secret with the login. Read from files mounted into the pod; never written into manifests, arguments or environment of the manifests.',
   '*.secretName': 'Name of the Secret, in `namespace` (the runner pod mounts it).',
   '*.key': 'The key in the Secret.',
@@ -346,6 +357,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'restore.from':
     "Restore from this copy (a `copies[].name`) instead of the set's own repository, e.g. when that is lost. The plan names it; the request records go to the copy. Part of the request id.",
   'restore.components': 'Restore only these components, in the order of `components` (default: all).',
+  'restore.databases':
+    "Whole-server components (`databases:`): restore only these databases of the set (default: every one, with the server's roles or accounts). Each must be in the set. Part of the request id.",
   'restore.dropExisting':
     'MariaDB/MySQL and CockroachDB: drop each restored database and create it (with its recorded charset and collation) before restoring into it, after every component was fetched and verified and a safety copy stored. Needs `confirm`. PostgreSQL is never dropped: it is restored beside the live database and swapped in, the replaced one kept as `<db>.safehold-previous`.',
   'restore.owners':
@@ -674,7 +687,13 @@ runner at start-up):
 - \`restore.dropExisting: true\` needs \`restore.confirm\` equal to the names of the databases it
   drops, comma-separated, in component order; \`confirm\` without \`dropExisting\` is an error.
 - \`dropDatabase.component\` names a database component (postgres, mysql, cockroachdb), and
-  \`dropDatabase.confirm\` equals its \`database\`.
+  \`dropDatabase.confirm\` equals its \`database\`; never a whole-server component.
+- postgres and mysql components: exactly one of \`database\` and \`databases\`; \`passwords\` only
+  with \`databases\`; a \`databases\` list names no server database (\`template0\`, \`template1\`,
+  \`postgres\`; \`mysql\`, \`information_schema\`, \`performance_schema\`, \`sys\`) and no name twice.
+  \`restore.databases\` needs a restored whole-server component; with \`dropExisting\`, a
+  whole-server component's part of \`confirm\` is its list, or \`all of <component>\`
+  (\`src/values/server-rules.ts\`).
 - \`drill.targets\` keys and \`drill.checks[].component\` name components; a drill target must not
   be the production database on the production server, and a Redis drill needs a sidecar or
   another server (\`src/values/rules.ts\`).

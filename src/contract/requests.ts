@@ -27,6 +27,8 @@ export function restoreOutcome(v: Values): Record<string, unknown> | undefined {
   };
   // Only when written: ids of requests without it stay what they were.
   if (r.from) parts.from = r.from;
+  // Whole servers: restoring database a, then b, of the same set are two requests.
+  if (r.databases?.length) parts.databases = [...new Set(r.databases)].sort();
   const ids = [r.requestId, v.dropDatabase?.requestId].filter((x): x is string => !!x);
   if (ids.length) parts.requestId = ids;
   return parts;

@@ -30,6 +30,8 @@ export interface ComponentRecord {
   readonly globals?: GlobalsRecord;
   /** Server components: where the data was read from (a clone refuses to write there: runner/clones/plan.ts). */
   readonly source?: { readonly host: string; readonly port: number; readonly database?: string };
+  /** Whole-server components (databases:): one stream per database and the server's roles/accounts (components/server/). */
+  readonly server?: ServerRecord;
 }
 
 /** Where a component's data lives, as a manifest records it (no credentials). */
@@ -37,6 +39,18 @@ export function sourceOf(c: Component | undefined): ComponentRecord['source'] {
   if (!c || !('host' in c) || !('port' in c)) return undefined;
   return { host: c.host, port: c.port, ...('database' in c && c.database !== undefined ? { database: c.database } : {}) };
 }
+
+/** The top record's snapshotId/fileName/sha256 are the server globals (JSON); its bytes are those of every stream. */
+export interface ServerRecord {
+  /** Roles, memberships and tablespaces (PostgreSQL) or accounts and grants (MariaDB): what restore creates where missing. */
+  readonly globals: GlobalsRecord;
+  /** PostgreSQL: the same globals as a psql script (what pg_dumpall --globals-only prints), for restores without safehold. */
+  readonly sql?: GlobalsRecord;
+  /** One record per database, as a single-database component of the same server would have stored it. */
+  readonly databases: readonly DatabaseRecord[];
+}
+
+export type DatabaseRecord = ComponentRecord & { readonly database: string };
 
 export interface GlobalsRecord {
   readonly snapshotId: string;

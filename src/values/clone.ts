@@ -79,6 +79,11 @@ export function cloneIssues(v: Values): RuleIssue[] {
         path: ['clone', ...(c.components ? ['components', c.components.indexOf(x.name)] : [])],
         message: `component ${x.name} is ${x.type}: clones are built for PostgreSQL only (a side database masked before the swap); list the PostgreSQL components under clone.components`,
       });
+    else if (!('database' in x) || x.database === undefined)
+      issues.push({
+        path: ['clone', ...(c.components ? ['components', c.components.indexOf(x.name)] : [])],
+        message: `component ${x.name} is a whole server (databases:): clones are built for one database; clone into a component with database: <name>`,
+      });
   });
   c.mask.forEach((m, i) => {
     if (!cloned.some((x) => x.name === m.component))

@@ -5,6 +5,7 @@ import { dnsLabel, dnsSubdomain, duration, labelSelector } from './formats.js';
 import { podSecurityContext } from './pod-settings.js';
 import { loginRef, passwordRef } from './secrets.js';
 import { databaseTls } from './tls.js';
+import { dbName, serverDatabases, serverPasswords } from './database-name.js';
 
 const port = z.number().int().min(1, 'must be 1–65535').max(65535, 'must be 1–65535');
 const host = z
@@ -12,15 +13,6 @@ const host = z
   .min(1)
   .max(253)
   .regex(/^[A-Za-z0-9._:-]+$/, 'must be a host name or IP address');
-// Any name the servers accept (spaces, dots, mixed case, unicode): PostgreSQL allows 63 bytes, MySQL 64 characters
-// with no trailing space; every use quotes it. Control characters and "/" "\\" (MySQL file names) are refused.
-const dbName = z
-  .string()
-  .max(63)
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f/\\]*[^\s\u0000-\u001f\u007f/\\]$/, 'must be a database name: no control characters, "/" or "\\", not ending in white space')
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= 63, "must be at most 63 bytes in UTF-8 (PostgreSQL's limit)");
-
 const base = { name: dnsLabel };
 
 export const postgresComponent = z.strictObject({
@@ -28,7 +20,10 @@ export const postgresComponent = z.strictObject({
   type: z.literal('postgres'),
   host,
   port: port.default(5432),
-  database: dbName,
+  /** One database; or `databases:` for a whole server (exactly one of the two). */
+  database: dbName.optional(),
+  databases: serverDatabases.optional(),
+  passwords: serverPasswords,
   credentials: loginRef,
   /** Parallel pg_restore jobs; >1 spools the dump to scratch space first. */
   restoreJobs: z.number().int().min(1).max(16).default(1),
@@ -41,7 +36,10 @@ export const mysqlComponent = z.strictObject({
   type: z.literal('mysql'),
   host,
   port: port.default(3306),
-  database: dbName,
+  /** One database (schema); or `databases:` for a whole server (exactly one of the two). */
+  database: dbName.optional(),
+  databases: serverDatabases.optional(),
+  passwords: serverPasswords,
   credentials: loginRef,
   /** Absent: the client's default (MariaDB 11.4+ verifies the server, older clients use no TLS). */
   sslMode: z.enum(['disable', 'require', 'verify-full']).optional(),

@@ -7,6 +7,7 @@ import { cloneIssues } from './clone.js';
 import { copyIssues } from './copies.js';
 import { protectionIssues, secretListingIssues } from './security-rules.js';
 import { tlsIssues } from './tls.js';
+import { isServerComponent, serverDropToken, serverIssues } from './server-rules.js';
 
 export interface RuleIssue {
   readonly path: (string | number)[];
@@ -45,7 +46,9 @@ export function isDatabase(c: Component): c is DatabaseComponent {
 export function dropTargets(v: Values): string[] {
   if (!v.restore?.dropExisting) return [];
   const wanted = v.restore.components;
-  return v.components.filter((c) => isDatabase(c) && (!wanted || wanted.includes(c.name))).map((c) => (c as DatabaseComponent).database);
+  return v.components
+    .filter((c) => isDatabase(c) && (!wanted || wanted.includes(c.name)))
+    .map((c) => (isServerComponent(c) ? serverDropToken(c) : (c as DatabaseComponent).database!));
 }
 
 function duplicates(names: string[]): string[] {
@@ -96,6 +99,8 @@ export function checkRules(v: Values): RuleIssue[] {
     const c = v.components.find((x) => x.name === v.dropDatabase!.component);
     if (!c || !isDatabase(c)) {
       issues.push({ path: ['dropDatabase', 'component'], message: `must name a database component, got "${v.dropDatabase.component}"` });
+    } else if (isServerComponent(c)) {
+      // serverIssues says why a whole server has no drop Job.
     } else if (v.dropDatabase.confirm !== c.database) {
       issues.push({ path: ['dropDatabase', 'confirm'], message: `must equal the database name "${c.database}", got "${v.dropDatabase.confirm}"` });
     }
@@ -121,6 +126,7 @@ export function checkRules(v: Values): RuleIssue[] {
     ...copyIssues(v),
     ...cloneIssues(v),
     ...tlsIssues(v.components as Parameters<typeof tlsIssues>[0]),
+    ...serverIssues(v),
   );
 
   if (v.drill) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { VERSION } from '../version.js';
 import { component } from './components.js';
 import { cloneSchema } from './clone.js';
+import { dbName } from './database-name.js';
 import { copiesSchema } from './copies.js';
 import { cron, dnsLabel, dnsSubdomain, duration, INSTANCE_ID, labelSelector, quantity, timeZone } from './formats.js';
 import { hook, hooks } from './hooks.js';
@@ -189,6 +190,8 @@ export const restore = z.strictObject({
   from: dnsLabel.optional(),
   /** Restore only these components (default: all, in order). */
   components: z.array(dnsLabel).optional(),
+  /** Whole-server components (databases:): restore only these databases of the set (default: every one): docs/whole-servers.md. */
+  databases: z.array(dbName).min(1).optional(),
   dropExisting: z.boolean().default(false),
   /** With dropExisting: the database name(s) typed out, comma-separated, to confirm. */
   confirm: z.string().optional(),

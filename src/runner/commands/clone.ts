@@ -80,7 +80,7 @@ export async function resolveClone(ctx: RunContext): Promise<Resolved> {
   const steps = [
     `verify: fetch every component of set ${set.id} from ${src.restic.access.location} (read-only, no lock) and check its sha256 against the manifest before changing anything`,
     ...pairs.flatMap(({ c: comp }) => {
-      const db = 'database' in comp ? comp.database : '';
+      const db = ('database' in comp ? comp.database : undefined) ?? '';
       const side = pgSideNames(db).restoring;
       const masks = c.mask.filter((m) => m.component === comp.name);
       return [
@@ -168,7 +168,7 @@ async function cloneSet(ctx: RunContext, o: CloneOptions, held: { claim?: Claim 
       }
       // Opened only once every component is masked: a failure above leaves every target as it was.
       for (const [i, s] of staged.entries()) {
-        const said = await openSide(s.side!, 'database' in pairs[i].c ? pairs[i].c.database : '');
+        const said = await openSide(s.side!, ('database' in pairs[i].c ? pairs[i].c.database : undefined) ?? '');
         ctx.log.info('side database opened as the live one is', { component: s.component, statements: said });
       }
     } catch (e) {

@@ -3,6 +3,8 @@ import { SafeholdError } from '../../errors.js';
 import { discardPrevious, swapBack } from '../components/pg-swap.js';
 import type { RunContext } from '../context.js';
 import { endpointOf } from '../engines/index.js';
+import { isServerComponent } from '../../values/server-rules.js';
+import { databasesWithPrevious } from '../components/server/scope.js';
 
 /**
  * PostgreSQL: the restored database and the one it replaced (kept as `<db>.safehold-previous`) change places;
@@ -17,9 +19,14 @@ export async function undoRestore(ctx: RunContext, o: { discard?: boolean } = {}
     );
   const said: string[] = [];
   for (const c of pg) {
-    const e = endpointOf(c, ctx.secrets);
-    said.push(o.discard ? await discardPrevious(e, c.name) : await swapBack(e, ctx.log, c.name));
-    ctx.log.info(o.discard ? 'previous database discarded' : 'restore undone', { component: c.name, said: said.at(-1) });
+    // A whole server: every database of it that kept its previous one.
+    const databases = isServerComponent(c) ? await databasesWithPrevious(c, ctx) : [undefined];
+    for (const database of databases) {
+      const e = endpointOf(c, ctx.secrets, { database });
+      const name = database === undefined ? c.name : `${c.name}/${database}`;
+      said.push(o.discard ? await discardPrevious(e, name) : await swapBack(e, ctx.log, name));
+      ctx.log.info(o.discard ? 'previous database discarded' : 'restore undone', { component: name, said: said.at(-1) });
+    }
   }
   return said;
 }

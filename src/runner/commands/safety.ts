@@ -4,7 +4,9 @@ import { resticHost } from '../../contract/layout.js';
 import { SafeholdError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import { VERSION } from '../../version.js';
+import { isServerComponent } from '../../values/server-rules.js';
 import { handlerFor } from '../components/index.js';
+import { liveServerScope } from '../components/server/scope.js';
 import { mysqlDatabaseExists } from '../components/mysql-accounts.js';
 import type { RestoreTarget } from '../components/types.js';
 import type { RunContext } from '../context.js';
@@ -23,6 +25,11 @@ export const needsSafetyCopy = (c: Component): boolean => c.type === 'mysql' || 
 export async function takeSafetyCopy(ctx: RunContext, components: readonly Component[]): Promise<SafetySet | undefined> {
   const live: Component[] = [];
   for (const c of components) {
+    if (isServerComponent(c)) {
+      const scoped = await liveServerScope(c, ctx);
+      if (scoped) live.push(scoped);
+      continue;
+    }
     if (c.type === 'mysql' && !(await mysqlDatabaseExists(endpointOf(c, ctx.secrets)))) continue;
     live.push(c);
   }

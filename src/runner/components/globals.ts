@@ -13,25 +13,33 @@ import { componentTag, type ComponentRecord, type GlobalsRecord } from '../sets.
 
 export const TAG_GLOBALS = 'globals';
 
-const CAPTURE: Partial<Record<Component['type'], (e: Endpoint) => Promise<unknown>>> = {
-  async postgres(e) {
-    const readable = (await run(psql(e, PASSWORDS_READABLE_SQL, e.database))).stdout.trim() === 't';
+/** A database of a whole server records password verifiers only when its values ask (passwords: true). */
+const passwordsWanted = (c: Component) => !('passwords' in c && c.passwords === false);
+
+const CAPTURE: Partial<Record<Component['type'], (e: Endpoint, c: Component) => Promise<unknown>>> = {
+  async postgres(e, c) {
+    const readable = passwordsWanted(c) && (await run(psql(e, PASSWORDS_READABLE_SQL, e.database))).stdout.trim() === 't';
     return parseCapture((await run(psql(e, captureSql(readable), e.database))).stdout);
   },
-  mysql: captureMysqlGlobals,
+  mysql: (e, c) => captureMysqlGlobals(e, { passwords: passwordsWanted(c) }),
 };
 
 export const hasGlobals = (c: Component): boolean => !!CAPTURE[c.type];
 
 export async function captureGlobals(c: Component, e: Endpoint): Promise<string | undefined> {
   const capture = CAPTURE[c.type];
-  return capture ? `${JSON.stringify(await capture(e), null, 2)}\n` : undefined;
+  return capture ? `${JSON.stringify(await capture(e, c), null, 2)}\n` : undefined;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-export async function storeGlobals(ctx: RunContext, c: Component, text: string, t: { host: string; tags: readonly string[] }): Promise<GlobalsRecord> {
-  const fileName = `${c.name}.globals.json`;
+export async function storeGlobals(
+  ctx: RunContext,
+  c: Pick<Component, 'name'>,
+  text: string,
+  t: { host: string; tags: readonly string[] },
+  fileName = `${c.name}.globals.json`,
+): Promise<GlobalsRecord> {
   const snapshotId = await ctx.restic.backupBuffer(text, { host: t.host, tags: [...t.tags, componentTag(c.name), TAG_GLOBALS], filename: fileName });
   return { snapshotId, fileName, sha256: sha256(text), bytes: Buffer.byteLength(text) };
 }

@@ -2,6 +2,8 @@
 import type { Component } from '../../values/components.js';
 import { UsageError } from '../../errors.js';
 import { streamEngine } from '../engines/index.js';
+import { isServerComponent } from '../../values/server-rules.js';
+import { serverHandler } from './server/handler.js';
 import { streamHandler } from './stream.js';
 import type { ComponentHandler } from './types.js';
 
@@ -13,6 +15,7 @@ export function registerHandler(type: string, h: ComponentHandler): void {
 }
 
 export function handlerFor(c: Component): ComponentHandler {
+  if (isServerComponent(c)) return serverHandler;
   const h = HANDLERS.get(c.type) ?? (streamEngine(c.type) ? streamHandler : undefined);
   if (!h) throw new UsageError(`component ${c.name}: type ${c.type} is not supported by this runner`);
   return h as ComponentHandler;

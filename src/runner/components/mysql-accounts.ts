@@ -13,7 +13,7 @@ export async function mysqlDatabaseExists(e: Endpoint): Promise<boolean> {
 }
 
 /** Creates each recorded account that does not exist, with its grants; returns the accounts created. */
-export async function createMissingAccounts(e: Endpoint, g: MysqlGlobals, log: Logger, component: string): Promise<string[]> {
+export async function createMissingAccounts(e: Endpoint, g: Pick<MysqlGlobals, 'accounts'>, log: Logger, component: string): Promise<string[]> {
   const created: string[] = [];
   const unreadable: string[] = [];
   for (const a of g.accounts) {

@@ -1,6 +1,6 @@
 // Which sets a copy run copies, and how it proves the copy holds them (pure: listings in, decisions out).
 import type { Snapshot } from '../restic/client.js';
-import { TAG_MANIFEST, type BackupSet, type Manifest } from '../sets.js';
+import { TAG_MANIFEST, type BackupSet, type ComponentRecord, type Manifest } from '../sets.js';
 
 export interface CopyPlan {
   /** Good source sets newer than the copy's newest good set, not yet complete there. */
@@ -58,12 +58,19 @@ export function manifestInCopy(m: Manifest, set: BackupSet): Manifest {
   if (!copied.length) return m;
   // restic 0.14 records short ids in backup summaries: match on the prefix.
   const id = (x: string) => copied.find((s) => s.original!.startsWith(x))?.id ?? x;
-  return {
-    ...m,
-    components: m.components.map((c) => ({
-      ...c,
-      snapshotId: id(c.snapshotId),
-      ...(c.globals ? { globals: { ...c.globals, snapshotId: id(c.globals.snapshotId) } } : {}),
-    })),
-  };
+  const inCopy = (c: ComponentRecord): ComponentRecord => ({
+    ...c,
+    snapshotId: id(c.snapshotId),
+    ...(c.globals ? { globals: { ...c.globals, snapshotId: id(c.globals.snapshotId) } } : {}),
+    ...(c.server
+      ? {
+          server: {
+            globals: { ...c.server.globals, snapshotId: id(c.server.globals.snapshotId) },
+            ...(c.server.sql ? { sql: { ...c.server.sql, snapshotId: id(c.server.sql.snapshotId) } } : {}),
+            databases: c.server.databases.map((d) => ({ ...inCopy(d), database: d.database })),
+          },
+        }
+      : {}),
+  });
+  return { ...m, components: m.components.map(inCopy) };
 }

@@ -1,4 +1,5 @@
 // Where a drill restores each component (pure): a scratch database, a sidecar or scratch server, a dry-run namespace, a scratch directory.
+import { isServerComponent } from '../../values/server-rules.js';
 import { join } from 'node:path';
 import { drillDatabaseName, SIDECAR_HOST, SIDECAR_PORTS } from '../../contract/drill.js';
 import { UsageError } from '../../errors.js';
@@ -109,6 +110,14 @@ export function resolveDrillTargets(v: Values, o: { scratchDir: string; support:
           reason: `this runner's ${c.type} handler cannot restore into a scratch place (${c.type === 'kubernetes' ? 'server-side dry run' : 'scratch directory'})`,
         });
       }
+      continue;
+    }
+    if (isServerComponent(c)) {
+      targets.push({
+        ...base,
+        kind: 'skipped',
+        reason: 'a whole-server component (databases:) is not drilled: docs/whole-servers.md says how to drill one database',
+      });
       continue;
     }
     const sqlLike = isDatabase(c);

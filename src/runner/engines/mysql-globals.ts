@@ -21,13 +21,13 @@ export interface MysqlGlobals {
   readonly accounts: readonly MysqlAccount[];
 }
 
-const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
+export const hex = (s: string) => `X'${Buffer.from(s, 'utf8').toString('hex')}'`;
 /** A string literal that survives any sql_mode (hex, then converted). */
 export const mysqlString = (s: string) => `CONVERT(${hex(s)} USING utf8mb4)`;
 /** 'user'@'host' as account names are written in SHOW/CREATE/DROP USER. */
 export const accountName = (a: { user: string; host: string }) =>
   `'${a.user.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'@'${a.host.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const unhex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
+export const unhex = (h: string) => Buffer.from(h, 'hex').toString('utf8');
 /** mariadb --batch escapes \n, \t, \\ and \0 in values. */
 const unescapeBatch = (s: string) => s.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', t: '\t', '0': '\0' })[c] ?? c);
 
@@ -51,7 +51,30 @@ export function referencedAccountsSql(db: string): string {
     UNION SELECT GRANTEE FROM information_schema.COLUMN_PRIVILEGES WHERE TABLE_SCHEMA = ${d}) x`;
 }
 
-export async function captureMysqlGlobals(e: Endpoint): Promise<MysqlGlobals> {
+/**
+ * An account statement without its authentication (IDENTIFIED BY PASSWORD '…' / IDENTIFIED VIA … USING '…'): what a
+ * set records when its values do not ask for passwords. CREATE USER then gets ACCOUNT LOCK: never an open account.
+ */
+export function withoutAuthentication(stmt: string): string {
+  const bare = stmt.replace(/ IDENTIFIED (BY PASSWORD|VIA) .*?(?=( REQUIRE | WITH | PASSWORD EXPIRE| ACCOUNT (UN)?LOCK)|$)/, '');
+  if (!/^CREATE USER /.test(bare)) return bare;
+  return / ACCOUNT (UN)?LOCK/.test(bare) ? bare.replace(/ ACCOUNT UNLOCK/, ' ACCOUNT LOCK') : `${bare} ACCOUNT LOCK`;
+}
+
+/** SHOW CREATE USER and SHOW GRANTS of one account (null/[] when the login may not read them). */
+export async function readAccount(e: Endpoint, a: { user: string; host: string }, o: { passwords: boolean }): Promise<MysqlAccount> {
+  const q = async (sql: string) => (await run(mysqlStatement(e, sql))).stdout.split('\n').filter((l) => l !== '');
+  const strip = (s: string) => (o.passwords ? s : withoutAuthentication(s));
+  try {
+    const [create] = (await q(`SHOW CREATE USER ${accountName(a)}`)).map(unescapeBatch);
+    const grants = (await q(`SHOW GRANTS FOR ${accountName(a)}`)).map(unescapeBatch);
+    return { ...a, create: create === undefined ? null : strip(create), grants: grants.map(strip) };
+  } catch {
+    return { ...a, create: null, grants: [] };
+  }
+}
+
+export async function captureMysqlGlobals(e: Endpoint, o: { passwords: boolean } = { passwords: true }): Promise<MysqlGlobals> {
   const db = e.database!;
   const q = async (sql: string) => (await run(mysqlStatement(e, sql))).stdout.split('\n').filter((l) => l !== '');
   const [props] = await q(
@@ -60,15 +83,7 @@ export async function captureMysqlGlobals(e: Endpoint): Promise<MysqlGlobals> {
   const [charset, collation] = (props ?? '').split('\t').map(unhex);
   const names = [...new Set((await q(referencedAccountsSql(db))).map(unhex))].map(parseAccount);
   const accounts: MysqlAccount[] = [];
-  for (const a of names.sort((x, y) => `${x.user}@${x.host}`.localeCompare(`${y.user}@${y.host}`))) {
-    try {
-      const [create] = (await q(`SHOW CREATE USER ${accountName(a)}`)).map(unescapeBatch);
-      const grants = (await q(`SHOW GRANTS FOR ${accountName(a)}`)).map(unescapeBatch);
-      accounts.push({ ...a, create: create ?? null, grants });
-    } catch {
-      accounts.push({ ...a, create: null, grants: [] });
-    }
-  }
+  for (const a of names.sort((x, y) => `${x.user}@${x.host}`.localeCompare(`${y.user}@${y.host}`))) accounts.push(await readAccount(e, a, o));
   return { format: MYSQL_GLOBALS_FORMAT, database: { name: db, charset: charset ?? 'utf8mb4', collation: collation ?? '' }, accounts };
 }
 

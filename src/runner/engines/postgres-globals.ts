@@ -73,7 +73,8 @@ export const PASSWORDS_READABLE_SQL = "SELECT has_table_privilege('pg_catalog.pg
  * (the application's login is usually a member of the role that holds the grants), the roles all of them belong to.
  */
 export function captureSql(passwordsReadable: boolean): string {
-  const password = passwordsReadable ? '(SELECT a.rolpassword FROM pg_catalog.pg_authid a WHERE a.oid = r.oid)' : 'NULL::text';
+  // Never the bootstrap superuser's verifier (built-in OIDs): a restore never creates that role anyway.
+  const password = passwordsReadable ? `(SELECT a.rolpassword FROM pg_catalog.pg_authid a WHERE a.oid = r.oid AND r.oid >= ${FIRST_NORMAL_OID})` : 'NULL::text';
   return `
 WITH d AS (SELECT oid AS dboid, * FROM pg_catalog.pg_database WHERE datname = current_database()),
 refs AS (
@@ -210,7 +211,7 @@ export function settingClause(entry: string): string {
 }
 
 /** Roles of the set to create on this server: not built in, and missing by name. Existing roles are never touched. */
-export function missingRoles(g: PgGlobals, existing: ReadonlySet<string>): PgRole[] {
+export function missingRoles(g: Pick<PgGlobals, 'roles'>, existing: ReadonlySet<string>): PgRole[] {
   return g.roles.filter((r) => r.oid >= FIRST_NORMAL_OID && !existing.has(r.rolname));
 }
 
@@ -221,7 +222,11 @@ export interface RoleScript {
 }
 
 /** CREATE ROLE for each missing role (attributes, verifier, settings), then the memberships that involve a created role. */
-export function createRolesScript(g: PgGlobals, create: readonly PgRole[], existing: ReadonlySet<string>): RoleScript {
+export function createRolesScript(
+  g: Pick<PgGlobals, 'passwordsReadable' | 'memberships'>,
+  create: readonly PgRole[],
+  existing: ReadonlySet<string>,
+): RoleScript {
   const created = new Set(create.map((r) => r.rolname));
   const noLogin: string[] = [];
   const lines: string[] = [];

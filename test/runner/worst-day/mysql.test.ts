@@ -3,32 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/runner/commands/backup.js';
 import { restore } from '../../../src/runner/commands/restore.js';
-import { bin, run, startMariadb, type MariadbInfo, type Stoppable } from '../../support/servers.js';
+import { startMariadb, type MariadbInfo, type Stoppable } from '../../support/servers.js';
+import { mariadbOn, type MariadbServer } from '../../support/server-query.js';
 import { servers } from '../../support/env.js';
 import { makeApp, uniqueName, writeSecrets } from '../fixture.js';
 
-type Server = Pick<MariadbInfo, 'host' | 'port' | 'user' | 'password'>;
-const q = async (s: Server, sql: string, db?: string) =>
-  (
-    await run(
-      bin('mariadb'),
-      [
-        '--no-defaults',
-        '--protocol=TCP',
-        '-h',
-        s.host,
-        '-P',
-        String(s.port),
-        '-u',
-        s.user,
-        '--default-character-set=utf8mb4',
-        '--batch',
-        '--skip-column-names',
-        ...(db ? [db] : []),
-      ],
-      { input: sql, env: { MYSQL_PWD: s.password } },
-    )
-  ).trim();
+type Server = MariadbServer;
+const q = mariadbOn;
 
 let fresh: MariadbInfo & Stoppable;
 beforeAll(async () => {

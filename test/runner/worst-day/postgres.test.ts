@@ -5,22 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/runner/commands/backup.js';
 import { restore } from '../../../src/runner/commands/restore.js';
 import { undoRestore } from '../../../src/runner/commands/restore-undo.js';
-import { bin, run, startPostgres, type PostgresInfo, type Stoppable } from '../../support/servers.js';
+import { startPostgres, type PostgresInfo, type Stoppable } from '../../support/servers.js';
+import { pgLiteral, pgOn, type PgServer } from '../../support/server-query.js';
 import { servers } from '../../support/env.js';
 import { onVariant, rows } from '../../support/matrix.js';
 import { tool, withEnv } from '../../support/with-env.js';
 import { makeApp, uniqueName, writeSecrets } from '../fixture.js';
 
-type Server = Pick<PostgresInfo, 'host' | 'port' | 'password'>;
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-// The host's psql reads every server major here; the superuser's password comes from the server's info (SCRAM).
-const q = async (s: Server, sql: string, db = 'postgres') =>
-  (
-    await run(bin('psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', s.host, '-p', String(s.port), '-U', 'postgres', '-d', db, '-f', '-'], {
-      input: sql,
-      env: { PGPASSWORD: s.password },
-    })
-  ).trim();
+type Server = PgServer;
+const lit = pgLiteral;
+const q = pgOn;
 
 const main = () => servers().postgres;
 /** A brand-new server of the variant's major: fresh initdb, no roles but its superuser, no databases. */

@@ -8,7 +8,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const real = spawn(process.env.SAFEHOLD_REAL_TOOL, args, { stdio: ['pipe', 'inherit', 'inherit'] });
 const once = process.env.KILL_ONCE_FILE;
-const dies = args.includes('--binary-mode') && !(once && existsSync(once));
+// DIE_ONLY_FOR: only the load into that database dies.
+const only = process.env.DIE_ONLY_FOR;
+const dies = args.includes('--binary-mode') && (!only || args.includes(only)) && !(once && existsSync(once));
 if (dies && once) writeFileSync(once, 'died\n');
 if (!dies) {
   process.stdin.pipe(real.stdin);

@@ -2,7 +2,7 @@
 // Stands in for pg_restore: really restores the first half of the archive's entries (SAFEHOLD_REAL_TOOL), then dies
 // as a killed pod would (SIGKILL), leaving a half-loaded database behind — whether it restores into the server (-d)
 // or writes SQL for psql (--file -, the path into an older server), from a file or from stdin. --version and --list
-// pass through.
+// pass through, and with SAFEHOLD_DIE_ONLY_FOR every restore but the one it names.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,9 @@ import { join } from 'node:path';
 
 const real = process.env.SAFEHOLD_REAL_TOOL;
 const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('--list') || !args.some((a) => a === '-d' || a === '--file')) {
+// SAFEHOLD_DIE_ONLY_FOR: only a restore whose arguments (database, spooled file name) contain it dies.
+const only = process.env.SAFEHOLD_DIE_ONLY_FOR;
+if (args.includes('--version') || args.includes('--list') || !args.some((a) => a === '-d' || a === '--file') || (only && !args.some((a) => a.includes(only)))) {
   process.exit(spawnSync(real, args, { stdio: 'inherit' }).status ?? 1);
 }
 // Streamed from the repository (no file argument: the archive is on stdin), it is read into a file first.
