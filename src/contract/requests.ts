@@ -1,5 +1,6 @@
 // Identities of one-shot requests: the Job name suffix, the runner's ledger key and the repository record are the same hash.
 import { createHash } from 'node:crypto';
+import { onlyOutcome } from '../values/only.js';
 import type { Values } from '../values/schema.js';
 import { canonicalJson } from './config.js';
 
@@ -27,6 +28,7 @@ export function restoreOutcome(v: Values): Record<string, unknown> | undefined {
   };
   // Only when written: ids of requests without it stay what they were.
   if (r.from) parts.from = r.from;
+  if (r.only) parts.only = onlyOutcome(r.only);
   const ids = [r.requestId, v.dropDatabase?.requestId].filter((x): x is string => !!x);
   if (ids.length) parts.requestId = ids;
   return parts;
