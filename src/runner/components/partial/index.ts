@@ -13,7 +13,8 @@ import { filesHandler, restoreDestinations, restoreTree } from '../files.js';
 import type { OwnedNode } from '../file-owners.js';
 import { handlerFor } from '../index.js';
 import { streamHandler, targetEndpoint } from '../stream.js';
-import type { ComponentHandler } from '../types.js';
+import type { Staged } from '../pg-swap.js';
+import type { ComponentHandler, Prepared } from '../types.js';
 import { mysqlRefusals, planPartialMysql, stagePartialMysql } from './mysql.js';
 import { pgRefusals, planPartialPostgres, stagePartialPostgres } from './postgres.js';
 
@@ -40,44 +41,44 @@ async function refusals(ctx: RunContext, c: Component, check: () => Promise<stri
   }
 }
 
-const postgresPartial: ComponentHandler = {
-  ...streamHandler,
-  async plan(c, ctx, rec) {
-    return [restoreLine(c, rec), ...(await planPartialPostgres(endpoint(c, ctx), specOf(ctx, c), c.name))];
-  },
-  preconditions: (c, ctx) => refusals(ctx, c, () => pgRefusals(endpoint(c, ctx), (specOf(ctx, c).tables ?? []).map(pgTableName))),
-  async stage(c, ctx, _rec, p) {
-    return stagePartialPostgres(endpoint(c, ctx), p.file!, {
+type Endpoint = ReturnType<typeof endpoint>;
+
+/** PostgreSQL and MariaDB: planned, refused and staged by their module, swapped in once every component is restored. */
+function stagedPartial(m: {
+  readonly plan: (e: Endpoint, s: OnlySpec, component: string) => Promise<string[]>;
+  readonly refusals: (e: Endpoint, s: OnlySpec) => Promise<string[]>;
+  readonly stage: (e: Endpoint, c: Component, ctx: RunContext, p: Prepared) => Promise<Staged>;
+}): ComponentHandler {
+  return {
+    ...streamHandler,
+    plan: async (c, ctx, rec) => [restoreLine(c, rec), ...(await m.plan(endpoint(c, ctx), specOf(ctx, c), c.name))],
+    preconditions: (c, ctx) => refusals(ctx, c, () => m.refusals(endpoint(c, ctx), specOf(ctx, c))),
+    stage: (c, ctx, _rec, p) => m.stage(endpoint(c, ctx), c, ctx, p),
+    apply: async (c) => {
+      throw new SafeholdError(`${c.name}: a partial ${c.type} restore is staged and swapped in, never applied in place`);
+    },
+  };
+}
+
+const postgresPartial = stagedPartial({
+  plan: planPartialPostgres,
+  refusals: (e, s) => pgRefusals(e, (s.tables ?? []).map(pgTableName)),
+  stage: (e, c, ctx, p) =>
+    stagePartialPostgres(e, p.file!, {
       component: c.name,
       spec: specOf(ctx, c),
       noOwner: ctx.values.restore?.owners === 'login',
       scratchDir: ctx.scratchDir,
       log: ctx.log,
-    });
-  },
-  apply: async (c) => {
-    throw new SafeholdError(`${c.name}: a partial PostgreSQL restore is staged and swapped, never applied in place`);
-  },
-};
+    }),
+});
 
-const mysqlPartial: ComponentHandler = {
-  ...streamHandler,
-  async plan(c, ctx, rec) {
-    return [restoreLine(c, rec), ...(await planPartialMysql(endpoint(c, ctx), specOf(ctx, c), c.name))];
-  },
-  preconditions: (c, ctx) => refusals(ctx, c, () => mysqlRefusals(endpoint(c, ctx), specOf(ctx, c).tables ?? [])),
-  async stage(c, ctx, _rec, p) {
-    return stagePartialMysql(endpoint(c, ctx), p.file!, {
-      component: c.name,
-      spec: specOf(ctx, c),
-      globals: p.state as MysqlGlobals | undefined,
-      log: ctx.log,
-    });
-  },
-  apply: async (c) => {
-    throw new SafeholdError(`${c.name}: a partial MariaDB restore is staged and renamed, never applied in place`);
-  },
-};
+const mysqlPartial = stagedPartial({
+  plan: planPartialMysql,
+  refusals: (e, s) => mysqlRefusals(e, s.tables ?? []),
+  stage: (e, c, ctx, p) =>
+    stagePartialMysql(e, p.file!, { component: c.name, spec: specOf(ctx, c), globals: p.state as MysqlGlobals | undefined, log: ctx.log }),
+});
 
 const redisPartial: ComponentHandler = {
   ...streamHandler,
