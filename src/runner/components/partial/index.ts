@@ -53,7 +53,11 @@ function stagedPartial(m: {
     ...streamHandler,
     plan: async (c, ctx, rec) => [restoreLine(c, rec), ...(await m.plan(endpoint(c, ctx), specOf(ctx, c), c.name))],
     preconditions: (c, ctx) => refusals(ctx, c, () => m.refusals(endpoint(c, ctx), specOf(ctx, c))),
-    stage: (c, ctx, _rec, p) => m.stage(endpoint(c, ctx), c, ctx, p),
+    stage: (c, ctx, _rec, p) => {
+      // The TOC is read and filtered from the verified spool: a partial restore never streams (prepare must spool it).
+      if (!p.file) throw new SafeholdError(`${c.name}: a partial restore needs the verified local copy of the dump; nothing was changed`);
+      return m.stage(endpoint(c, ctx), c, ctx, p);
+    },
     apply: async (c) => {
       throw new SafeholdError(`${c.name}: a partial ${c.type} restore is staged and swapped in, never applied in place`);
     },
