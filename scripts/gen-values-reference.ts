@@ -54,6 +54,7 @@ const FORMAT_TEXT: Record<string, string> = {
 /** Names of map keys, by the map's path (default `<key>`). */
 const KEY_NAMES: Record<string, string> = {
   'drill.targets': '<component>',
+  'restore.only': '<component>',
   'hooks.preBackup[type=command].env': '<NAME>',
   'hooks.preBackup[type=http].headers': '<header>',
   'secrets[].sealedSecret.encryptedData.<key>': 'The base64 ciphertext of one key.',
@@ -356,9 +357,20 @@ export const DESCRIPTIONS: Record<string, string> = {
     '`latest` (the newest good set) or a backup set id as listed by `safehold snapshots` (`20261122-003000-a1b2c3`; good or suspicious, never incomplete).',
   'restore.from':
     "Restore from this copy (a `copies[].name`) instead of the set's own repository, e.g. when that is lost. The plan names it; the request records go to the copy. Part of the request id.",
-  'restore.components': 'Restore only these components, in the order of `components` (default: all).',
+  'restore.components': 'Restore only these components, in the order of `components` (default: all; with `only`: the components it names).',
   'restore.databases':
     "Whole-server components (`databases:`): restore only these databases of the set (default: every one, with the server's roles or accounts). Each must be in the set. Part of the request id.",
+  'restore.only':
+    'Partial restores, by component name: some PostgreSQL tables or schemas, MariaDB tables, Redis key patterns or files paths, into the live target (the replaced ones kept as the way back) or beside it for a manual pick. Part of the request id. Never with `dropExisting`. See docs/partial-restores.md.',
+  'restore.only.<component>': 'What one component restores; set the selector of its type.',
+  'restore.only.<component>.tables':
+    'postgres: `table` (schema public) or `schema.table`, each with its rows, indexes, constraints, owned sequences and their values, and its foreign keys; mysql: table names (no triggers or foreign keys with `into: live`).',
+  'restore.only.<component>.schemas': 'postgres: every table of these schemas in the set.',
+  'restore.only.<component>.keys':
+    'redis: key patterns (`SCAN … MATCH` syntax: `*`, `?`, `[…]`); matching keys of the set replace the live ones; never flushed.',
+  'restore.only.<component>.paths': "files: absolute paths inside the component's `paths` (restic include patterns); other files are left alone.",
+  'restore.only.<component>.into':
+    '`live`: replace them in the target (PostgreSQL keeps the replaced tables in `<schema>.safehold-previous`, MariaDB in `<db>-safehold-previous`). `side`: restore them beside it: schema `<schema>.safehold-restored`, database `<db>-safehold-restored`, key prefix `safehold-restored:`, directory `<root>/.safehold-restored`.',
   'restore.dropExisting':
     'MariaDB/MySQL and CockroachDB: drop each restored database and create it (with its recorded charset and collation) before restoring into it, after every component was fetched and verified and a safety copy stored. Needs `confirm`. PostgreSQL is never dropped: it is restored beside the live database and swapped in, the replaced one kept as `<db>.safehold-previous`.',
   'restore.owners':
@@ -684,6 +696,9 @@ runner at start-up):
 - Hook artifacts: unique per phase; only backup hooks (\`preBackup\`, \`postBackup\`) produce
   artifacts.
 - \`restore.components\`: each names a component.
+- \`restore.only\`: each key names a restored component of type postgres, mysql, redis or files, with
+  the selectors of its type (\`tables\`/\`schemas\`, \`tables\`, \`keys\`, \`paths\` inside its \`paths\`);
+  never with \`dropExisting\` or a \`dropDatabase\` of the same component (\`src/values/only.ts\`).
 - \`restore.dropExisting: true\` needs \`restore.confirm\` equal to the names of the databases it
   drops, comma-separated, in component order; \`confirm\` without \`dropExisting\` is an error.
 - \`dropDatabase.component\` names a database component (postgres, mysql, cockroachdb), and

@@ -1,5 +1,6 @@
 // Identities of one-shot requests: the Job name suffix, the runner's ledger key and the repository record are the same hash.
 import { createHash } from 'node:crypto';
+import { onlyOutcome } from '../values/only.js';
 import type { Values } from '../values/schema.js';
 import { canonicalJson } from './config.js';
 
@@ -29,6 +30,7 @@ export function restoreOutcome(v: Values): Record<string, unknown> | undefined {
   if (r.from) parts.from = r.from;
   // Whole servers: restoring database a, then b, of the same set are two requests.
   if (r.databases?.length) parts.databases = [...new Set(r.databases)].sort();
+  if (r.only) parts.only = onlyOutcome(r.only);
   const ids = [r.requestId, v.dropDatabase?.requestId].filter((x): x is string => !!x);
   if (ids.length) parts.requestId = ids;
   return parts;

@@ -5,6 +5,7 @@ import type { Values } from './schema.js';
 import { podSettingsIssues } from './pod-rules.js';
 import { cloneIssues } from './clone.js';
 import { copyIssues } from './copies.js';
+import { onlyIssues } from './only.js';
 import { protectionIssues, secretListingIssues } from './security-rules.js';
 import { tlsIssues } from './tls.js';
 import { isServerComponent, serverDropToken, serverIssues } from './server-rules.js';
@@ -45,10 +46,15 @@ export function isDatabase(c: Component): c is DatabaseComponent {
 /** The databases a restore would drop, in order: what `confirm` must spell out. */
 export function dropTargets(v: Values): string[] {
   if (!v.restore?.dropExisting) return [];
-  const wanted = v.restore.components;
+  const wanted = restoredComponents(v);
   return v.components
     .filter((c) => isDatabase(c) && (!wanted || wanted.includes(c.name)))
     .map((c) => (isServerComponent(c) ? serverDropToken(c) : (c as DatabaseComponent).database!));
+}
+
+/** The component names a restore request restores: restore.components, else those restore.only names, else all. */
+export function restoredComponents(v: Values): string[] | undefined {
+  return v.restore?.components ?? (v.restore?.only ? Object.keys(v.restore.only) : undefined);
 }
 
 function duplicates(names: string[]): string[] {
@@ -125,6 +131,7 @@ export function checkRules(v: Values): RuleIssue[] {
     ...podSettingsIssues(v),
     ...copyIssues(v),
     ...cloneIssues(v),
+    ...onlyIssues(v),
     ...tlsIssues(v.components as Parameters<typeof tlsIssues>[0]),
     ...serverIssues(v),
   );

@@ -8,6 +8,7 @@ import { copiesSchema } from './copies.js';
 import { cron, dnsLabel, dnsSubdomain, duration, INSTANCE_ID, labelSelector, quantity, timeZone } from './formats.js';
 import { hook, hooks } from './hooks.js';
 import { networkPolicy } from './network-policy.js';
+import { only } from './only.js';
 import { containerSettings, operations, platform, serviceAccount, setPodSettingsShape } from './pod-settings.js';
 import { emittedSecret, loginRef, passwordRef, s3CredentialsRef, secretKeyRef } from './secrets.js';
 
@@ -188,10 +189,12 @@ export const restore = z.strictObject({
     .default('latest'),
   /** Restore from this copy (a name under copies:) instead of the set's own repository: docs/copies.md. */
   from: dnsLabel.optional(),
-  /** Restore only these components (default: all, in order). */
+  /** Restore only these components (default: all, in order; with `only`: the components it names). */
   components: z.array(dnsLabel).optional(),
   /** Whole-server components (databases:): restore only these databases of the set (default: every one): docs/whole-servers.md. */
   databases: z.array(dbName).min(1).optional(),
+  /** Partial restores by component name: tables, schemas, key patterns or paths, into the live target or beside it (docs/partial-restores.md). */
+  only,
   dropExisting: z.boolean().default(false),
   /** With dropExisting: the database name(s) typed out, comma-separated, to confirm. */
   confirm: z.string().optional(),

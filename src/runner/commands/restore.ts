@@ -9,7 +9,7 @@ import { isDatabase } from '../../values/rules.js';
 import type { Restore } from '../../values/schema.js';
 import { clusterOps, scaleBackCommands, type ScaledWorkload } from '../cluster.js';
 import { manifestInCopy } from '../copies/plan.js';
-import { handlerFor } from '../components/index.js';
+import { describeOnly, partialKeepsPrevious, restoreHandler } from '../components/partial/index.js';
 import { refuseUnreachable } from '../components/preflight.js';
 import type { Staged } from '../components/pg-swap.js';
 import type { Prepared, RestoreTarget } from '../components/types.js';
@@ -34,6 +34,8 @@ export interface RestorePlan {
   readonly repository: string;
   readonly from?: string;
   readonly components: readonly string[];
+  /** restore.only: what each partially restored component restores (docs/partial-restores.md). */
+  readonly only?: Readonly<Record<string, string>>;
   readonly drop: readonly string[];
   readonly steps: readonly string[];
   readonly rolloutRestart?: string;
@@ -61,7 +63,11 @@ function request(ctx: RunContext, o: RestoreOptions): Restore {
     );
   }
   const r = ctx.values.restore ?? { snapshot: 'latest', dropExisting: false, owners: 'keep' as const, timeout: '2h' };
-  return { ...r, snapshot: o.snapshot ?? r.snapshot, ...(o.drill ? { dropExisting: true, rolloutRestart: undefined, scaleDown: undefined } : {}) };
+  return {
+    ...r,
+    snapshot: o.snapshot ?? r.snapshot,
+    ...(o.drill ? { dropExisting: true, rolloutRestart: undefined, scaleDown: undefined, only: undefined } : {}),
+  };
 }
 
 interface Resolved {
@@ -89,7 +95,7 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
   }
   // Read from a copy, the manifest's snapshot ids are translated to the copy's.
   const manifest = manifestInCopy(await readManifest(ctx, set), set);
-  const wanted = r.components ?? v.components.map((c) => c.name);
+  const wanted = r.components ?? (r.only ? Object.keys(r.only) : v.components.map((c) => c.name));
   const components = v.components
     .filter((c) => wanted.includes(c.name))
     .map((c) => {
@@ -103,11 +109,14 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
     .filter(({ c }) => isDatabase(c) && !swapsIn(c) && (r.dropExisting || (!o.drill && v.dropDatabase?.component === c.name)))
     .map(({ c }) => c.name);
   const componentSteps = await Promise.all(
-    components.map(async ({ c, rec }) => handlerFor(c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill })),
+    components.map(async ({ c, rec }) =>
+      restoreHandler({ restore: r }, c).plan(c, ctx, rec, { drop: drop.includes(c.name), target: o.targets?.[c.name], drill: o.drill }),
+    ),
   );
   const streamed = streamedComponents(
     components.map(({ c }) => c),
     o,
+    r,
   );
   const steps = [
     streamed.size === components.length
@@ -117,10 +126,10 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
       ? [`scale Deployments/StatefulSets matching ${r.scaleDown.selector} to zero (counts recorded in the log) and wait for their pods to go`]
       : []),
     ...v.hooks.preRestore.map((h) => `hook preRestore ${h.name} (${h.type})`),
-    ...(!o.drill && components.some(({ c }) => needsSafetyCopy(c))
+    ...(!o.drill && components.some(({ c }) => safetyCopied(r, c))
       ? [
           `safety copy: the live data of ${components
-            .filter(({ c }) => needsSafetyCopy(c))
+            .filter(({ c }) => safetyCopied(r, c))
             .map(({ c }) => c.name)
             .join(
               ', ',
@@ -141,6 +150,7 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
     repository: ctx.restic.access.location,
     from: ctx.from,
     components: components.map(({ c }) => c.name),
+    ...(r.only ? { only: describeOnly(r.only) } : {}),
     drop,
     steps,
     rolloutRestart: r.rolloutRestart?.selector,
@@ -151,11 +161,12 @@ export async function resolveRestore(ctx: RunContext, o: RestoreOptions = {}): P
 /**
  * Components whose data streams straight into a side database at stage time instead of being spooled and verified
  * first: only when every component of the restore is staged (nothing is applied in place before a later component's
- * check could fail) and never for drills (they inspect the verified copy).
+ * check could fail), never for drills (they inspect the verified copy) nor partial restores.
  */
-function streamedComponents(cs: readonly Component[], o: RestoreOptions): ReadonlySet<string> {
-  if (o.drill || o.inspect || !cs.every(swapsIn)) return new Set();
-  return new Set(cs.filter((c) => handlerFor(c).streams?.(c)).map((c) => c.name));
+function streamedComponents(cs: readonly Component[], o: RestoreOptions, r: Restore): ReadonlySet<string> {
+  // A partial restore reads the verified spool's table of contents (pg_restore --list, then -L).
+  if (o.drill || o.inspect || r.only || !cs.every(swapsIn)) return new Set();
+  return new Set(cs.filter((c) => restoreHandler({ restore: r }, c).streams?.(c)).map((c) => c.name));
 }
 
 export async function restore(ctx: RunContext, o: RestoreOptions = {}): Promise<RestorePlan> {
@@ -198,7 +209,8 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
   }
   const refusals: string[] = [];
   // Preconditions guard production; a drill never writes there (its targets are checked by the drill's guard).
-  if (!o.drill) for (const { c } of components) refusals.push(...((await handlerFor(c).preconditions?.(c, ctx)) ?? []));
+  const handler = (c: Component) => restoreHandler({ restore: r }, c);
+  if (!o.drill) for (const { c } of components) refusals.push(...((await handler(c).preconditions?.(c, ctx)) ?? []));
   if (refusals.length) throw new RefusedError(`restore refused, nothing was changed:\n  ${refusals.join('\n  ')}`);
 
   const prepared = new Map<string, Prepared>();
@@ -206,7 +218,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
   const artifactsDir = join(ctx.scratchDir, `restore-artifacts-${manifest.setId}`);
   try {
     for (const { c, rec } of components) {
-      const p = await handlerFor(c).prepare(c, ctx, rec, { stream: streamed.has(c.name) });
+      const p = await handler(c).prepare(c, ctx, rec, { stream: streamed.has(c.name) });
       prepared.set(c.name, p);
       await o.inspect?.(c, p);
     }
@@ -225,11 +237,16 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
     if (!o.drill) await runHooks('preRestore', v.hooks.preRestore, ctx, hookEnv);
     const staged: Staged[] = [];
     const touched: Component[] = [];
-    const safety = o.drill ? undefined : await takeSafetyCopy(ctx, components.map(({ c }) => c).filter(needsSafetyCopy));
+    const safety = o.drill
+      ? undefined
+      : await takeSafetyCopy(
+          ctx,
+          components.map(({ c }) => c).filter((c) => safetyCopied(r, c)),
+        );
     if (safety) ctx.log.info('way back for the components restored in place: the safety set', { set: safety.setId });
     try {
       for (const { c, rec } of components) {
-        const h = handlerFor(c);
+        const h = handler(c);
         const target = o.targets?.[c.name];
         const p = prepared.get(c.name)!;
         const applyOptions = { clean: !plan.drop.includes(c.name), target, drill: o.drill };
@@ -329,6 +346,9 @@ export async function commitStaged(ctx: RunContext, staged: readonly Staged[]): 
   }
 }
 
+/** Components whose live data is stored first (a partial MariaDB restore keeps the replaced tables instead). */
+const safetyCopied = (r: Restore, c: Component) => needsSafetyCopy(c) && !partialKeepsPrevious({ restore: r }, c);
+
 /** Components restored beside the live target and swapped in (all or nothing), instead of dropped first. */
 const swapsIn = (c: Component) => c.type === 'postgres';
 
@@ -338,6 +358,7 @@ export function formatPlan(p: RestorePlan): string {
     `  set:        ${p.setId} (${p.setStatus}, ${p.setTime})`,
     `  from:       ${p.from ? `copy ${p.from} (${p.repository})` : p.repository}`,
     `  components: ${p.components.join(', ')}`,
+    ...(p.only ? Object.entries(p.only).map(([c, what]) => `  only:       ${c}: ${what}`) : []),
     `  drop first: ${p.drop.length ? p.drop.join(', ') : 'nothing'}`,
     `  restart:    ${p.rolloutRestart ?? 'nothing'}`,
     '  steps:',

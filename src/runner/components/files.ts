@@ -230,28 +230,49 @@ export const filesHandler: ComponentHandler<FilesComponent> = {
     const nodes = (p.state as Node[] | undefined) ?? (await listing(ctx, rec.snapshotId)).nodes;
     const lost = ownersLost(nodes, runnerUid(), rec.items);
     if (lost) ctx.log.warn(`owners not kept: ${lost}`, { component: c.name });
-    for (const { root, dest } of restoreDestinations(rec.items ?? [], c.restoreTo)) {
-      mkdirSync(dest, { recursive: true });
-      // restic 0.14 restores the metadata of parent directories too: restore into a staging
-      // directory on the destination's volume, then move the tree into place (same filesystem).
-      const staging = join(dest, `.safehold-restore-${rec.snapshotId.slice(0, 12)}`);
-      rmSync(staging, { recursive: true, force: true });
-      try {
-        await ctx.restic.run([...restoreArgs(rec.snapshotId, staging, [root]), '--verify']);
-        mergeMove(join(staging, root), dest);
-        keepDirMetadata(join(staging, root), dest);
-      } finally {
-        rmSync(staging, { recursive: true, force: true });
-      }
-      const differ = metadataMismatches(nodes, root, dest);
-      if (differ.count)
-        ctx.log.warn('restored files whose owner or mode differs from the stored one', {
-          component: c.name,
-          to: dest,
-          files: differ.count,
-          examples: differ.examples,
-        });
-      ctx.log.info('files restored', { component: c.name, from: root, to: dest });
-    }
+    for (const { root, dest } of restoreDestinations(rec.items ?? [], c.restoreTo)) await restoreTree(c, ctx, rec, nodes, { root, dest, includes: [root] });
   },
 };
+
+/**
+ * Restores the parts `includes` (restic include patterns; the whole root by default) of one stored root into dest:
+ * stored files overwrite existing ones, directories merge. Partial restores (restore.only paths) pass their paths.
+ */
+export async function restoreTree(
+  c: FilesComponent,
+  ctx: RunContext,
+  rec: ComponentRecord,
+  nodes: readonly OwnedNode[],
+  o: { root: string; dest: string; includes: readonly string[] },
+): Promise<void> {
+  const { root, dest } = o;
+  mkdirSync(dest, { recursive: true });
+  // restic 0.14 restores the metadata of parent directories too: restore into a staging
+  // directory on the destination's volume, then move the tree into place (same filesystem).
+  const staging = join(dest, `.safehold-restore-${rec.snapshotId.slice(0, 12)}`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    await ctx.restic.run([...restoreArgs(rec.snapshotId, staging, o.includes), '--verify']);
+    if (existsSync(join(staging, root))) {
+      mergeMove(join(staging, root), dest);
+      keepDirMetadata(join(staging, root), dest);
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const restored = nodes.filter((n) => o.includes.some((i) => n.path === i || n.path.startsWith(`${i}/`)));
+  const differ = metadataMismatches(restored, root, dest);
+  if (differ.count)
+    ctx.log.warn('restored files whose owner or mode differs from the stored one', {
+      component: c.name,
+      to: dest,
+      files: differ.count,
+      examples: differ.examples,
+    });
+  ctx.log.info('files restored', {
+    component: c.name,
+    from: root,
+    to: dest,
+    ...(o.includes.length === 1 && o.includes[0] === root ? {} : { only: o.includes }),
+  });
+}

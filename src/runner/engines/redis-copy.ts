@@ -69,21 +69,21 @@ function refused(db: number, how: string, results: RespValue[]): SafeholdError |
 }
 
 /** DUMP + PTTL a group of keys, RESTORE them into the target (pipelined); returns how many were written. */
-export async function copyByDump(source: RespClient, target: RespClient, keys: Buffer[], db: number): Promise<number> {
+export async function copyByDump(source: RespClient, target: RespClient, keys: Buffer[], db: number, rename = (k: Buffer) => k): Promise<number> {
   const replies = await source.pipeline(
     keys.flatMap((k) => [
       ['PTTL', k],
       ['DUMP', k],
     ]),
   );
-  const cmds = keys.map((k, i) => restoreCommand(k, replies[2 * i], replies[2 * i + 1])).filter((c): c is Command => !!c);
+  const cmds = keys.map((k, i) => restoreCommand(rename(k), replies[2 * i], replies[2 * i + 1])).filter((c): c is Command => !!c);
   const problem = refused(db, 'RESTORE', await target.pipeline(cmds));
   if (problem) throw problem;
   return cmds.length;
 }
 
 /** TYPE + PTTL, read each key by its type, rebuild it on the target; for targets older than the runner's redis-server. */
-export async function copyByType(source: RespClient, target: RespClient, keys: Buffer[], db: number): Promise<number> {
+export async function copyByType(source: RespClient, target: RespClient, keys: Buffer[], db: number, rename = (k: Buffer) => k): Promise<number> {
   const meta = await source.pipeline(
     keys.flatMap((k) => [
       ['TYPE', k],
@@ -92,7 +92,7 @@ export async function copyByType(source: RespClient, target: RespClient, keys: B
   );
   const live = keys.map((k, i) => ({ k, type: String(meta[2 * i]), pttl: Number(meta[2 * i + 1]) })).filter((x) => x.type !== 'none' && x.pttl !== -2);
   const values = await source.pipeline(live.map((x) => readCommand(x.k, x.type) ?? ['TYPE', x.k]));
-  const cmds = live.flatMap((x, i) => (values[i] === null ? [] : writeCommands(x.k, x.type, values[i], x.pttl)));
+  const cmds = live.flatMap((x, i) => (values[i] === null ? [] : writeCommands(rename(x.k), x.type, values[i], x.pttl)));
   const problem = refused(db, 'MULTI/EXEC', await target.pipeline(cmds));
   if (problem) throw problem;
   return live.length;

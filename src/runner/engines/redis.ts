@@ -139,23 +139,34 @@ async function restoreRdb(e: Endpoint, file: string, opts: RestoreOptions, io: R
       io.log.warn('redis: FLUSHALL on the target before loading (restoreMode flush)', { target: `${e.host}:${e.port}` });
       await target.call('FLUSHALL');
     }
-    await copyFunctions(source, target);
+    if (!opts.match) await copyFunctions(source, target);
     let copied = 0;
     const progress = io.log.progress('redis restore', { target: `${e.host}:${e.port}` });
+    // A partial restore (restore.only) scans once per pattern; a key two patterns match is written twice, the same.
+    const matches = opts.match?.length ? opts.match.map((m) => ['MATCH', m]) : [[]];
+    const rename = opts.keyPrefix === undefined ? undefined : (k: Buffer) => Buffer.concat([Buffer.from(opts.keyPrefix!), k]);
     for (const { db } of dbs) {
       await source.call('SELECT', db);
       await target.call('SELECT', db);
-      let cursor = '0';
-      do {
-        const [next, keys] = (await source.call('SCAN', cursor, 'COUNT', 1000)) as [Buffer, Buffer[]];
-        cursor = next.toString();
-        for (let i = 0; i < keys.length; i += GROUP) {
-          copied += await copy(source, target, keys.slice(i, i + GROUP), db);
-          progress(copied);
-        }
-      } while (cursor !== '0');
+      for (const match of matches) {
+        let cursor = '0';
+        do {
+          const [next, keys] = (await source.call('SCAN', cursor, ...match, 'COUNT', 1000)) as [Buffer, Buffer[]];
+          cursor = next.toString();
+          for (let i = 0; i < keys.length; i += GROUP) {
+            copied += await copy(source, target, keys.slice(i, i + GROUP), db, rename);
+            progress(copied);
+          }
+        } while (cursor !== '0');
+      }
     }
-    io.log.info('redis: keys restored', { keys: copied, databases: dbs.map((d) => d.db), flushed: !!opts.flush, by: mode });
+    io.log.info('redis: keys restored', {
+      keys: copied,
+      databases: dbs.map((d) => d.db),
+      flushed: !!opts.flush,
+      by: mode,
+      ...(opts.match ? { only: opts.match } : {}),
+    });
   } finally {
     for (const c of clients) c.close();
     if (server) await stop(server);

@@ -49,6 +49,10 @@ export interface RestoreOptions {
   readonly clean: boolean;
   /** Redis restoreMode: flush: empty the target before loading. */
   readonly flush?: boolean;
+  /** Redis partial restores (restore.only): only keys matching these patterns (SCAN MATCH). */
+  readonly match?: readonly string[];
+  /** Redis partial restores into: side: every restored key is written under this prefix. */
+  readonly keyPrefix?: string;
   /** PostgreSQL: objects owned by the restore login (restore.owners: login, drills). */
   readonly noOwner?: boolean;
   /** PostgreSQL: no GRANT/REVOKE from the dump (drills, whose scratch servers lack the roles). */

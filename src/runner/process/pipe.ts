@@ -1,6 +1,6 @@
 // producer | consumer with pipefail semantics: every exit code checked, the producer killed when the consumer dies.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, openSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readStdout } from './read.js';
@@ -129,6 +129,20 @@ export async function feedFile(file: string, consumer: ProcessSpec): Promise<Exi
   const out = keepTail(c.stdout);
   const e = await c.exit;
   if (!succeeded(consumer, e)) throw failure(consumer, e);
+  return { ...e, stdout: out.text() };
+}
+
+/** Gives a file to a process as its stdin through a transform (a filter of the dump); fails if either fails. */
+export async function feedFileThrough(file: string, through: Transform, consumer: ProcessSpec): Promise<Exit & { stdout: string }> {
+  const c = start(consumer);
+  const out = keepTail(c.stdout);
+  let streamError: unknown;
+  await pipeline(createReadStream(file), through, c.stdin).catch((e: unknown) => {
+    streamError = e;
+  });
+  const e = await c.exit;
+  if (!succeeded(consumer, e)) throw failure(consumer, e);
+  if (streamError && !isBrokenPipe(streamError)) throw streamError;
   return { ...e, stdout: out.text() };
 }
 
