@@ -162,7 +162,8 @@ export async function benchSoak(env: SoakEnv, o: SoakOptions): Promise<SectionRe
 
   // The end: the last set of a few applications restored beside the source, compared row by row.
   const finals: Array<{ app: string; ok: boolean; detail?: string }> = [];
-  const picks = [...new Set(Array.from({ length: Math.min(o.finalChecks, o.apps) }, (_, i) => names[Math.floor((i * o.apps) / o.finalChecks)]!))];
+  const k = Math.min(o.finalChecks, o.apps);
+  const picks = Array.from({ length: k }, (_, i) => names[Math.floor((i * o.apps) / k)]!);
   for (const n of picks) {
     const side = `${dbOf(n)}_check`;
     log(`soak: final check: ${n} restored into ${side}`);
