@@ -49,6 +49,13 @@ function linesFrom(file: string, offset: number): LogLine[] {
     });
 }
 
+/** An error line as a cause: its message and its error, or else its other fields (a drill check's `got`…). */
+function cause(l: LogLine): string {
+  const { time: _t, level: _l, msg, error, app: _a, namespace: _n, ...rest } = l;
+  const why = error !== undefined ? String(error).split('\n')[0] : Object.keys(rest).length ? JSON.stringify(rest).slice(0, 300) : '';
+  return `${msg}${why ? `: ${why}` : ''}`;
+}
+
 /** Counts a run's lock encounters and collects its error lines. Pure. */
 export function readRunLog(lines: readonly LogLine[]): { contention: Contention; errors: string[] } {
   const retries = lines.filter((l) => l.msg === 'restic: transient error, retrying');
@@ -59,7 +66,7 @@ export function readRunLog(lines: readonly LogLine[]): { contention: Contention;
       lockRetries: retries.filter(locked).length,
       storageRetries: retries.filter((l) => !locked(l)).length,
     },
-    errors: lines.filter((l) => l.level === 'error').map((l) => `${l.msg}${l.error !== undefined ? `: ${String(l.error).split('\n')[0]}` : ''}`),
+    errors: lines.filter((l) => l.level === 'error').map(cause),
   };
 }
 

@@ -40,6 +40,11 @@ describe("soak: a run's log", () => {
     expect(r.errors).toEqual(['retention FAILED; the new set is stored and good, old sets remain until the next run: locked by another process']);
   });
 
+  it("an error line without an error field gives its other fields as the cause (a drill check's got)", () => {
+    const r = readRunLog([{ time: 't', level: 'error', msg: 'drill check FAILED', app: 'a', namespace: 'n', check: 'sql', ok: false, got: '"5 x"' }]);
+    expect(r.errors).toEqual(['drill check FAILED: {"check":"sql","ok":false,"got":"\\"5 x\\""}']);
+  });
+
   it('a quiet run has no contention and no errors', () => {
     expect(readRunLog([line('backup started'), line('backup finished')])).toEqual({
       contention: { lockedListings: 0, lockRetries: 0, storageRetries: 0 },
