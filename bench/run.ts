@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { startPostgres } from '../test/support/servers.js';
 import { benchBackup } from './backup.js';
 import { generate, pgClient } from './lib/db.js';
-import { machine, mb, table } from './lib/report.js';
+import { DEFAULT_MEMORY_LIMIT_MIB, machine, mb, table } from './lib/report.js';
 import { buildRunner } from './lib/build.js';
 import { freshRepository, makeApp, runRunner, useCompiledRunner, type RunnerRun } from './lib/runner.js';
 import type { BenchEnv, Ratio, SectionResult } from './lib/section.js';
@@ -19,9 +19,6 @@ import { benchRedis } from './redis.js';
 import { benchSynth, type Scenario } from './synth.js';
 import { benchSoak } from './soak.js';
 import { useImageTools, type BenchTools } from './lib/image-tools.js';
-
-/** The schema's default memory limit (src/values/schema.ts resources), which the whole-pod peak is held against. */
-const DEFAULT_MEMORY_LIMIT_MIB = 1024;
 
 const SECTIONS = ['backup', 'restore', 'memory', 'redis', 'listing', 'storage', 'synth'] as const;
 /** Sections that run only when named: the soak takes ~25 minutes and is recorded apart. */

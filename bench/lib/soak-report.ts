@@ -1,12 +1,10 @@
 // The soak's tables: per cycle, the trends over the steady cycles, memory, failures and the final row-by-row check.
 import type { ChildCommand } from '../runner-child.js';
 import type { CycleRecord, Finding, SoakOptions } from '../soak.js';
-import { median, table } from './report.js';
+import { DEFAULT_MEMORY_LIMIT_MIB, median, table } from './report.js';
 import type { Ratio, SectionResult } from './section.js';
 import type { SoakRun } from './soak-runs.js';
 
-/** The schema's default memory limit (src/values/schema.ts resources). */
-const DEFAULT_MEMORY_LIMIT_MIB = 1024;
 /** A measure grows when its least-squares line rises by more than this share of its mean over the steady cycles. */
 const FLAT_RISE = 0.15;
 /** The repository is stable when its largest size over the steady cycles is within this factor of its smallest. */
