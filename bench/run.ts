@@ -45,6 +45,8 @@ const { values: flags } = parseArgs({
     cycles: { type: 'string' },
     'keep-last': { type: 'string' },
     rows: { type: 'string' },
+    /** Soak: start no cycle that would end after this many minutes. */
+    minutes: { type: 'string' },
   },
 });
 
@@ -61,6 +63,7 @@ const soakOptions = {
   keep: Number(flags['keep-last'] ?? (quick ? 1 : 3)),
   rows: Number(flags.rows ?? (quick ? 5000 : 20000)),
   finalChecks: 3,
+  budgetSeconds: flags.minutes ? Number(flags.minutes) * 60 : undefined,
 };
 const t0 = Date.now();
 const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);

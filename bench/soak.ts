@@ -22,6 +22,8 @@ export interface SoakOptions {
   readonly rows: number;
   /** How many applications the final check restores into side databases. */
   readonly finalChecks: number;
+  /** Start no further cycle once it would likely end after this many seconds from the start (a shared machine's time box). */
+  readonly budgetSeconds?: number;
 }
 
 export interface SoakEnv {
@@ -95,7 +97,13 @@ export async function benchSoak(env: SoakEnv, o: SoakOptions): Promise<SectionRe
     await pg.sql(dbOf(name), soakSchemaSql(name, o.rows));
   }
 
+  const started = performance.now();
   for (let c = 1; c <= o.cycles; c++) {
+    const elapsed = (performance.now() - started) / 1000;
+    if (o.budgetSeconds && c > 1 && elapsed + elapsed / (c - 1) > o.budgetSeconds) {
+      log(`soak: stopping after ${c - 1} of ${o.cycles} cycles: another would end after the ${o.budgetSeconds} s budget`);
+      break;
+    }
     const [pruned, restored, drilled] = [names[c % o.apps]!, names[c % o.apps]!, names[(c + Math.ceil(o.apps / 2)) % o.apps]!];
     let t = performance.now();
     await Promise.all(names.map((n) => pg.sql(dbOf(n), soakChurnSql(n, c, o.rows))));
@@ -160,6 +168,7 @@ export async function benchSoak(env: SoakEnv, o: SoakOptions): Promise<SectionRe
     );
   }
 
+  const done = cycles.length;
   // The end: the last set of a few applications restored beside the source, compared row by row.
   const finals: Array<{ app: string; ok: boolean; detail?: string }> = [];
   const k = Math.min(o.finalChecks, o.apps);
@@ -167,19 +176,19 @@ export async function benchSoak(env: SoakEnv, o: SoakOptions): Promise<SectionRe
   for (const n of picks) {
     const side = `${dbOf(n)}_check`;
     log(`soak: final check: ${n} restored into ${side}`);
-    const r = record(await soakRun(app(n, { restoreInto: side }), 'restore', o.cycles + 1, n));
+    const r = record(await soakRun(app(n, { restoreInto: side }), 'restore', done + 1, n));
     const detail = r.failure ?? rowDifference(await fingerprint(pg, dbOf(n)), await fingerprint(pg, side));
     finals.push({ app: n, ok: !detail, detail });
     await pg.sql('postgres', `DROP DATABASE IF EXISTS ${side} WITH (FORCE)`);
   }
-  await noLockLeft(o.cycles + 1, 'the final restores');
+  await noLockLeft(done + 1, 'the final restores');
   const t = performance.now();
   const check = await output({ cmd: binaryPath('restic'), args: ['check'], env: rEnv }).then(
     () => undefined,
     (e: Error) => e.message.split('\n').slice(0, 3).join(' | '),
   );
   const checkSeconds = (performance.now() - t) / 1000;
-  if (check) note(o.cycles + 1, `restic check failed: ${check}`);
+  if (check) note(done + 1, `restic check failed: ${check}`);
   for (const n of names) await pg.sql('postgres', `DROP DATABASE IF EXISTS ${dbOf(n)} WITH (FORCE)`);
   return soakReport({ o, runs, cycles, findings, restores, finals, check: { ok: !check, seconds: checkSeconds } });
 }

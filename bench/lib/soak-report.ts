@@ -214,7 +214,7 @@ export function soakReport(i: SoakInput): SectionResult {
     },
   ];
   return {
-    title: `Soak: ${o.apps} applications sharing one repository, ${o.cycles} cycles (churn, concurrent backups, prune, restore, drill), ${o.rows} rows each, keepLast ${o.keep}`,
+    title: `Soak: ${o.apps} applications sharing one repository, ${cycles.length}${cycles.length < o.cycles ? ` of ${o.cycles} (time budget)` : ''} cycles (churn, concurrent backups, prune, restore, drill), ${o.rows} rows each, keepLast ${o.keep}`,
     detail,
     notes: [
       `Each cycle: 5 % of every application's rows replaced and 2 % updated; all ${o.apps} backups started at once; one \`safehold prune\`; one application's database dropped and restored (compared row by row with the source as backed up); one drill of another application (its SQL check compares the digest of every row).`,
