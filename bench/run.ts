@@ -1,4 +1,5 @@
 // `npm run bench [-- --quick]`: backup, restore, memory, storage and synthesis, measured in one run; prints every ratio.
+// `npm run bench -- --only soak [--quick]`: the soak (bench/soak.ts), run on its own.
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { startPostgres } from '../test/support/servers.js';
 import { benchBackup } from './backup.js';
 import { generate, pgClient } from './lib/db.js';
-import { machine, mb, table } from './lib/report.js';
+import { DEFAULT_MEMORY_LIMIT_MIB, machine, mb, table } from './lib/report.js';
 import { buildRunner } from './lib/build.js';
 import { freshRepository, makeApp, runRunner, useCompiledRunner, type RunnerRun } from './lib/runner.js';
 import type { BenchEnv, Ratio, SectionResult } from './lib/section.js';
@@ -16,13 +17,13 @@ import { benchStorage } from './storage.js';
 import { benchListing } from './listing.js';
 import { benchRedis } from './redis.js';
 import { benchSynth, type Scenario } from './synth.js';
+import { benchSoak } from './soak.js';
 import { useImageTools, type BenchTools } from './lib/image-tools.js';
 
-/** The schema's default memory limit (src/values/schema.ts resources), which the whole-pod peak is held against. */
-const DEFAULT_MEMORY_LIMIT_MIB = 1024;
-
 const SECTIONS = ['backup', 'restore', 'memory', 'redis', 'listing', 'storage', 'synth'] as const;
-type Section = (typeof SECTIONS)[number];
+/** Sections that run only when named: the soak takes ~25 minutes and is recorded apart. */
+const OPT_IN = ['soak'] as const;
+type Section = (typeof SECTIONS)[number] | (typeof OPT_IN)[number];
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,6 +40,13 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** Run the host's restic, pg_dump and PostgreSQL instead of the image's (scripts/make-test-rootfs.sh). */
     'host-tools': { type: 'boolean', default: false },
+    /** Soak size: applications sharing the repository, cycles, retention.keepLast, rows per application. */
+    apps: { type: 'string' },
+    cycles: { type: 'string' },
+    'keep-last': { type: 'string' },
+    rows: { type: 'string' },
+    /** Soak: start no cycle that would end after this many minutes. */
+    minutes: { type: 'string' },
   },
 });
 
@@ -46,6 +54,17 @@ const quick = flags.quick!;
 const size = Number(flags.mb ?? (quick ? 100 : 1000));
 const runs = Number(flags.runs ?? 3);
 const only = new Set<Section>((flags.only?.split(',') as Section[] | undefined) ?? SECTIONS);
+for (const s of only) if (![...SECTIONS, ...OPT_IN].includes(s)) throw new Error(`--only ${s}: no such section (${[...SECTIONS, ...OPT_IN].join(', ')})`);
+const soak = only.has('soak');
+if (soak && only.size > 1) throw new Error('--only soak runs alone (it is recorded apart): drop the other sections');
+const soakOptions = {
+  apps: Number(flags.apps ?? (quick ? 5 : 20)),
+  cycles: Number(flags.cycles ?? (quick ? 3 : 10)),
+  keep: Number(flags['keep-last'] ?? (quick ? 1 : 3)),
+  rows: Number(flags.rows ?? (quick ? 5000 : 20000)),
+  finalChecks: 3,
+  budgetSeconds: flags.minutes ? Number(flags.minutes) * 60 : undefined,
+};
 const t0 = Date.now();
 const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
 
@@ -120,12 +139,16 @@ async function main(): Promise<void> {
   const tools: BenchTools = flags['host-tools'] ? { done: async () => undefined } : await useImageTools(base);
   const info: Record<string, string> = { ...(await machine()), tools: tools.root ? `the image's (${tools.root})` : "the host's" };
   log(`mode ${quick ? 'quick' : 'full'}: database ${size} MB, ${runs} rounds, sections ${[...only].join(', ')}; work dir ${base}`);
-  const needDb = only.has('backup') || only.has('restore') || only.has('memory') || only.has('listing') || only.has('storage');
+  const needDb = soak || only.has('backup') || only.has('restore') || only.has('memory') || only.has('listing') || only.has('storage');
   const compiled = await buildRunner(join(base, 'build'));
   useCompiledRunner(join(compiled, 'runner-child.js'));
   const server = needDb ? await startPostgres({ baseDir: base, root: tools.root }) : undefined;
   try {
-    if (server) {
+    if (server && soak) {
+      const pg = pgClient(server);
+      info.server = await pg.sql('postgres', 'SHOW server_version');
+      results.push(await benchSoak({ pg, work, log }, soakOptions));
+    } else if (server) {
       const pg = pgClient(server);
       log(`generating ${size} MB database`);
       const gen = await generate(pg, 'bench', size);
@@ -186,8 +209,11 @@ async function main(): Promise<void> {
 
   const seconds = (Date.now() - t0) / 1000;
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const mode = soak
+    ? `${quick ? 'quick' : 'full'} mode, ${soakOptions.apps} applications × ${soakOptions.cycles} cycles`
+    : `${quick ? 'quick' : 'full'} mode, database ${size} MB, medians of ${runs}`;
   const head = [
-    `command: \`${command}\` (${quick ? 'quick' : 'full'} mode, database ${size} MB, medians of ${runs}), finished in ${seconds.toFixed(0)} s`,
+    `command: \`${command}\` (${mode}), finished in ${seconds.toFixed(0)} s`,
     `date: ${new Date().toISOString()}`,
     ...Object.entries(info).map(([k, v]) => `${k}: ${v}`),
     `load at the end (1, 5, 15 min): ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} — other engineers' work shares the 2 cores; ratios are measured side by side`,
@@ -200,7 +226,7 @@ async function main(): Promise<void> {
   ].join('\n');
   const text = `${head.map((h) => `- ${h}`).join('\n')}\n\n${body}\n`;
   process.stdout.write(`\n${text}`);
-  if (flags.record) record(quick ? 'quick' : 'full', text);
+  if (flags.record) record(`${soak ? 'soak-' : ''}${quick ? 'quick' : 'full'}`, text);
 }
 
 /** Replaces the block between `<!-- RESULTS:mode -->` and `<!-- /RESULTS:mode -->` in bench/README.md. */

@@ -1,17 +1,21 @@
-// One runner command in its own process, as the CLI runs it (buildContext → backup()/restore()), with timing
+// One runner command in its own process, as the CLI runs it (buildContext → backup()/restore()/prune()/drill()), with timing
 // wrappers around the phases and the restic calls, and the process's own peak RSS (VmHWM) at the end.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createWriteStream } from 'node:fs';
 // The runner's own entry module: loads what `safehold backup|restore` loads.
 import { needsKubernetes } from '../src/runner/main.js';
 import { backup } from '../src/runner/commands/backup.js';
+import { drill } from '../src/runner/commands/drill.js';
+import { prune } from '../src/runner/commands/prune.js';
 import { restore } from '../src/runner/commands/restore.js';
 import { streamHandler } from '../src/runner/components/stream.js';
 import { buildContext } from '../src/runner/context.js';
 import { createLogger } from '../src/runner/log.js';
 
+export type ChildCommand = 'backup' | 'restore' | 'prune' | 'drill';
+
 export interface ChildRequest {
-  readonly command: 'backup' | 'restore';
+  readonly command: ChildCommand;
   readonly values: string;
   readonly secretsDir: string;
   readonly scratchDir: string;
@@ -32,6 +36,7 @@ export interface ChildResult {
   readonly vmHWMKiB: number;
   /** The same, measured once the modules are loaded and the context built (before any work). */
   readonly startupHWMKiB: number;
+  /** backup: the set's status; drill: "passed" with its checks; prune: the sets retention removed. */
   readonly status?: string;
 }
 
@@ -58,7 +63,9 @@ function timed<T extends object, K extends keyof T>(obj: T, key: K, name: string
 
 const logStream = createWriteStream(req.logFile, { flags: 'a' });
 const log = createLogger((l) => logStream.write(l));
-const ctx = buildContext({ values: req.values, secretsDir: req.secretsDir, scratchDir: req.scratchDir, ledger: req.ledger, log });
+// The repository keys each command uses (main.ts): prune deletes, so it runs as maintenance.
+const operation = req.command === 'prune' ? 'maintenance' : req.command;
+const ctx = buildContext({ values: req.values, secretsDir: req.secretsDir, scratchDir: req.scratchDir, ledger: req.ledger, log, operation });
 if (needsKubernetes(req.command, ctx.values, ctx.inCluster)) await import('../src/runner/kube/register.js');
 let resticCalls = 0;
 timed(ctx.restic, 'run', (args) => {
@@ -77,6 +84,8 @@ const startupHWMKiB = vmHWM();
 const started = performance.now();
 let status: string | undefined;
 if (req.command === 'backup') status = (await backup(ctx)).status;
+else if (req.command === 'prune') status = `removed ${(await prune(ctx)).length} set(s)`;
+else if (req.command === 'drill') status = `passed ${(await drill(ctx)).checks.length} check(s)`;
 else await restore(ctx);
 const seconds = (performance.now() - started) / 1000;
 const result: ChildResult = { seconds, startupSeconds, phases, resticCalls, vmHWMKiB: vmHWM(), startupHWMKiB, status };

@@ -4,6 +4,9 @@ import { cpus, totalmem } from 'node:os';
 import { binaryPath } from '../../src/runner/binaries.js';
 import { output } from './proc.js';
 
+/** The schema's default memory limit (src/values/schema.ts resources), which whole-pod peaks are held against. */
+export const DEFAULT_MEMORY_LIMIT_MIB = 1024;
+
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { binaryPath } from '../../src/runner/binaries.js';
-import type { ChildResult } from '../runner-child.js';
+import type { ChildCommand, ChildResult } from '../runner-child.js';
 import type { Pg } from './db.js';
 import { memoryGroup } from './cgroup.js';
 import { output, type Cmd } from './proc.js';
@@ -39,6 +39,10 @@ export interface AppOptions {
   readonly component?: Record<string, unknown>;
   /** The values' retention (default: the schema's). */
   readonly retention?: Record<string, number | boolean>;
+  /** A restore: section without dropExisting, into the component's own database (gone: nothing to destroy). */
+  readonly restoreDropped?: boolean;
+  /** A drill: section with these checks (scratch database on the same server, the drill's default). */
+  readonly drillChecks?: readonly Record<string, unknown>[];
 }
 
 let requests = 0;
@@ -71,8 +75,11 @@ export function makeApp(pg: Pg, dir: string, o: AppOptions): BenchApp {
     // Each bench restore is a new request: the repository records every request that ran and refuses a repeat.
     ...(o.retention ? { retention: o.retention } : {}),
     ...(o.restoreInto ? { restore: { snapshot: 'latest', dropExisting: true, confirm: o.restoreInto, requestId: `bench-${process.pid}-${++requests}` } } : {}),
+    ...(o.restoreDropped ? { restore: { snapshot: 'latest', requestId: `bench-${process.pid}-${++requests}` } } : {}),
+    ...(o.drillChecks ? { drill: { schedule: '0 5 * * 0', checks: o.drillChecks } } : {}),
   };
-  const valuesFile = join(dir, `values-${o.name}-${database}.yaml`);
+  const variant = o.restoreDropped ? '-restore' : o.drillChecks ? '-drill' : '';
+  const valuesFile = join(dir, `values-${o.name}-${database}${variant}.yaml`);
   writeFileSync(valuesFile, stringify(values));
   return { dir, valuesFile, secretsDir, repo: o.repo, resticEnv: resticEnv(o.repo, join(dir, 'restic-cache')) };
 }
@@ -111,8 +118,8 @@ export interface RunnerRun extends ChildResult {
 }
 
 let seq = 0;
-/** Runs `backup` or `restore` in a fresh node process, as `safehold backup|restore` would. */
-export async function runRunner(app: BenchApp, command: 'backup' | 'restore'): Promise<RunnerRun> {
+/** Runs one command in a fresh node process, as `safehold backup|restore|prune|drill` would. */
+export async function runRunner(app: BenchApp, command: ChildCommand): Promise<RunnerRun> {
   const n = ++seq;
   const resultFile = join(app.dir, `result-${n}.json`);
   const timeFile = join(app.dir, `time-${n}.txt`);
@@ -128,18 +135,22 @@ export async function runRunner(app: BenchApp, command: 'backup' | 'restore'): P
   const cmd: Cmd = { cmd: process.execPath, args: [...(child.endsWith('.ts') ? ['--import', 'tsx'] : []), child, JSON.stringify(req)] };
   const group = memoryGroup(`safehold-bench-${process.pid}-${n}`);
   const started = process.hrtime.bigint();
-  await new Promise<void>((resolve, reject) => {
-    const env = { ...process.env, ...(group ? { SAFEHOLD_BENCH_CGROUP: group.dir } : {}) };
-    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd.cmd, ...cmd.args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`runner ${command} exited ${code}: ${err}\n(log: ${req.logFile})`))));
-  });
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  const [u, s] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult;
-  const pod = group ? { podPeakBytes: group.peakBytes(), podCacheBytes: group.stat().total_cache } : {};
-  group?.remove();
-  return { ...result, wall, cpu: u + s, ...pod };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const env = { ...process.env, ...(group ? { SAFEHOLD_BENCH_CGROUP: group.dir } : {}) };
+      const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd.cmd, ...cmd.args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
+      child.once('error', reject);
+      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`runner ${command} exited ${code}: ${err}\n(log: ${req.logFile})`))));
+    });
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    const [u, s] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult;
+    const pod = group ? { podPeakBytes: group.peakBytes(), podCacheBytes: group.stat().total_cache } : {};
+    return { ...result, wall, cpu: u + s, ...pod };
+  } finally {
+    // A failed run's group goes too (the soak carries on after a failure and reports it).
+    group?.remove();
+  }
 }
