@@ -31,6 +31,12 @@ export async function hashedPipe(producer: ProcessSpec, consumer: ProcessSpec, o
   let consumerDiedFirst = false;
   let producerDone = false;
   r.exit.then(() => (producerDone = true));
+  // The consumer's stdin is ended only after the producer's output ended: a consumer failing after that failed on what
+  // it was given (a producer that broke off mid-stream), so the producer's failure is the cause.
+  r.done.then(
+    () => (producerDone = true),
+    () => (producerDone = true),
+  );
   c.exit.then((e) => {
     consumerOpen = false;
     if (!succeeded(consumer, e) && !producerDone) {
