@@ -100,7 +100,15 @@ describe('signals', () => {
     const workload = 'app-backup';
     const podA = await hostNamespace(join(await tmpDir('uts'), 'a'), `${workload}-29000000-aaaaa`);
     try {
-      const killed = startRunner(args(app, 'backup'), { env: { SAFEHOLD_WORKLOAD: workload }, uts: podA.file });
+      // Held inside big's pg_dump (the waiting stand-in, for that database only), so restic's backup of it holds its
+      // lock until the kill: unheld, a quiet machine finished that backup between two lock polls.
+      const held = {
+        SAFEHOLD_BIN_PG_DUMP: tool('pg-restore-waits.mjs'),
+        SAFEHOLD_REAL_TOOL: process.env.SAFEHOLD_BIN_PG_DUMP ?? join(servers().postgres.binDir, 'pg_dump'),
+        WAIT_FOR_FILE: join(app.dir, 'never'),
+        WAIT_ONLY_FOR: big,
+      };
+      const killed = startRunner(args(app, 'backup'), { env: { SAFEHOLD_WORKLOAD: workload, ...held }, uts: podA.file });
       await killed.waitFor((l) => l.msg === 'component stored' && l.component === 'small');
       await untilLocked(app);
       killTree(killed.pid);
