@@ -61,9 +61,14 @@ export function withoutAuthentication(stmt: string): string {
   return / ACCOUNT (UN)?LOCK/.test(bare) ? bare.replace(/ ACCOUNT UNLOCK/, ' ACCOUNT LOCK') : `${bare} ACCOUNT LOCK`;
 }
 
+/** One statement's result rows (batch mode: tab-separated, escaped), empty lines dropped. */
+export async function mysqlLines(e: Endpoint, sql: string): Promise<string[]> {
+  return (await run(mysqlStatement(e, sql))).stdout.split('\n').filter((l) => l !== '');
+}
+
 /** SHOW CREATE USER and SHOW GRANTS of one account (null/[] when the login may not read them). */
 export async function readAccount(e: Endpoint, a: { user: string; host: string }, o: { passwords: boolean }): Promise<MysqlAccount> {
-  const q = async (sql: string) => (await run(mysqlStatement(e, sql))).stdout.split('\n').filter((l) => l !== '');
+  const q = (sql: string) => mysqlLines(e, sql);
   const strip = (s: string) => (o.passwords ? s : withoutAuthentication(s));
   try {
     const [create] = (await q(`SHOW CREATE USER ${accountName(a)}`)).map(unescapeBatch);
@@ -76,7 +81,7 @@ export async function readAccount(e: Endpoint, a: { user: string; host: string }
 
 export async function captureMysqlGlobals(e: Endpoint, o: { passwords: boolean } = { passwords: true }): Promise<MysqlGlobals> {
   const db = e.database!;
-  const q = async (sql: string) => (await run(mysqlStatement(e, sql))).stdout.split('\n').filter((l) => l !== '');
+  const q = (sql: string) => mysqlLines(e, sql);
   const [props] = await q(
     `SELECT HEX(DEFAULT_CHARACTER_SET_NAME), HEX(DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${hex(db)}`,
   );

@@ -1,8 +1,6 @@
 // MariaDB/MySQL, a whole server: the schemas a `databases:` selection may take and every account of the server with
 // its CREATE USER and grants (never root's, nor the server's own accounts). Pure, except the capture's reads.
-import { run } from '../process/spawn.js';
-import { mysqlStatement } from './mysql.js';
-import { readAccount, unhex, type MysqlAccount } from './mysql-globals.js';
+import { mysqlLines as lines, readAccount, unhex, type MysqlAccount } from './mysql-globals.js';
 import type { Endpoint } from './types.js';
 
 export const MYSQL_SERVER_GLOBALS_FORMAT = 'safehold.mysql-server-globals/v1';
@@ -23,8 +21,6 @@ export const LIST_SCHEMAS_SQL = 'SELECT HEX(SCHEMA_NAME) FROM information_schema
 export const SERVER_ACCOUNTS_SQL = `SELECT HEX(User), HEX(Host) FROM mysql.user
  WHERE User NOT IN (${SYSTEM_ACCOUNTS.map((u) => `'${u}'`).join(', ')}) AND is_role <> 'Y'
    AND CONCAT(User, '@', Host) <> CURRENT_USER() ORDER BY User, Host`;
-
-const lines = async (e: Endpoint, sql: string) => (await run(mysqlStatement(e, sql))).stdout.split('\n').filter((l) => l !== '');
 
 export async function listSchemas(e: Endpoint): Promise<string[]> {
   return (await lines({ ...e, database: undefined }, LIST_SCHEMAS_SQL)).map(unhex);
