@@ -186,13 +186,15 @@ async function main(): Promise<void> {
         await pg.sql('postgres', 'DROP DATABASE IF EXISTS small WITH (FORCE); DROP DATABASE IF EXISTS small_restored WITH (FORCE);');
         results.push(memorySection(memory));
       }
-      if (only.has('listing')) results.push(await benchListing(env));
-      if (only.has('storage')) results.push(await benchStorage(env));
+      if (only.has('listing')) results.push(await guarded('listing', () => benchListing(env)));
+      if (only.has('storage')) results.push(await guarded('storage', () => benchStorage(env)));
     }
-    if (only.has('redis')) results.push(await benchRedis({ work, base, root: tools.root, runs, log }));
+    if (only.has('redis')) results.push(await guarded('redis', () => benchRedis({ work, base, root: tools.root, runs, log })));
     if (only.has('synth'))
       results.push(
-        await benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js'), scenarios: flags.synth?.split(',') as Scenario[] | undefined }),
+        await guarded('synth', () =>
+          benchSynth({ work, quick, log, child: join(compiled, 'synth-child.js'), scenarios: flags.synth?.split(',') as Scenario[] | undefined }),
+        ),
       );
   } finally {
     if (server) await server.stop().catch(() => undefined);
@@ -227,6 +229,20 @@ async function main(): Promise<void> {
   const text = `${head.map((h) => `- ${h}`).join('\n')}\n\n${body}\n`;
   process.stdout.write(`\n${text}`);
   if (flags.record) record(`${soak ? 'soak-' : ''}${quick ? 'quick' : 'full'}`, text);
+}
+
+/**
+ * One section that needs nothing from the others: when it fails, its error is reported in its place (and the run
+ * exits 1), so the sections measured before it are still printed and recorded.
+ */
+async function guarded(name: string, run: () => Promise<SectionResult>): Promise<SectionResult> {
+  try {
+    return await run();
+  } catch (e) {
+    process.exitCode = 1;
+    log(`${name}: FAILED: ${(e as Error).message}`);
+    return { title: `${name}: FAILED`, detail: ['```', (e as Error).message.slice(0, 2000), '```'].join('\n'), ratios: [] };
+  }
 }
 
 /** Replaces the block between `<!-- RESULTS:mode -->` and `<!-- /RESULTS:mode -->` in bench/README.md. */

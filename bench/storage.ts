@@ -56,7 +56,8 @@ async function week(env: BenchEnv, kind: Churn): Promise<Week> {
 }
 
 async function rawDumpBytes(env: BenchEnv, db: string): Promise<number> {
-  const f = join(env.work, 'raw.pgdump');
+  // The two weeks run side by side: one file per database, or one week's rmSync removes the other's dump.
+  const f = join(env.work, `raw-${db}.pgdump`);
   await chain([{ ...dumpCmd(env.pg, db), env: { PGSSLMODE: 'disable', PGPASSWORD: env.pg.info.password } }], { stdout: f });
   const n = await duBytes(f);
   rmSync(f);

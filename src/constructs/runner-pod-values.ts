@@ -1,7 +1,6 @@
 // A values file → the runner pod of one operation (RunnerPodOptions): the values side of runner-pod.ts.
 import type { k8s } from 'cdk8s-plus-27';
 import { referencedSecrets } from '../contract/layout.js';
-import { durationSeconds } from '../values/formats.js';
 import type { Values } from '../values/schema.js';
 import { dnsLabelFrom, type BackupSetNames, type RunnerComponent } from './names.js';
 import { podSettingsFor, type DataMounts } from './pod-settings.js';
@@ -31,11 +30,6 @@ export function dataVolumesOf(v: Values): DataVolume[] {
       ? c.volumes.map((vol, i) => ({ name: dnsLabelFrom('data-', `${c.name}-${i}`), claimName: vol.claimName, mountPath: vol.mountPath }))
       : [],
   );
-}
-
-/** The maintenance pod's grace period follows the set's timeout (not its own) and names no workload, as it always has. */
-export function maintenanceDeadline(v: Values): RunDeadline {
-  return { timeoutSeconds: durationSeconds(v.timeout) ?? 3600 };
 }
 
 /** Everything a runner pod of `component` takes from the values file: account, Secrets, volumes, pod settings. */

@@ -18,7 +18,7 @@ import type { RepositoryPvcProps } from './repository-pvc.js';
 import type { RequestRbacProps } from './request-rbac.js';
 import type { RestoreJobProps } from './restore-job.js';
 import type { RunnerConfigProps } from './runner-config.js';
-import { maintenanceDeadline, runnerPodOptions } from './runner-pod-values.js';
+import { runnerPodOptions } from './runner-pod-values.js';
 import type { VerifyCronJobProps } from './verify-cron-job.js';
 
 const api = (v: Values, op: RunnerComponent) => needsApiAccess(v, op);
@@ -152,7 +152,7 @@ export function maintenanceCronJobProps(v: Values, names: BackupSetNames): Maint
     timeZone: m.timeZone ?? v.timeZone,
     suspend: v.suspend,
     timeout: m.timeout,
-    pod: runnerPodOptions(v, names, 'maintenance', { apiAccess: false, dataVolumes: 'none', deadline: maintenanceDeadline(v) }),
+    pod: runnerPodOptions(v, names, 'maintenance', { apiAccess: false, dataVolumes: 'none' }),
   };
 }
 

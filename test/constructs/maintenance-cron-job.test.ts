@@ -1,6 +1,7 @@
 // Protected repositories in manifests: delete-capable keys only in the maintenance pod, which runs apart with no token;
 // and the validate checks: Object Lock long enough, S3 only, separate keys, warnings.
 import { describe, expect, it } from 'vitest';
+import { GRACE_ENV, graceSeconds, WORKLOAD_ENV } from '../../src/contract/deadline.js';
 import { ValuesError } from '../../src/errors.js';
 import { requiredLockDays, securityWarnings } from '../../src/values/security-rules.js';
 import { BASE, makeValues, objectsOf, podTemplates, synth, type Obj } from './_fixtures.js';
@@ -56,6 +57,18 @@ describe('MaintenanceCronJob (protected repository)', () => {
         .sort(),
     ).toEqual(['backup-admin', 'team']);
     expect(objectsOf(objects, 'Role').some((r) => r.metadata.name === 'shop-safehold-maintenance')).toBe(false);
+  });
+
+  it("takes its grace period from its own timeout and names its workload, so a killed run's prune lock is cleared by the next", () => {
+    // The set's timeout (1h) would give 60 s of grace; the maintenance run's own 3 minutes give 36 s.
+    const short = synth(makeValues(withProtection(protection({ timeout: '3m' }))));
+    const cron = objectsOf(short, 'CronJob').find((c) => c.metadata.name === 'shop-maintenance')!;
+    const t = cron.spec.jobTemplate.spec.template;
+    expect(cron.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(180);
+    expect(t.spec.terminationGracePeriodSeconds).toBe(graceSeconds(180));
+    const env = Object.fromEntries(t.spec.containers[0].env.map((e: Obj) => [e.name, e.value]));
+    expect(env[GRACE_ENV]).toBe(String(graceSeconds(180)));
+    expect(env[WORKLOAD_ENV]).toBe('shop-maintenance');
   });
 
   it('is absent unless repository.protection is set', () => {
