@@ -31,7 +31,7 @@ node -e '
   process.exit(r.numFailedTests > 0 || r.numFailedTestSuites > 0 || !r.success ? 1 : 0);
 ' "$report" || status=1
 if [ "$lint" -ne 0 ]; then
-  echo "test-all: npm run lint found problems (exit $lint): run \`npx prettier --write . && npx eslint --fix .\` and fix what remains"
+  echo "test-all: npm run lint found problems (exit $lint): run \`npm run lint:fix\` (it formats only ts/js/mjs: a prettier run over test/ or docs/ would rewrite YAML snapshots and tables) and fix what remains"
   status=1
 fi
 exit "$status"
