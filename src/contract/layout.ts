@@ -30,7 +30,7 @@ export function s3CredentialsFor(r: Values['repository'], op: Operation | undefi
 
 /**
  * Every Secret one operation reads, by name, with the keys it needs (sorted for stable output):
- * the drop pod gets only its database login, maintenance only the repository, each operation only
+ * the drop pod gets the repository and only its database's login, maintenance only the repository, each operation only
  * the Secrets of the hooks it runs.
  */
 export function referencedSecrets(v: Values, op: Operation): Map<string, string[]> {

@@ -12,8 +12,18 @@ function variants(): Array<{ name: string; values: Values }> {
   return exampleValues().flatMap(({ file, values }) => {
     const db = values.components.find((c) => c.type === 'postgres' || c.type === 'mysql' || c.type === 'cockroachdb') as
       { name: string; database: string } | undefined;
+    // A second database with its own login: the drop pod must not mount it (the examples have at most one).
+    const other = {
+      name: 'other-db',
+      type: 'postgres',
+      host: 'other',
+      port: 5432,
+      database: 'other',
+      credentials: { secretName: 'other-db-login', usernameKey: 'username', passwordKey: 'password' },
+    };
     const all: Values = {
       ...values,
+      components: [...values.components, other as unknown as Values['components'][number]],
       drill: values.drill ?? { schedule: '0 5 * * 0', timeout: '2h', targets: {}, checks: [] },
       restore: values.restore ?? { snapshot: 'latest', dropExisting: false, owners: 'keep', timeout: '2h' },
       dropDatabase: values.dropDatabase ?? (db ? { component: db.name, confirm: db.database } : undefined),
@@ -160,8 +170,19 @@ describe('least privilege, for every example in values/', () => {
         expect(mounted).toContain(r.password.secretName);
         expect(mounted).toContain(c.credentials.secretName);
         if (r.protection) expect(mounted).not.toContain(r.protection.maintenance.credentials.secretName);
-        for (const o of others.filter((o) => o !== c.credentials.secretName && o !== r.password.secretName && o !== r.s3?.credentials?.secretName))
-          expect(mounted).not.toContain(o);
+        const tls = (c as { tls?: { caCert?: { secretName: string }; clientCert?: { secretName: string } } }).tls;
+        const allowed = [
+          r.password.secretName,
+          c.credentials.secretName,
+          tls?.caCert?.secretName,
+          tls?.clientCert?.secretName,
+          r.s3?.credentials?.secretName,
+          r.s3?.caCert?.secretName,
+        ];
+        for (const o of others.filter((o) => !allowed.includes(o))) expect(mounted).not.toContain(o);
+        // Exactly these: the repository password and S3 keys (append-only when protected), the dropped database's login.
+        expect(mounted).toEqual([...new Set(allowed.filter((x): x is string => !!x))].sort());
+        if (name.endsWith('every operation')) expect(others).toContain('other-db-login');
       });
     });
   }

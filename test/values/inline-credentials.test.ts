@@ -192,22 +192,25 @@ describe('inline credentials', () => {
     }
   });
 
-  it('validate exits 2 naming the path for the four credentials of the acceptance list', () => {
+  it('validate exits 2 naming the path for each of the four credentials of the acceptance list, one file at a time', () => {
     const dir = mkdtempSync(join(tmpdir(), 'inline-'));
     const files = {
       argv: ['hooks.preBackup[0].command[1]', doc((d) => (d.hooks.preBackup[0].command = ['mariadb', '--password=x']))],
       env: ['hooks.preBackup[0].command[1]', doc((d) => (d.hooks.preBackup[0].command = ['env', 'PGPASSWORD=x', 'psql']))],
+      'env-map': ['hooks.preBackup[0].env.PGPASSWORD', doc((d) => (d.hooks.preBackup[0].env = { PGPASSWORD: 'x' }))],
       url: ['hooks.preBackup[0].command[1]', doc((d) => (d.hooks.preBackup[0].command = ['psql', 'postgres://u:pw@h/db']))],
       bearer: ['hooks.preBackup[0].command[2]', doc((d) => (d.hooks.preBackup[0].command = ['curl', '-H', 'Authorization: Bearer abcdef123456', 'https://x']))],
     } as const;
-    for (const [name, [, d]] of Object.entries(files)) writeFileSync(join(dir, `${name}.yaml`), stringify({ ...d, name }));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'validate', dir], {
-      encoding: 'utf8',
-      env: { ...process.env, NODE_NO_WARNINGS: '1' },
-    });
-    expect(r.status, r.stderr).toBe(2);
-    for (const [name, [path]] of Object.entries(files)) {
-      const line = r.stderr.split('\n').find((l) => l.includes(`${name}.yaml:`) && l.includes(` ${path}: `));
+    // Each file alone: a file the check let through would exit 0, whatever the others do.
+    for (const [name, [path, d]] of Object.entries(files)) {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, stringify({ ...d, name }));
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'validate', file], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      });
+      expect(r.status, `${name}: ${r.stdout}${r.stderr}`).toBe(2);
+      const line = r.stderr.split('\n').find((l) => l.includes(`${name}.yaml:`) && l.includes(` ${path}: `)) ?? '';
       expect(line, `${name}: ${r.stderr}`).toMatch(/must not be written in a values file/);
     }
   });
