@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cockroachVerdict } from '../../src/runner/engines/cockroachdb.js';
 import { redisVerdict } from '../../src/runner/engines/redis.js';
+import { mysqlVerdict } from '../../src/runner/engines/mysql.js';
 import { clientTooOld, lenientVerdict, parseVersion, strictVerdict } from '../../src/runner/engines/version.js';
 
 const v = (text: string) => {
@@ -68,6 +69,14 @@ describe('verdicts', () => {
 
   it('strict records raw output it cannot parse and refuses nothing', () => {
     expect(strictVerdict('pg_dump')('weird', ' also weird \n')).toEqual({ client: 'weird', server: 'also weird' });
+  });
+
+  it('MariaDB older than 10.6 and MySQL older than 8.0 are refused (docs/restore.md "Servers"); the supported ones pass', () => {
+    const client = 'mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)';
+    expect(mysqlVerdict(client, '10.5.23-MariaDB-0+deb11u1').refuse).toBe('the MariaDB server is 10.5.23; safehold supports MariaDB 10.6 and newer');
+    expect(mysqlVerdict(client, '5.7.44-log').refuse).toBe('the MySQL server is 5.7.44; safehold supports MySQL 8.0 and newer');
+    for (const server of ['10.6.18-MariaDB', '10.11.19-MariaDB-0+deb12u1', '11.8.9-MariaDB-deb13', '8.0.36', '8.4.3'])
+      expect(mysqlVerdict(client, server).refuse).toBeUndefined();
   });
 
   it('lenient (MySQL/MariaDB) never refuses; an older client is a warning', () => {

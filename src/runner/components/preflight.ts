@@ -4,7 +4,8 @@ import { RefusedError } from '../../errors.js';
 import type { Component } from '../../values/components.js';
 import type { RunContext } from '../context.js';
 import { endpointOf, streamEngine } from '../engines/index.js';
-import { mysqlStatement } from '../engines/mysql.js';
+import { hex, mysqlLines } from '../engines/mysql-globals.js';
+import { mysqlStatement, quoteMysqlIdent } from '../engines/mysql.js';
 import { psql } from '../engines/postgres.js';
 import { quoteIdent } from '../engines/pg-quote.js';
 import { RespClient } from '../engines/resp.js';
@@ -26,6 +27,46 @@ async function postgresProblems(where: string, e: Endpoint): Promise<string[]> {
   if (!unreadable) return [];
   return [
     `${where}: login ${login} cannot read ${unreadable}; grant it, e.g. GRANT pg_read_all_data TO ${quoteIdent(login)}; (PostgreSQL 14+) or GRANT USAGE ON SCHEMA … / GRANT SELECT ON ALL TABLES IN SCHEMA … TO ${quoteIdent(login)};`,
+  ];
+}
+
+/** The account the server matched this login to, as information_schema writes grantees: 'user'@'host'. */
+const GRANTEE = `CONCAT('''', LEFT(CURRENT_USER(), LENGTH(CURRENT_USER()) - LENGTH(SUBSTRING_INDEX(CURRENT_USER(), '@', -1)) - 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`;
+/** A privilege held on every database (global) or on this one (a database grant, wildcards included). */
+const held = (db: string, priv: string) =>
+  `(EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ${GRANTEE} AND PRIVILEGE_TYPE = '${priv}') OR EXISTS (SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = ${GRANTEE} AND PRIVILEGE_TYPE = '${priv}' AND ${db} LIKE TABLE_SCHEMA))`;
+
+/**
+ * What mariadb-dump --routines --triggers --events lacks for this database, comma-separated (empty: nothing). Without
+ * TRIGGER or the right to read routine bodies the dump leaves triggers and routines out and still exits 0 (they are
+ * invisible to the login); without SHOW VIEW or EVENT it fails midway. Then the current account and whether it is MariaDB.
+ */
+export function mysqlMissingPrivilegesSql(database: string): string {
+  const d = hex(database);
+  const routines = `(${held(d, 'SHOW CREATE ROUTINE')} OR ${held(d, 'SHOW_ROUTINE')} OR EXISTS (SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ${GRANTEE} AND PRIVILEGE_TYPE = 'SELECT') OR ${held(`'mysql'`, 'SELECT')} OR EXISTS (SELECT 1 FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE = ${GRANTEE} AND TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 'proc' AND PRIVILEGE_TYPE = 'SELECT'))`;
+  const views = `EXISTS (SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${d} AND TABLE_TYPE = 'VIEW')`;
+  return `SELECT CONCAT_WS(',', IF(${views} AND NOT ${held(d, 'SHOW VIEW')}, 'SHOW VIEW', NULL), IF(NOT ${held(d, 'TRIGGER')}, 'TRIGGER', NULL), IF(NOT ${held(d, 'EVENT')}, 'EVENT', NULL), IF(NOT ${routines}, 'routines', NULL)), ${GRANTEE}, VERSION() LIKE '%MariaDB%'`;
+}
+
+/** The statements that give a login what mysqlMissingPrivilegesSql found missing. */
+export function mysqlGrantFix(missing: readonly string[], database: string, grantee: string, mariadb: boolean): string {
+  const onDb = missing.filter((m) => m !== 'routines');
+  return [
+    ...(onDb.length ? [`GRANT ${onDb.join(', ')} ON ${quoteMysqlIdent(database)}.* TO ${grantee};`] : []),
+    ...(missing.includes('routines') ? [mariadb ? `GRANT SELECT ON mysql.proc TO ${grantee};` : `GRANT SHOW_ROUTINE ON *.* TO ${grantee};`] : []),
+  ].join(' ');
+}
+
+async function mysqlProblems(where: string, e: Endpoint): Promise<string[]> {
+  // A whole server (databases: all) is dumped by a login that needs global privileges: only the connection is checked.
+  if (!e.database) return run(mysqlStatement(e, 'SELECT 1')).then(() => []);
+  const [line = ''] = await mysqlLines(e, mysqlMissingPrivilegesSql(e.database));
+  const [missing, grantee, mariadb] = line.split('\t');
+  if (!missing) return [];
+  const list = missing.split(',');
+  const what = list.map((m) => (m === 'routines' ? 'the right to read routines (without it they are left out of the dump)' : m));
+  return [
+    `${where}: login ${grantee} lacks ${what.join(', ')} for database ${e.database}; grant it: ${mysqlGrantFix(list, e.database!, grantee, mariadb === '1')}`,
   ];
 }
 
@@ -95,7 +136,7 @@ export async function refuseUnreachable(ctx: RunContext, components: readonly Co
 async function componentProblems(c: Component, where: string, field: string, e: Endpoint): Promise<string[]> {
   if (c.type === 'postgres') return postgresProblems(where, e);
   if (c.type === 'redis') return redisProblems(where, field, e);
-  // The dump's client connects the same way: TLS and login are checked here, before anything is stored.
-  if (c.type === 'mysql') await run(mysqlStatement(e, 'SELECT 1'));
+  // The dump's client connects the same way: TLS and login are checked here, before anything is stored, then the privileges.
+  if (c.type === 'mysql') return mysqlProblems(where, e);
   return [];
 }

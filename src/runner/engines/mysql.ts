@@ -8,9 +8,9 @@
 // travels in MYSQL_PWD, never in argv; --no-defaults keeps /etc/mysql and ~/.my.cnf out.
 import { BINARIES } from '../binaries.js';
 import type { ProcessSpec } from '../process/spawn.js';
-import type { Endpoint, StreamEngine } from './types.js';
+import type { Endpoint, StreamEngine, VersionVerdict } from './types.js';
 import { mysqlTlsArgs } from './tls.js';
-import { lenientVerdict } from './version.js';
+import { lenientVerdict, parseVersion } from './version.js';
 
 export function mysqlEnv(e: Endpoint): Record<string, string> {
   return e.password !== undefined ? { MYSQL_PWD: e.password } : {};
@@ -45,7 +45,20 @@ export function mysqlScript(e: Endpoint): ProcessSpec {
 }
 
 /** MySQL/MariaDB tools read newer servers well enough; an old client is reported, not refused. */
-const judgeVersions = lenientVerdict(BINARIES.mysqlDump);
+const lenient = lenientVerdict(BINARIES.mysqlDump);
+
+/** The oldest servers safehold supports (docs/restore.md "Servers"): MariaDB 10.6, MySQL 8.0; older ones are refused. */
+export function mysqlVerdict(clientOut: string, serverOut: string): VersionVerdict {
+  const verdict = lenient(clientOut, serverOut);
+  const server = parseVersion(serverOut);
+  const mariadb = /mariadb/i.test(serverOut);
+  const [major, minor] = mariadb ? [10, 6] : [8, 0];
+  if (!server || server.major > major || (server.major === major && server.minor >= minor)) return verdict;
+  return {
+    ...verdict,
+    refuse: `the ${mariadb ? 'MariaDB' : 'MySQL'} server is ${server.text}; safehold supports ${mariadb ? 'MariaDB' : 'MySQL'} ${major}.${minor} and newer`,
+  };
+}
 
 export const mysql: StreamEngine = {
   type: 'mysql',
@@ -69,7 +82,7 @@ export const mysql: StreamEngine = {
   versions: (e) => ({
     client: { cmd: BINARIES.mysqlDump, args: ['--no-defaults', '--version'] },
     server: mysqlStatement(e, 'SELECT VERSION()'),
-    judge: judgeVersions,
+    judge: mysqlVerdict,
   }),
   // mariadb-dump ends with "-- Dump completed": a dump cut short lacks it.
   checkFile: () => 'sql-trailer',

@@ -223,6 +223,37 @@ describe.each(rows('postgres'))("postgres: the worst day (%s, the image's client
     }
   });
 
+  it('restore.owners: login onto a brand-new server: rows come back, every object belongs to the restore login, no role is created', async () => {
+    const f = await seed(main());
+    const before = await state(main(), f);
+    const app = await appFor(f, main());
+    await backup(app.ctx());
+    const other = await newServer(variant.newer);
+    try {
+      writeSecrets(app.secretsDir, pgSecret(other));
+      app.update({
+        components: [{ name: 'db', type: 'postgres', host: other.host, port: other.port, database: f.db, credentials: { secretName: 'pg' } }],
+        restore: { owners: 'login' },
+      });
+      await restore(app.ctx());
+      const after = await state(other, f);
+      expect(after.rows).toBe(before.rows);
+      expect(after.checksums).toBe(before.checksums);
+      expect(after.sequence).toBe(before.sequence);
+      expect(after.roles).toBe('');
+      expect(await q(other, `SELECT count(*) FROM pg_roles WHERE rolname IN (${Object.values(f.roles).map(lit).join(',')})`)).toBe('0');
+      const owners = await q(
+        other,
+        `SELECT DISTINCT pg_get_userbyid(c.relowner) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app'
+         UNION SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'app' UNION SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = ${lit(f.db)}`,
+        f.db,
+      );
+      expect(owners).toBe('postgres');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('(d) the way back: after a successful restore, `restore --undo` returns the exact pre-restore state (and again undoes the undo)', async () => {
     const f = await seed(main());
     const app = await appFor(f, main());
