@@ -50,7 +50,9 @@ describe('one-shot requests in a cluster', () => {
       const [a, b] = await Promise.all([job.job(s.args('restore')), job.job(s.args('restore'))]);
       expect([a.code, b.code].sort()).toEqual([0, 3]);
       const loser = a.code === 3 ? a : b;
-      expect(loser.stderr).toMatch(/holds ConfigMap demo\/minimal-safehold-claim|claimed by another run/);
+      // The loser meets the claim while the winner runs; on a loaded machine it may start only after the winner
+      // finished and then meets the ledger's record instead. Either way it refuses before changing anything.
+      expect(loser.stderr).toMatch(/holds ConfigMap demo\/minimal-safehold-claim|claimed by another run|already ran/);
       expect(loser.stderr).not.toMatch(/dropping and recreating/);
       expect(await rows(db)).toBe(before);
       // finished: the claim is gone, the ledger cache has the request
