@@ -419,7 +419,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   secrets:
     'Secrets safehold asks for on your behalf: an ExternalSecret (external-secrets.io) or a SealedSecret (bitnami). Never a plain Secret. Set exactly one of `externalSecret` or `sealedSecret` per entry.',
   'secrets[].name': 'Name of the Secret to be created (what `secretName` references use).',
-  'secrets[].externalSecret': 'Emit an `external-secrets.io/v1beta1` ExternalSecret whose target Secret is owned by it.',
+  'secrets[].externalSecret': 'Emit an `external-secrets.io/v1` ExternalSecret (ESO 0.16 and later) whose target Secret is owned by it.',
   'secrets[].externalSecret.secretStore': 'The store to read from.',
   'secrets[].externalSecret.secretStore.name': 'Name of the SecretStore or ClusterSecretStore.',
   'secrets[].externalSecret.secretStore.kind': 'Its kind.',

@@ -68,7 +68,7 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
     if (tls?.clientCert) add(tls.clientCert.secretName, tls.clientCert.certKey, tls.clientCert.keyKey);
   }
   // The operations that push metrics (runner/metrics/push.ts).
-  const pushes = op === 'backup' || op === 'restore' || op === 'drill' || op === 'verify';
+  const pushes = op === 'backup' || op === 'restore' || op === 'drill' || op === 'verify' || op === 'copy' || op === 'maintenance';
   if (pushes && v.monitoring.enabled && v.monitoring.pushgateway && v.monitoring.caCert) add(v.monitoring.caCert.secretName, v.monitoring.caCert.key);
   const phases = { backup: ['preBackup', 'postBackup'], restore: ['preRestore', 'postRestore'] } as const;
   const hooks =

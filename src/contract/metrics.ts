@@ -17,6 +17,8 @@ export const METRICS = {
   backupSuspicious: 'safehold_backup_suspicious',
   /** 1 when the last backup was refused because a restore of the application was in progress. */
   backupRefused: 'safehold_backup_refused',
+  /** 1 when the last prune or maintenance run was refused because a restore of the application was in progress. */
+  pruneRefused: 'safehold_prune_refused',
   /** 1 when the last retention (forget, and prune when on) succeeded, 0 when it failed; pushed by backups that ran it. */
   retentionLastStatus: 'safehold_retention_last_status',
   drillLastSuccess: 'safehold_drill_last_success_timestamp_seconds',
@@ -50,7 +52,7 @@ export const METRICS = {
 } as const;
 
 /** Pushgateway grouping key: keeps apps (and instances) apart so pushes never overwrite each other. */
-export type PushOperation = 'backup' | 'drill' | 'restore' | 'verify' | 'copy';
+export type PushOperation = 'backup' | 'drill' | 'restore' | 'verify' | 'copy' | 'maintenance';
 
 /** Copies push one group each (`copy` label), so one copy's push never replaces another's series. */
 export function groupingKey(v: Values, operation: PushOperation, copy?: string): Array<[string, string]> {

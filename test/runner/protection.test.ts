@@ -4,12 +4,15 @@ import { readdirSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resticHost, appTag } from '../../src/contract/layout.js';
+import { restoreRequestId } from '../../src/contract/requests.js';
 import { backup } from '../../src/runner/commands/backup.js';
 import { maintenance } from '../../src/runner/commands/maintenance.js';
+import { prune } from '../../src/runner/commands/prune.js';
 import { listSets } from '../../src/runner/commands/snapshots.js';
 import { buildContext, type RunContext } from '../../src/runner/context.js';
+import { claimRequest } from '../../src/runner/requests/claim.js';
 import { Restic } from '../../src/runner/restic/client.js';
-import { servers } from '../support/env.js';
+import { pushedMetrics, servers } from '../support/env.js';
 import { makeApp, pgComponent, s3Repository, seededTable, uniqueName, writeSecrets, type App } from './fixture.js';
 
 /** Every restic command the runner starts (all of them go through Restic.spec). */
@@ -23,14 +26,19 @@ function recordResticCommands(): string[][] {
   return calls;
 }
 
-async function protectedApp(retention: Record<string, unknown>, db: string): Promise<App & { maintenanceCtx(): RunContext; prefix: string }> {
+async function protectedApp(
+  retention: Record<string, unknown>,
+  db: string,
+  more: Record<string, unknown> = {},
+): Promise<App & { maintenanceCtx(): RunContext; prefix: string }> {
   const prefix = uniqueName('prot');
   const app = await makeApp({
+    name: prefix,
     repo: {
       ...s3Repository(prefix),
       protection: { maintenance: { schedule: '0 4 * * *', credentials: { secretName: 's3-maintenance' } } },
     },
-    values: { components: [pgComponent('db', db)], retention },
+    values: { components: [pgComponent('db', db)], retention, ...more },
   });
   // s3rver knows one key pair; a real bucket gives the backup keys no s3:DeleteObject (docs/security.md).
   const s = servers().s3;
@@ -138,5 +146,28 @@ describe('protected repository (S3)', () => {
     const good = (await listSets(app.ctx())).filter((s) => s.status === 'good').map((s) => s.id);
     expect(good).toEqual(expect.arrayContaining(['real-yesterday', today]));
     expect(app.logs.join('')).toMatch(/retention HELD.*backdated/);
+  });
+
+  it('beside a claimed restore, maintenance and prune refuse before any lock (exit 3, safehold_prune_refused 1) and remove nothing; after it finished they run', async () => {
+    const db = await seededTable(50);
+    const app = await protectedApp({ keepLast: 1 }, db, { monitoring: { pushgateway: servers().pushgateway.url }, restore: { snapshot: 'latest' } });
+    await backup(app.ctx());
+    const newest = (await backup(app.ctx())).setId;
+    const claim = await claimRequest(app.ctx(), restoreRequestId(app.ctx().values)!, 'restore');
+    const calls = recordResticCommands();
+    for (const run of [maintenance, prune]) {
+      await expect(run(app.maintenanceCtx())).rejects.toMatchObject({
+        exitCode: 3,
+        message: expect.stringMatching(/^prune refused, nothing was stored: request restore-\w+ of this application is in progress/),
+      });
+      expect((await pushedMetrics(app.prefix, 'maintenance')).safehold_prune_refused).toBe('1');
+    }
+    expect(app.logs.join('')).toMatch(/prune REFUSED: a restore of this application is in progress/);
+    expect(calls.filter((c) => ['forget', 'prune', 'check', 'unlock'].some((x) => c.includes(x))), 'no lock-taking command ran').toEqual([]);
+    expect((await listSets(app.ctx())).filter((s) => s.status === 'good')).toHaveLength(2);
+    await claim.finish('test');
+    expect((await maintenance(app.maintenanceCtx())).removedSets).toHaveLength(1);
+    expect((await pushedMetrics(app.prefix, 'maintenance')).safehold_prune_refused).toBe('0');
+    expect((await listSets(app.ctx())).map((s) => s.id)).toEqual([newest]);
   });
 });

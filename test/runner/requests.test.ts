@@ -30,8 +30,14 @@ async function seeded(n = 200): Promise<string> {
   return db;
 }
 
-/** The runner CLI as its own process (what a second pod is). */
-function cli(app: App, args: string[], scratch: string, env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
+/** The runner CLI as its own process (what a second pod is); `started` gets the child (its own process group). */
+function cli(
+  app: App,
+  args: string[],
+  scratch: string,
+  env: Record<string, string> = {},
+  started?: (child: ReturnType<typeof spawn>) => void,
+): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -51,8 +57,10 @@ function cli(app: App, args: string[], scratch: string, env: Record<string, stri
         cwd: ROOT,
         env: { ...process.env, NODE_NO_WARNINGS: '1', KUBERNETES_SERVICE_HOST: '', ...env },
         stdio: ['ignore', 'ignore', 'pipe'],
+        detached: !!started,
       },
     );
+    started?.(child);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -182,6 +190,46 @@ describe('the drop is the first step of its restore request', () => {
     expect(late).toMatchObject({ exitCode: 3, message: expect.stringMatching(/restore of request restore-\w+ has started/) });
     expect(await rows(db)).toBe(untouched);
     expect(await tables(db)).toBe('1');
+  });
+});
+
+describe('a claim left by a run that died', () => {
+  it('is visible, blocks backups naming `safehold release`; the release frees it, the request runs once more and the data comes back', async () => {
+    const db = await seeded();
+    const before = await rows(db);
+    const app = await makeApp({ values: { components: [pgComponent('db', db)], restore: { snapshot: 'latest' } } });
+    await backup(app.ctx());
+    await disaster(db);
+    const damaged = await rows(db);
+    const request = restoreRequestId(app.ctx().values)!;
+    // The pod dies inside its restore: claimed, the side database being filled (pg_restore held), then SIGKILL.
+    const env = {
+      SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'),
+      SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'),
+      WAIT_FOR_FILE: join(app.dir, 'never'),
+    };
+    let pid = 0;
+    const dead = cli(app, ['restore'], 's1', env, (c) => (pid = c.pid!));
+    const side = `${db}.safehold-restoring`;
+    await vi.waitUntil(async () => (await pgQuery(`SELECT count(*) FROM pg_database WHERE datname = '${side}'`)) === '1', { timeout: 120_000, interval: 200 });
+    process.kill(-pid, 'SIGKILL');
+    expect((await dead).code).not.toBe(0);
+
+    expect((await listRequests(app.ctx())).map((q) => [q.request, q.status])).toEqual([[request, 'in progress']]);
+    await expect(backup(app.ctx())).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining(`safehold release --request ${request}`),
+    });
+    expect(await rows(db), 'the live database was never touched').toBe(damaged);
+
+    const released = await cli(app, ['release', '--request', request], 's2');
+    expect(released.code, released.stderr).toBe(0);
+    expect((await listRequests(app.ctx())).map((q) => [q.request, q.status])).toEqual([[request, 'released']]);
+    // Released, not finished: the request may run once more (the side database the dead run left is removed first).
+    await restore(app.ctx());
+    expect(await rows(db)).toBe(before);
+    expect(app.logs.join('')).toMatch(/removing the side database a failed restore left behind/);
+    expect((await backup(app.ctx())).status).toBe('good');
   });
 });
 

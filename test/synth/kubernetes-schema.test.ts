@@ -8,7 +8,7 @@ import { distObjects } from './_dist.js';
 const string = { type: 'string', minLength: 1 };
 const metadata = { type: 'object', required: ['name', 'namespace'], properties: { name: string, namespace: string } };
 
-/** What the CRDs require (prometheus-operator, external-secrets v1beta1, sealed-secrets), hand-written. */
+/** What the CRDs require (prometheus-operator, external-secrets v1, sealed-secrets), hand-written. */
 const CRD_SCHEMAS: Record<string, object> = {
   'monitoring.coreos.com/v1 PrometheusRule': {
     type: 'object',
