@@ -163,7 +163,10 @@ describe('protected repository (S3)', () => {
       expect((await pushedMetrics(app.prefix, 'maintenance')).safehold_prune_refused).toBe('1');
     }
     expect(app.logs.join('')).toMatch(/prune REFUSED: a restore of this application is in progress/);
-    expect(calls.filter((c) => ['forget', 'prune', 'check', 'unlock'].some((x) => c.includes(x))), 'no lock-taking command ran').toEqual([]);
+    expect(
+      calls.filter((c) => ['forget', 'prune', 'check', 'unlock'].some((x) => c.includes(x))),
+      'no lock-taking command ran',
+    ).toEqual([]);
     expect((await listSets(app.ctx())).filter((s) => s.status === 'good')).toHaveLength(2);
     await claim.finish('test');
     expect((await maintenance(app.maintenanceCtx())).removedSets).toHaveLength(1);

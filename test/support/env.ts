@@ -84,7 +84,10 @@ export async function redisCmd(...args: string[]): Promise<string> {
 }
 
 /** What the Pushgateway holds for one app and operation: `name` or `name{component}` → value. */
-export async function pushedMetrics(app: string, operation: 'backup' | 'drill' | 'restore' | 'verify' | 'copy' | 'maintenance'): Promise<Record<string, string>> {
+export async function pushedMetrics(
+  app: string,
+  operation: 'backup' | 'drill' | 'restore' | 'verify' | 'copy' | 'maintenance',
+): Promise<Record<string, string>> {
   const res = await fetch(`${servers().pushgateway.url}/api/v1/metrics`);
   const body = (await res.json()) as { data: Array<{ labels: Record<string, string>; [k: string]: unknown }> };
   const out: Record<string, string> = {};

@@ -31,8 +31,7 @@ export async function refuseDuringRequests(ctx: RunContext, what: 'backup' | 'pr
  * it: refused like a backup, and `safehold_prune_refused` says which it was (pushed as operation `maintenance`).
  */
 export async function pruneUnlessBusy<T>(ctx: RunContext, work: () => Promise<T>): Promise<T> {
-  const push = (refused: boolean) =>
-    pushMetrics(ctx.values, 'maintenance', [{ name: METRICS.pruneRefused, value: refused ? 1 : 0 }], ctx.log, ctx.secrets);
+  const push = (refused: boolean) => pushMetrics(ctx.values, 'maintenance', [{ name: METRICS.pruneRefused, value: refused ? 1 : 0 }], ctx.log, ctx.secrets);
   try {
     await refuseDuringRequests(ctx, 'prune');
   } catch (e) {
