@@ -74,9 +74,14 @@ function memorySection(points: Array<{ label: string; dbBytes: number; runs: rea
     const startup = Math.max(...p.runs.map((r) => r.startupHWMKiB ?? 0)) / 1024;
     const pod = Math.max(...p.runs.map((r) => r.podPeakBytes ?? 0)) / 2 ** 20;
     const cache = Math.max(...p.runs.map((r) => r.podCacheBytes ?? 0)) / 2 ** 20;
-    return { ...p, peak, startup, pod, cache };
+    const anon = Math.max(...p.runs.map((r) => r.podAnonPeakBytes ?? 0)) / 2 ** 20;
+    const hits = p.runs.reduce((n, r) => n + (r.podLimitHits ?? 0), 0);
+    const ooms = p.runs.reduce((n, r) => n + (r.podOomKills ?? 0), 0);
+    return { ...p, peak, startup, pod, cache, anon, hits, ooms };
   });
   const podAll = Math.max(...rows.map((r) => r.pod));
+  const anonAll = Math.max(...rows.map((r) => r.anon));
+  const oomsAll = rows.reduce((n, r) => n + r.ooms, 0);
   const peakAll = Math.max(...rows.map((r) => r.peak));
   const by = (cmd: string) => rows.filter((r) => r.command === cmd);
   const flat = ['backup', 'restore'].map((cmd) => {
@@ -91,8 +96,10 @@ function memorySection(points: Array<{ label: string; dbBytes: number; runs: rea
         'command',
         'database',
         'runs',
-        'whole pod: cgroup peak (max over runs)',
+        `whole pod: cgroup peak (max over runs; held to ${DEFAULT_MEMORY_LIMIT_MIB} MiB)`,
+        'of it anonymous (sampled peak)',
         'page cache left at the end',
+        'limit reached (times) / OOM kills',
         'runner peak RSS (max over runs)',
         'of which at start-up (modules, context)',
       ],
@@ -101,22 +108,32 @@ function memorySection(points: Array<{ label: string; dbBytes: number; runs: rea
         `${r.label} (${mb(r.dbBytes)})`,
         String(r.runs.length),
         r.pod ? `${r.pod.toFixed(0)} MiB` : 'not measured',
+        r.pod ? `${r.anon.toFixed(0)} MiB` : '',
         r.pod ? `${r.cache.toFixed(0)} MiB` : '',
+        r.pod ? `${r.hits} / ${r.ooms}` : '',
         `${r.peak.toFixed(1)} MiB`,
         `${r.startup.toFixed(1)} MiB`,
       ]),
     ),
     notes: [
       "The cgroup peak is what the kernel charges against a pod's memory limit: anonymous memory of every process plus page cache (restic's cache, a spool file); page cache is reclaimed under the limit before anything is killed.",
-      `Default limit (values resources.limits.memory): ${DEFAULT_MEMORY_LIMIT_MIB} MiB = ${(DEFAULT_MEMORY_LIMIT_MIB / Math.max(podAll, 1)).toFixed(1)}× the largest whole-pod peak measured here.`,
+      `Every runner run is held to the default limit (values resources.limits.memory, ${DEFAULT_MEMORY_LIMIT_MIB} MiB) by the group's memory.limit_in_bytes, as its pod would be: "limit reached" counts the kernel's reclaims (memory.failcnt), which cost time, not data; an OOM kill would fail the run.`,
+      `Default limit: ${DEFAULT_MEMORY_LIMIT_MIB} MiB = ${(DEFAULT_MEMORY_LIMIT_MIB / Math.max(anonAll, 1)).toFixed(1)}× the largest anonymous peak, ${(DEFAULT_MEMORY_LIMIT_MIB / Math.max(podAll, 1)).toFixed(1)}× the largest charged peak measured here.`,
     ],
     ratios: [
       {
-        measure: 'memory: whole-pod peak (largest run)',
+        measure: 'memory: whole-pod peak charged, page cache included (largest run)',
         value: podAll ? `${podAll.toFixed(0)} MiB` : 'not measured',
-        goal: `measured; default limit ${DEFAULT_MEMORY_LIMIT_MIB} MiB ≥ 2× it`,
-        met: podAll > 0 && DEFAULT_MEMORY_LIMIT_MIB >= 2 * podAll,
+        goal: 'measured',
+        met: podAll > 0,
       },
+      {
+        measure: 'memory: whole-pod anonymous peak (largest run)',
+        value: anonAll ? `${anonAll.toFixed(0)} MiB` : 'not measured',
+        goal: `default limit ${DEFAULT_MEMORY_LIMIT_MIB} MiB ≥ 2× it`,
+        met: anonAll > 0 && DEFAULT_MEMORY_LIMIT_MIB >= 2 * anonAll,
+      },
+      { measure: `memory: OOM kills, every run held to ${DEFAULT_MEMORY_LIMIT_MIB} MiB`, value: String(oomsAll), goal: '0', met: podAll > 0 && oomsAll === 0 },
       { measure: 'memory: runner peak RSS (largest)', value: `${peakAll.toFixed(1)} MiB`, goal: '< 100 MiB', met: peakAll < 100 },
       { measure: 'memory: peak RSS, largest / smallest database', value: `${growth.toFixed(2)}×`, goal: 'flat (≤ 1.10×)', met: growth <= 1.1 },
     ],

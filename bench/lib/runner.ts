@@ -8,6 +8,7 @@ import { binaryPath } from '../../src/runner/binaries.js';
 import type { ChildCommand, ChildResult } from '../runner-child.js';
 import type { Pg } from './db.js';
 import { memoryGroup } from './cgroup.js';
+import { DEFAULT_MEMORY_LIMIT_MIB } from './report.js';
 import { output, type Cmd } from './proc.js';
 
 let child = fileURLToPath(new URL('../runner-child.ts', import.meta.url));
@@ -115,6 +116,11 @@ export interface RunnerRun extends ChildResult {
   readonly podPeakBytes?: number;
   /** Of that, page cache left at the end (files written: restic's cache, a spool). */
   readonly podCacheBytes?: number;
+  /** The group's anonymous memory (total_rss), sampled every 50 ms: the part of the peak a limit cannot reclaim. */
+  readonly podAnonPeakBytes?: number;
+  /** Times the run reached the default limit the group is held to (page cache reclaimed), and OOM kills inside it. */
+  readonly podLimitHits?: number;
+  readonly podOomKills?: number;
 }
 
 let seq = 0;
@@ -133,7 +139,10 @@ export async function runRunner(app: BenchApp, command: ChildCommand): Promise<R
     resultFile,
   };
   const cmd: Cmd = { cmd: process.execPath, args: [...(child.endsWith('.ts') ? ['--import', 'tsx'] : []), child, JSON.stringify(req)] };
-  const group = memoryGroup(`safehold-bench-${process.pid}-${n}`);
+  // Every run is held to the schema's default memory limit, as its pod would be.
+  const group = memoryGroup(`safehold-bench-${process.pid}-${n}`, DEFAULT_MEMORY_LIMIT_MIB * 2 ** 20);
+  let anonPeak = 0;
+  const sampler = group && setInterval(() => (anonPeak = Math.max(anonPeak, group.stat().total_rss ?? 0)), 50);
   const started = process.hrtime.bigint();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -147,9 +156,18 @@ export async function runRunner(app: BenchApp, command: ChildCommand): Promise<R
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const [u, s] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as ChildResult;
-    const pod = group ? { podPeakBytes: group.peakBytes(), podCacheBytes: group.stat().total_cache } : {};
+    const pod = group
+      ? {
+          podPeakBytes: group.peakBytes(),
+          podCacheBytes: group.stat().total_cache,
+          podAnonPeakBytes: anonPeak,
+          podLimitHits: group.limitHits(),
+          podOomKills: group.oomKills(),
+        }
+      : {};
     return { ...result, wall, cpu: u + s, ...pod };
   } finally {
+    if (sampler) clearInterval(sampler);
     // A failed run's group goes too (the soak carries on after a failure and reports it).
     group?.remove();
   }

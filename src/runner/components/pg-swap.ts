@@ -58,7 +58,8 @@ export async function serverState(e: Endpoint): Promise<PgServerState> {
 export function refuseOldServer(versionNum: number, where: string): void {
   if (versionNum < 120000)
     throw new RefusedError(
-      `${where}: PostgreSQL ${Math.floor(versionNum / 10000)} is older than 12, the oldest server safehold restores into; nothing was changed`,
+      `${where}: PostgreSQL ${Math.floor(versionNum / 10000)} is older than 12, the oldest server safehold restores into; nothing was changed. ` +
+        'Restore into a PostgreSQL 12 or newer server (a restore target), or upgrade this one first',
     );
 }
 

@@ -56,7 +56,9 @@ export function mysqlVerdict(clientOut: string, serverOut: string): VersionVerdi
   if (!server || server.major > major || (server.major === major && server.minor >= minor)) return verdict;
   return {
     ...verdict,
-    refuse: `the ${mariadb ? 'MariaDB' : 'MySQL'} server is ${server.text}; safehold supports ${mariadb ? 'MariaDB' : 'MySQL'} ${major}.${minor} and newer`,
+    refuse:
+      `the ${mariadb ? 'MariaDB' : 'MySQL'} server is ${server.text}; safehold supports ${mariadb ? 'MariaDB' : 'MySQL'} ${major}.${minor} and newer. ` +
+      `Upgrade the server, or back this database up with the server's own ${mariadb ? 'mariadb-dump' : 'mysqldump'} until it is upgraded`,
   };
 }
 
