@@ -76,7 +76,9 @@ describe('verdicts', () => {
     expect(mysqlVerdict(client, '10.5.23-MariaDB-0+deb11u1').refuse).toBe(
       "the MariaDB server is 10.5.23; safehold supports MariaDB 10.6 and newer. Upgrade the server, or back this database up with the server's own mariadb-dump until it is upgraded",
     );
-    expect(mysqlVerdict(client, '5.7.44-log').refuse).toMatch(/^the MySQL server is 5\.7\.44; safehold supports MySQL 8\.0 and newer\. Upgrade the server, .*mysqldump/);
+    expect(mysqlVerdict(client, '5.7.44-log').refuse).toMatch(
+      /^the MySQL server is 5\.7\.44; safehold supports MySQL 8\.0 and newer\. Upgrade the server, .*mysqldump/,
+    );
     for (const server of ['10.6.18-MariaDB', '10.11.19-MariaDB-0+deb12u1', '11.8.9-MariaDB-deb13', '8.0.36', '8.4.3'])
       expect(mysqlVerdict(client, server).refuse).toBeUndefined();
   });
