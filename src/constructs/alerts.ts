@@ -124,6 +124,18 @@ export function alertRuleGroups(v: Values, names: BackupSetNames, o: { verify?: 
             description: `The last backup of ${set} was stored, but forgetting old sets (or pruning) failed: the repository grows. The runner logs say why ("retention FAILED"). ${jobs}`,
           },
         },
+        {
+          alert: 'SafeholdRefusedBesideRequest',
+          expr: `${METRICS.backupRefused}${sel} == 1 or ${METRICS.pruneRefused}${sel} == 1`,
+          for: a.for,
+          labels: warning,
+          annotations: {
+            summary: `Backups or prunes of ${set} are refused: a restore request is in progress`,
+            description:
+              `The last backup (operation="backup") or prune/maintenance run (operation="maintenance") of ${set} refused: a one-shot request (restore) of the application is claimed and not finished, and nothing is stored or removed meanwhile. ` +
+              `Expected while a restore runs. If none runs (its pod died), check the database, then free the claim with \`safehold release --request <id>\` (the id is in the refusal and in \`safehold snapshots\`; docs/restore.md). ${jobs}`,
+          },
+        },
       ],
     });
     if (v.drill) {

@@ -63,6 +63,7 @@ function labelsFor(v: Values) {
   return {
     n,
     backup: push('backup'),
+    maintenance: push('maintenance'),
     drill: push('drill'),
     verify: push('verify'),
     verifyCron: ksm({ cronjob: n.verifyCronJob }),
@@ -150,6 +151,26 @@ function pushCases(v: Values): Case[] {
       fires: L.backup,
     },
     { alert: 'SafeholdRetentionFailed', why: 'retention ran', series: [s(METRICS.retentionLastStatus, L.backup, flat(1))], at: '15m' },
+    {
+      alert: 'SafeholdRefusedBesideRequest',
+      why: 'backups refused for longer than for',
+      series: [s(METRICS.backupRefused, L.backup, flat(1))],
+      at: '15m',
+      fires: L.backup,
+    },
+    {
+      alert: 'SafeholdRefusedBesideRequest',
+      why: 'the maintenance job refused',
+      series: [s(METRICS.pruneRefused, L.maintenance, flat(1))],
+      at: '15m',
+      fires: L.maintenance,
+    },
+    {
+      alert: 'SafeholdRefusedBesideRequest',
+      why: 'the backup after the request stored a set (refused 0)',
+      series: [s(METRICS.backupRefused, L.backup, flat(0)), s(METRICS.pruneRefused, L.maintenance, flat(0))],
+      at: '15m',
+    },
     // drillMaxAge 4h, for 10m: fires 4h10m after the last success (one minute of evaluation later), not 2 × 4h.
     { alert: 'SafeholdDrillTooOld', why: 'at exactly drillMaxAge + for: still pending', series: [s(METRICS.drillLastSuccess, L.drill, flat(0))], at: '4h10m' },
     {

@@ -72,6 +72,7 @@ describe('alerts (PrometheusRule)', () => {
       'SafeholdBackupSuspicious',
       'SafeholdPushgatewayStale',
       'SafeholdRetentionFailed',
+      'SafeholdRefusedBesideRequest',
       'SafeholdDrillTooOld',
       'SafeholdDrillFailed',
       'SafeholdDrillMetricsAbsent',

@@ -265,6 +265,7 @@ describe('no backup beside a restore of the same application', () => {
     expect(await rows(db)).toBe(before);
     expect((await listSets(app.ctx())).map((s) => [s.id, s.status])).toEqual([[good.setId, 'good']]);
     expect((await backup(app.ctx())).status).toBe('good');
+    expect((await pushedMetrics(name, 'backup')).safehold_backup_refused, 'the refusal alert resolves').toBe('0');
   });
 
   it('a restore claimed while a backup dumps: the backup re-checks at its end and keeps no set', async () => {

@@ -174,6 +174,8 @@ function successSamples(ctx: RunContext, records: readonly ComponentRecord[], pr
     { name: METRICS.backupLastStatus, value: 1 },
     { name: METRICS.backupDuration, value: seconds },
     { name: METRICS.backupSuspicious, value: status === 'good' ? 0 : 1 },
+    // A run that stored a set was not refused: the refusal alert resolves with the first backup after the request.
+    { name: METRICS.backupRefused, value: 0 },
   ];
   if (status === 'good') samples.push({ name: METRICS.backupLastSuccess, value: now });
   for (const r of records) {
