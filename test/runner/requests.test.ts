@@ -128,7 +128,9 @@ describe('durable records in the repository', () => {
       ]);
       expect([a.code, b.code].sort(), `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 3]);
       const loser = a.code === 3 ? a : b;
-      expect(loser.stderr).toMatch(/holds .*claim|claimed by another run/);
+      // Each guard on its own: one --ledger, the O_EXCL lock refuses the loser before it writes a claim; two, the
+      // repository's earliest claim does (accepting either message let a broken lock go unseen).
+      expect(loser.stderr).toMatch(shared ? /holds \S+\.claim / : /is claimed by another run: repository record/);
       expect(loser.stderr).toMatch(/safehold release --request restore-/);
       // refused before anything destructive: it never dropped, never restored
       expect(loser.stderr).not.toMatch(/dropping and recreating|component restored/);
