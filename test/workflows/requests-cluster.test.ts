@@ -1,9 +1,12 @@
 // One-shot requests in a cluster (the Kubernetes fake + real PostgreSQL, restic on S3): the claim ConfigMap answers a
 // second pod with 409, a rebuilt namespace does not make a finished request run again, and the request Role that
 // controllers keep lets a restore record and release even after `restore:` left git while its Job ran.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
 import { pgExec, pgQuery, servers, tmpDir } from '../support/env.js';
+import { tool } from '../support/with-env.js';
 import { expectExit, runner, s3Here, setSection, synth, valuesFile, type Synthesized } from './harness.js';
 
 let fake: FakeKube;
@@ -57,12 +60,19 @@ describe('one-shot requests in a cluster', () => {
       expectExit(await job.job(s.args('backup')), 0);
       const before = await rows(db);
       await pgExec("UPDATE t SET body = 'damaged'", db);
-      const [a, b] = await Promise.all([job.job(s.args('restore')), job.job(s.args('restore'))]);
-      expect([a.code, b.code].sort()).toEqual([0, 3]);
+      // The pod that wins the claim waits inside pg_restore until the other has answered, so the loser meets the
+      // claim ConfigMap (409) while the winner runs, however the machine schedules them.
+      const go = join(job.dir, 'go');
+      const hold = {
+        SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'),
+        SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'),
+        WAIT_FOR_FILE: go,
+      };
+      const answered = (r: { code: number; stderr: string }) => (writeFileSync(go, ''), r);
+      const [a, b] = await Promise.all([job.job(s.args('restore'), hold).then(answered), job.job(s.args('restore'), hold).then(answered)]);
+      expect([a.code, b.code].sort(), `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 3]);
       const loser = a.code === 3 ? a : b;
-      // The loser meets the claim while the winner runs; on a loaded machine it may start only after the winner
-      // finished and then meets the ledger's record instead. Either way it refuses before changing anything.
-      expect(loser.stderr).toMatch(/holds ConfigMap demo\/minimal-safehold-claim|claimed by another run|already ran/);
+      expect(loser.stderr).toMatch(/holds ConfigMap demo\/minimal-safehold-claim/);
       expect(loser.stderr).not.toMatch(/dropping and recreating/);
       expect(await rows(db)).toBe(before);
       // finished: the claim is gone, the ledger cache has the request
