@@ -1,7 +1,7 @@
 // One-shot requests against real PostgreSQL and restic: the repository record is the truth, a claim comes before any
 // destruction, a drop never runs without its restore after it, and no backup stores a half-restored database.
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { restoreRequestId } from '../../src/contract/requests.js';
@@ -13,7 +13,7 @@ import { buildContext } from '../../src/runner/context.js';
 import { silentLogger } from '../../src/runner/log.js';
 import { claimRequest } from '../../src/runner/requests/claim.js';
 import { pgExec, pgQuery, pushedMetrics, servers } from '../support/env.js';
-import { tool } from '../support/with-env.js';
+import { holdPgRestore } from '../support/held-restore.js';
 import { makeApp, pgComponent, uniqueName, type App } from './fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -115,16 +115,10 @@ describe('durable records in the repository', () => {
       const ledger = (n: number) => (shared ? [] : ['--ledger', join(app.dir, `ledger-${n}.json`)]);
       // The run that wins the claim waits inside pg_restore until the other has answered, so the two meet at the
       // claim however the machine schedules them (unheld, a loaded machine let one finish before the other began).
-      const go = join(app.dir, 'go');
-      const env = {
-        SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'),
-        SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'),
-        WAIT_FOR_FILE: go,
-      };
-      const answered = (r: { code: number; stderr: string }) => (writeFileSync(go, ''), r);
+      const hold = holdPgRestore(app.dir);
       const [a, b] = await Promise.all([
-        cli(app, ['restore', ...ledger(1)], 's1', env).then(answered),
-        cli(app, ['restore', ...ledger(2)], 's2', env).then(answered),
+        cli(app, ['restore', ...ledger(1)], 's1', hold.env).then(hold.letGo),
+        cli(app, ['restore', ...ledger(2)], 's2', hold.env).then(hold.letGo),
       ]);
       expect([a.code, b.code].sort(), `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 3]);
       const loser = a.code === 3 ? a : b;
@@ -204,14 +198,9 @@ describe('a claim left by a run that died', () => {
     await disaster(db);
     const damaged = await rows(db);
     const request = restoreRequestId(app.ctx().values)!;
-    // The pod dies inside its restore: claimed, the side database being filled (pg_restore held), then SIGKILL.
-    const env = {
-      SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'),
-      SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'),
-      WAIT_FOR_FILE: join(app.dir, 'never'),
-    };
+    // The pod dies inside its restore: claimed, the side database being filled (pg_restore held, never let go), then SIGKILL.
     let pid = 0;
-    const dead = cli(app, ['restore'], 's1', env, (c) => (pid = c.pid!));
+    const dead = cli(app, ['restore'], 's1', holdPgRestore(app.dir).env, (c) => (pid = c.pid!));
     const side = `${db}.safehold-restoring`;
     await vi.waitUntil(async () => (await pgQuery(`SELECT count(*) FROM pg_database WHERE datname = '${side}'`)) === '1', { timeout: 120_000, interval: 200 });
     process.kill(-pid, 'SIGKILL');

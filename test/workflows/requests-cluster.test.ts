@@ -1,12 +1,10 @@
 // One-shot requests in a cluster (the Kubernetes fake + real PostgreSQL, restic on S3): the claim ConfigMap answers a
 // second pod with 409, a rebuilt namespace does not make a finished request run again, and the request Role that
 // controllers keep lets a restore record and release even after `restore:` left git while its Job ran.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
 import { pgExec, pgQuery, servers, tmpDir } from '../support/env.js';
-import { tool } from '../support/with-env.js';
+import { holdPgRestore } from '../support/held-restore.js';
 import { expectExit, runner, s3Here, setSection, synth, valuesFile, type Synthesized } from './harness.js';
 
 let fake: FakeKube;
@@ -62,14 +60,8 @@ describe('one-shot requests in a cluster', () => {
       await pgExec("UPDATE t SET body = 'damaged'", db);
       // The pod that wins the claim waits inside pg_restore until the other has answered, so the loser meets the
       // claim ConfigMap (409) while the winner runs, however the machine schedules them.
-      const go = join(job.dir, 'go');
-      const hold = {
-        SAFEHOLD_BIN_PG_RESTORE: tool('pg-restore-waits.mjs'),
-        SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'pg_restore'),
-        WAIT_FOR_FILE: go,
-      };
-      const answered = (r: { code: number; stderr: string }) => (writeFileSync(go, ''), r);
-      const [a, b] = await Promise.all([job.job(s.args('restore'), hold).then(answered), job.job(s.args('restore'), hold).then(answered)]);
+      const hold = holdPgRestore(job.dir);
+      const [a, b] = await Promise.all([job.job(s.args('restore'), hold.env).then(hold.letGo), job.job(s.args('restore'), hold.env).then(hold.letGo)]);
       expect([a.code, b.code].sort(), `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 3]);
       const loser = a.code === 3 ? a : b;
       expect(loser.stderr).toMatch(/holds ConfigMap demo\/minimal-safehold-claim/);
