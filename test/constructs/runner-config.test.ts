@@ -17,6 +17,21 @@ describe('RunnerConfig', () => {
     expect(parseConfig(cm.data['config.json'], 'config.json')).toEqual(values);
   });
 
+  it('carries no emitted-secret definition (ciphertext, ExternalSecret mappings): the runner never reads them', () => {
+    const sealed = 'AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq0aBcDeFgHiJkLmNoPqRsTuVwXyZ=';
+    const external = { secretStore: { name: 'vault' }, data: [{ secretKey: 'AWS_ACCESS_KEY_ID', remoteKey: 'team/s3-remote-key' }] };
+    const emitting = makeValues({
+      secrets: [
+        { name: 'backup-s3', externalSecret: external },
+        { name: 'shop-restic', sealedSecret: { encryptedData: { password: sealed } } },
+      ],
+    });
+    const config = one(synth(emitting), 'ConfigMap').data['config.json'];
+    expect(JSON.parse(config)).not.toHaveProperty('secrets');
+    expect(config).not.toContain(sealed);
+    expect(config).not.toContain('team/s3-remote-key');
+  });
+
   it('references Secrets, never holds their values', () => {
     expect(cm.data['config.json']).toContain('"secretName": "shop-db"');
     expect(cm.data['config.json']).not.toMatch(/"(password|token|accessKey|secretAccessKey)"\s*:\s*"/i);
