@@ -13,12 +13,12 @@ Generator:
 
 Runner (in the image, or locally with --values):
   safehold backup        --config FILE | --values FILE  [--secrets-dir DIR]
-  safehold restore       ... [--snapshot ID|latest] [--from COPY] [--plan] [--json]
+  safehold restore       ... [--snapshot ID|latest] [--from COPY] [--plan] [--json] [--drop-wait S]
   safehold snapshots     ... [--json]
   safehold verify        ... [--read-data SUBSET]   e.g. 10% or 100%; default: today's n/N of verify.readDataSubsets
   safehold prune         ...
   safehold maintenance   ...                        retention, prune and restic check (protected repositories)
-  safehold drop-database ...
+  safehold drop-database ... [--go-ahead-wait S]   drops on the go-ahead of its restore request, or refuses
   safehold release       ... --request ID    end the claim of a request whose run is gone
   safehold drill         ... [--from COPY]
   safehold copy          ... [--to COPY]               good sets into every copy (or one), verified; docs/copies.md

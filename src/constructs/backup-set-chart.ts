@@ -61,7 +61,7 @@ export class BackupSetChart extends Chart {
 
     new EmittedSecrets(this, 'Secrets', { set, secrets: v.secrets });
     new RunnerRbac(this, 'Rbac', fromValues.runnerRbacProps(v, names));
-    new RequestRbac(this, 'RequestRbac', fromValues.requestRbacProps(v, names));
+    for (const r of fromValues.requestRbacProps(v, names)) new RequestRbac(this, r.name === names.requestRole ? 'RequestRbac' : 'DropStepRbac', r);
     new RunnerConfig(this, 'Config', fromValues.runnerConfigProps(v, names));
     if (pvc) new RepositoryPvc(this, 'RepositoryPvc', pvc);
     if (networkPolicy) new RunnerNetworkPolicy(this, 'NetworkPolicy', networkPolicy);

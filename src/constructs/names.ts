@@ -1,7 +1,7 @@
 // Object names and labels of one backup set, decided in one place so every construct agrees.
 import { createHash } from 'node:crypto';
 import type { Operation } from '../contract/layout.js';
-import { claimConfigMapName, cloneRequestId, dropRequestId, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
+import { claimConfigMapName, cloneRequestId, dropRequestId, dropStepConfigMapName, ledgerConfigMapName, restoreRequestId } from '../contract/requests.js';
 import type { RuleIssue } from '../values/rules.js';
 import type { Values } from '../values/schema.js';
 
@@ -28,8 +28,12 @@ export interface BackupSetNames {
   readonly ledger: string;
   /** The create-only ConfigMap a running one-shot request holds. */
   readonly claim: string;
+  /** The create-only ConfigMap the drop step of a request is taken with (beside the claim). */
+  readonly dropStep: string;
   /** Role and RoleBinding of the ledger and the claim: kept after the request leaves git. */
   readonly requestRole: string;
+  /** Role and RoleBinding of the drop Job (the claim read, the drop step): kept after the request leaves git. */
+  readonly dropStepRole: string;
   readonly backupCronJob: string;
   readonly drillCronJob: string;
   readonly verifyCronJob: string;
@@ -67,7 +71,9 @@ export function backupSetNames(v: Values): BackupSetNames {
     config: `${prefix}-safehold-config`,
     ledger: ledgerConfigMapName(v),
     claim: claimConfigMapName(v),
+    dropStep: dropStepConfigMapName(v),
     requestRole: `${prefix}-safehold-requests`,
+    dropStepRole: `${prefix}-safehold-drop-step`,
     backupCronJob: `${prefix}-backup`,
     drillCronJob: `${prefix}-drill`,
     verifyCronJob: `${prefix}-verify`,

@@ -160,28 +160,48 @@ function addGrants(grants: Grants, v: Values, op: RunnerComponent): void {
     grants.add(ns, '', 'pods/exec', ['create', 'get'], pod);
   }
 
-  // The ledger and the claim of one-shot requests are in requestRbacRules: a Role of their own that outlives the request.
+  // The ledger, the claim and the drop step of one-shot requests are in requestRbacRules and dropStepRbacRules:
+  // Roles of their own that outlive the request.
 }
 
 /**
- * What every one-shot request needs: create the ledger and the claim (create cannot be limited by name),
- * read, patch and delete them by name. The names are fixed per set, so the same rules serve every later
- * request; they live in their own Role (request-rbac.ts), bound to the restore and drop accounts, that
- * controllers never prune.
+ * What the restore (and clone) Job of a one-shot request needs: create the ledger, the claim and the drop step
+ * (create cannot be limited by name), read, patch, update and delete them by name. The names are fixed per set, so
+ * the same rules serve every later request; they live in their own Role (request-rbac.ts), bound to the restore
+ * account, that controllers never prune.
  */
 export function requestRbacRules(v: Values): RbacRule[] {
   if (!v.restore && !v.dropDatabase && !v.clone) return [];
   const n = backupSetNames(v);
   const grants = new Grants();
   grants.add(v.namespace, '', 'configmaps', ['create']);
-  grants.add(v.namespace, '', 'configmaps', ['get', 'patch', 'update', 'delete'], [n.claim, n.ledger]);
+  grants.add(v.namespace, '', 'configmaps', ['get', 'patch', 'update', 'delete'], [n.claim, n.dropStep, n.ledger]);
   return grants.rules().get(v.namespace) ?? [];
 }
 
-/** The operations bound to the request Role: they claim and record one-shot requests. */
+/**
+ * What the drop Job calls, and nothing else: it reads the claim for the restore's go-ahead, creates the drop step
+ * (create cannot be limited by name: any ConfigMap name), and reports its outcome in it. It never reads the ledger,
+ * never touches the claim, never deletes. Its own Role (`<prefix>-safehold-drop-step`), kept like the request Role.
+ */
+export function dropStepRbacRules(v: Values): RbacRule[] {
+  if (!v.dropDatabase) return [];
+  const n = backupSetNames(v);
+  const grants = new Grants();
+  grants.add(v.namespace, '', 'configmaps', ['create']);
+  grants.add(v.namespace, '', 'configmaps', ['get'], [n.claim, n.dropStep]);
+  grants.add(v.namespace, '', 'configmaps', ['update'], [n.dropStep]);
+  return grants.rules().get(v.namespace) ?? [];
+}
+
+/** The operations whose rights outlive the request: the restore (request Role) and the drop (drop-step Role). */
 export const REQUEST_OPERATIONS: readonly RunnerComponent[] = ['restore', 'drop-database'];
+
+/** The rules of the Role that outlives the request, for one of the REQUEST_OPERATIONS. */
+export const requestRulesOf = (v: Values, op: RunnerComponent): RbacRule[] =>
+  op === 'drop-database' ? dropStepRbacRules(v) : op === 'restore' ? requestRbacRules(v) : [];
 
 /** Whether an operation's pods mount a service account token: only when a Role grants it something. */
 export function needsApiAccess(v: Values, op: RunnerComponent): boolean {
-  return rbacRulesFor(v, op).size > 0 || (REQUEST_OPERATIONS.includes(op) && requestRbacRules(v).length > 0);
+  return rbacRulesFor(v, op).size > 0 || requestRulesOf(v, op).length > 0;
 }

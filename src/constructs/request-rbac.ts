@@ -1,4 +1,4 @@
-// The rights of one-shot requests (ledger and claim ConfigMaps): a Role that stays while any request Job may still run.
+// The rights of one-shot requests (ledger, claim and drop-step ConfigMaps): a Role that stays while any request Job may still run.
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { outlivesRequestAnnotations } from './gitops-annotations.js';
@@ -8,11 +8,11 @@ import type { RbacRule } from './rbac-rules.js';
 export interface RequestRbacProps {
   /** The set's prefix (labels) and namespace. */
   readonly set: SetIdentity;
-  /** The Role's and RoleBinding's name (backupSetNames: `<prefix>-safehold-requests`). */
+  /** The Role's and RoleBinding's name (backupSetNames: `<prefix>-safehold-requests`, or `-drop-step` for the drop Job). */
   readonly name: string;
-  /** The ledger's and the claim's rights (requestRbacRules); none: no Role at all. */
+  /** The rights (requestRbacRules, dropStepRbacRules); none: no Role at all. */
   readonly rules: readonly RbacRule[];
-  /** The ServiceAccounts of the request Jobs (restore, drop-database), in the set's namespace. */
+  /** The ServiceAccounts bound to it, in the set's namespace (the restore's, or the drop's). */
   readonly accounts: readonly string[];
 }
 

@@ -1,6 +1,6 @@
 // A values file → the runner pod of one operation (RunnerPodOptions): the values side of runner-pod.ts.
 import type { k8s } from 'cdk8s-plus-27';
-import { referencedSecrets } from '../contract/layout.js';
+import { readsRepository, referencedSecrets } from '../contract/layout.js';
 import type { Values } from '../values/schema.js';
 import { dnsLabelFrom, type BackupSetNames, type RunnerComponent } from './names.js';
 import { podSettingsFor, type DataMounts } from './pod-settings.js';
@@ -43,7 +43,7 @@ export function runnerPodOptions(v: Values, names: BackupSetNames, component: Ru
     configMap: names.config,
     apiAccess: o.apiAccess,
     secrets: [...referencedSecrets(v, component)].map(([secretName, keys]) => ({ secretName, keys })),
-    repositoryClaim: v.repository.pvc?.claimName,
+    repositoryClaim: readsRepository(component) ? v.repository.pvc?.claimName : undefined,
     dataVolumes: data,
     writableData: writable,
     settings: podSettingsFor(v, component, mounts),

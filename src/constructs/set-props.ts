@@ -12,7 +12,7 @@ import type { DropDatabaseJobProps } from './drop-database-job.js';
 import type { MaintenanceCronJobProps } from './maintenance-cron-job.js';
 import { copyCronJobName, type BackupSetNames, type RunnerComponent } from './names.js';
 import { egressRules, type RunnerNetworkPolicyProps } from './network-policy.js';
-import { needsApiAccess, operations, rbacRulesFor, REQUEST_OPERATIONS, requestRbacRules } from './rbac-rules.js';
+import { needsApiAccess, operations, rbacRulesFor, REQUEST_OPERATIONS, requestRulesOf } from './rbac-rules.js';
 import { operationNamespace, type RunnerRbacProps } from './rbac.js';
 import type { RepositoryPvcProps } from './repository-pvc.js';
 import type { RequestRbacProps } from './request-rbac.js';
@@ -39,15 +39,14 @@ export function runnerRbacProps(v: Values, names: BackupSetNames): RunnerRbacPro
   };
 }
 
-export function requestRbacProps(v: Values, names: BackupSetNames): RequestRbacProps {
-  return {
+/** The request Role (restore: ledger, claim, drop step) and the drop-step Role (drop: the claim read, the drop step). */
+export function requestRbacProps(v: Values, names: BackupSetNames): RequestRbacProps[] {
+  return REQUEST_OPERATIONS.filter((op) => operations(v).includes(op)).map((op) => ({
     set: setOf(names),
-    name: names.requestRole,
-    rules: requestRbacRules(v),
-    accounts: operations(v)
-      .filter((op) => REQUEST_OPERATIONS.includes(op))
-      .map((op) => names.accounts[op]),
-  };
+    name: op === 'drop-database' ? names.dropStepRole : names.requestRole,
+    rules: requestRulesOf(v, op),
+    accounts: [names.accounts[op]],
+  }));
 }
 
 export function runnerConfigProps(v: Values, names: BackupSetNames): RunnerConfigProps {

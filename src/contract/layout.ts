@@ -28,9 +28,12 @@ export function s3CredentialsFor(r: Values['repository'], op: Operation | undefi
   return op === 'maintenance' && r.protection ? r.protection.maintenance.credentials : r.s3?.credentials;
 }
 
+/** Every operation opens the repository but the drop: its restore read the request records and records the drop. */
+export const readsRepository = (op: Operation): boolean => op !== 'drop-database';
+
 /**
  * Every Secret one operation reads, by name, with the keys it needs (sorted for stable output):
- * the drop pod gets the repository and only its database's login, maintenance only the repository, each operation only
+ * the drop pod only its database's login and TLS (no repository), maintenance only the repository, each operation only
  * the Secrets of the hooks it runs.
  */
 export function referencedSecrets(v: Values, op: Operation): Map<string, string[]> {
@@ -42,15 +45,14 @@ export function referencedSecrets(v: Values, op: Operation): Map<string, string[
   };
   const login = (cr: { secretName: string; usernameKey?: string; passwordKey: string } | undefined) =>
     cr && add(cr.secretName, ...[cr.usernameKey, cr.passwordKey].filter((k): k is string => !!k));
-  // Every operation reads the repository; the drop too: the durable request records there decide whether
-  // it may drop (a cluster rebuilt from git has no ledger ConfigMap), and it records that it dropped.
   const repository = (r: Values['repository']) => {
     add(r.password.secretName, r.password.key);
     const s3 = s3CredentialsFor(r, op);
     if (s3) add(s3.secretName, s3.accessKeyIdKey, s3.secretAccessKeyKey);
     if (r.s3?.caCert) add(r.s3.caCert.secretName, r.s3.caCert.key);
   };
-  repository(v.repository);
+  // The drop drops on its restore's go-ahead (runner/requests/go-ahead.ts): no repository key, no S3 key, no S3 CA.
+  if (readsRepository(op)) repository(v.repository);
   // The copy job writes every copy; a restore or drill reads the copy it names (docs/copies.md).
   for (const c of copiesReadBy(v, op)) repository(c.repository);
   // A clone (run by the restore operation) reads the source application's repository.

@@ -95,3 +95,8 @@ export function ledgerConfigMapName(v: Values): string {
 export function claimConfigMapName(v: Values): string {
   return `${v.name}${v.instance ? `-${v.instance}` : ''}-safehold-claim`.slice(0, 253);
 }
+
+/** Name of the create-only ConfigMap the drop step of a request is taken with (runner/requests/drop-step.ts). */
+export function dropStepConfigMapName(v: Values): string {
+  return `${claimConfigMapName(v).slice(0, 248)}-drop`;
+}

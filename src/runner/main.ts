@@ -29,6 +29,7 @@ const COMMON = {
   'read-data': { type: 'string' },
   request: { type: 'string' },
   'drop-wait': { type: 'string' },
+  'go-ahead-wait': { type: 'string' },
   undo: { type: 'boolean' },
   'discard-previous': { type: 'boolean' },
   requests: { type: 'boolean' },
@@ -40,6 +41,13 @@ const COMMON = {
 } as const;
 
 const out = (s: string) => process.stdout.write(s);
+
+/** A flag given in seconds (--drop-wait, --go-ahead-wait), or undefined when absent. */
+function seconds(f: Partial<Record<'drop-wait' | 'go-ahead-wait', string>>, flag: 'drop-wait' | 'go-ahead-wait'): number | undefined {
+  const n = f[flag] === undefined ? undefined : Number(f[flag]);
+  if (n !== undefined && !(n >= 0)) throw new UsageError(`--${flag} must be a number of seconds, got ${f[flag]}`);
+  return n;
+}
 
 /**
  * The Kubernetes plug-ins pull in @kubernetes/client-node: ~65 MB resident and ~1 s to load (bench/README.md).
@@ -108,8 +116,7 @@ async function dispatch(cmd: string, f: ReturnType<typeof parseFlags<typeof COMM
         out(`${(await undoRestore(ctx, { discard: f['discard-previous'] })).join('\n')}\n`);
         return ExitCode.ok;
       }
-      const dropWait = f['drop-wait'] === undefined ? undefined : Number(f['drop-wait']);
-      if (dropWait !== undefined && !(dropWait >= 0)) throw new UsageError(`--drop-wait must be a number of seconds, got ${f['drop-wait']}`);
+      const dropWait = seconds(f, 'drop-wait');
       const plan = await restore(ctx, { snapshot: f.snapshot, planOnly: f.plan, expectRequest: f.request, dropWaitSeconds: dropWait });
       out(f.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
       return ExitCode.ok;
@@ -160,7 +167,7 @@ async function dispatch(cmd: string, f: ReturnType<typeof parseFlags<typeof COMM
       return ExitCode.ok;
     }
     case 'drop-database':
-      out(`dropped (request ${await dropDatabase(ctx, { expectRequest: f.request })})\n`);
+      out(`dropped (request ${await dropDatabase(ctx, { expectRequest: f.request, goAheadWaitSeconds: seconds(f, 'go-ahead-wait') })})\n`);
       return ExitCode.ok;
     case 'drill': {
       const { drill, formatDrillReport } = await import('./commands/drill.js');

@@ -79,11 +79,18 @@ function expectedRights(v: Values, op: Op): string[] {
   }
   if (op === 'restore' && v.restore?.rolloutRestart)
     for (const r of ['deployments', 'statefulsets']) add(v.restore.rolloutRestart.namespace ?? v.namespace, 'apps', r, ['get', 'list', 'patch']);
-  if (op === 'restore' || op === 'drop-database') {
+  const prefix = `${v.name}${v.instance ? `-${v.instance}` : ''}`;
+  const [claim, dropStep, ledger] = [`${prefix}-safehold-claim`, `${prefix}-safehold-claim-drop`, `${prefix}-safehold-ledger`];
+  if (op === 'restore') {
+    // The request Role: the restore claims, gives the drop its go-ahead, takes the drop step back, records and releases.
     add(v.namespace, '', 'configmaps', ['create']);
-    // The request Role (ledger and claim), bound to the restore and drop accounts.
-    const prefix = `${v.name}${v.instance ? `-${v.instance}` : ''}`;
-    add(v.namespace, '', 'configmaps', ['get', 'update', 'patch', 'delete'], [`${prefix}-safehold-claim`, `${prefix}-safehold-ledger`]);
+    add(v.namespace, '', 'configmaps', ['get', 'update', 'patch', 'delete'], [claim, dropStep, ledger]);
+  }
+  if (op === 'drop-database') {
+    // The drop reads the claim's go-ahead, creates the drop step, reports in it: nothing else (no ledger, no delete).
+    add(v.namespace, '', 'configmaps', ['create']);
+    add(v.namespace, '', 'configmaps', ['get'], [claim, dropStep]);
+    add(v.namespace, '', 'configmaps', ['update'], [dropStep]);
   }
   // A by-name right is implied by the same verb on every object.
   return [...out].filter((r) => (!r.endsWith(' *') ? !out.has(r.replace(/ [^ ]+$/, ' *')) : true)).sort();
@@ -156,33 +163,32 @@ describe('least privilege, for every example in values/', () => {
         }
       });
 
-      // The drop is a step of its restore request (issue 12): it reads the request records in the repository and
-      // writes its own, so it holds the repository key — but no delete-capable key, and no other database's login.
-      it('the drop pod mounts the repository key, no delete-capable key, and only the login of the database it drops', () => {
+      // Issue 15: the drop drops on its restore's go-ahead and the restore records it: the drop pod holds no repository
+      // Secret at all (no password, no S3 keys, no S3 CA), no other database's login, and no repository volume.
+      it("the drop pod mounts exactly the dropped database's login and TLS Secrets: no repository Secret", () => {
         const drop = pods.find((p) => p.op === 'drop-database');
-        if (!drop) return;
+        if (!v.dropDatabase) return expect(drop).toBeUndefined();
+        expect(drop, 'a drop Job for the dropDatabase request').toBeDefined();
         const r = v.repository;
-        const mounted = secretsMounted(drop.template);
-        const c = v.components.find((x) => x.name === v.dropDatabase!.component) as { credentials: { secretName: string } };
-        const others = v.components.flatMap((x) =>
-          'credentials' in x && x.credentials && x.name !== v.dropDatabase!.component ? [(x.credentials as { secretName: string }).secretName] : [],
-        );
-        expect(mounted).toContain(r.password.secretName);
-        expect(mounted).toContain(c.credentials.secretName);
-        if (r.protection) expect(mounted).not.toContain(r.protection.maintenance.credentials.secretName);
-        const tls = (c as { tls?: { caCert?: { secretName: string }; clientCert?: { secretName: string } } }).tls;
-        const allowed = [
+        const mounted = secretsMounted(drop!.template);
+        const c = v.components.find((x) => x.name === v.dropDatabase!.component) as {
+          credentials: { secretName: string };
+          tls?: { caCert?: { secretName: string }; clientCert?: { secretName: string } };
+        };
+        const repositorySecrets = [
           r.password.secretName,
-          c.credentials.secretName,
-          tls?.caCert?.secretName,
-          tls?.clientCert?.secretName,
           r.s3?.credentials?.secretName,
           r.s3?.caCert?.secretName,
+          r.protection?.maintenance.credentials.secretName,
         ];
-        for (const o of others.filter((o) => !allowed.includes(o))) expect(mounted).not.toContain(o);
-        // Exactly these: the repository password and S3 keys (append-only when protected), the dropped database's login.
-        expect(mounted).toEqual([...new Set(allowed.filter((x): x is string => !!x))].sort());
-        if (name.endsWith('every operation')) expect(others).toContain('other-db-login');
+        const own = [c.credentials.secretName, c.tls?.caCert?.secretName, c.tls?.clientCert?.secretName];
+        for (const s of repositorySecrets.filter((x): x is string => !!x && !own.includes(x))) expect(mounted, `${name}: ${s}`).not.toContain(s);
+        expect(mounted).toEqual([...new Set(own.filter((x): x is string => !!x))].sort());
+        expect(
+          drop!.template.spec.volumes.some((x: Obj) => x.persistentVolumeClaim),
+          'no repository volume',
+        ).toBe(false);
+        if (name.endsWith('every operation')) expect(mounted).not.toContain('other-db-login');
       });
     });
   }

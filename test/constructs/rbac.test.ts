@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apiGroupOf, pluralize, rbacRules, rbacRulesFor, requestRbacRules } from '../../src/constructs/rbac-rules.js';
+import { apiGroupOf, dropStepRbacRules, pluralize, rbacRules, rbacRulesFor, requestRbacRules } from '../../src/constructs/rbac-rules.js';
 import { makeValues, objectsOf, one, podTemplates, synth, type Obj } from './_fixtures.js';
 
 const k8sComponent = (extra: Obj = {}) => ({
@@ -155,7 +155,7 @@ describe('RBAC', () => {
       {
         apiGroups: [''],
         resources: ['configmaps'],
-        resourceNames: ['shop-safehold-claim', 'shop-safehold-ledger'],
+        resourceNames: ['shop-safehold-claim', 'shop-safehold-claim-drop', 'shop-safehold-ledger'],
         verbs: ['get', 'update', 'patch', 'delete'],
       },
     ]);
@@ -171,6 +171,25 @@ describe('RBAC', () => {
     // The same rules for any later request: names are fixed per set, not per request.
     expect(requestRbacRules(makeValues({ restore: { requestId: 'two', snapshot: '20261201-220000-abcdef' } }))).toEqual(requestRbacRules(v));
     expect(requestRbacRules(makeValues({}))).toEqual([]);
+  });
+
+  it('gives the drop Job a kept Role of its own: read the claim, create the drop step and report in it, nothing more', () => {
+    const v = makeValues({ dropDatabase: { component: 'db', confirm: 'shop' }, restore: {} });
+    expect(dropStepRbacRules(v)).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-safehold-claim', 'shop-safehold-claim-drop'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['shop-safehold-claim-drop'], verbs: ['update'] },
+    ]);
+    const objects = synth(v);
+    expect(one(objects, 'Role', 'shop-safehold-drop-step').metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
+    expect(one(objects, 'RoleBinding', 'shop-safehold-drop-step').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'shop-safehold-drop', namespace: 'team' },
+    ]);
+    // The request Role is the restore's alone: the drop account reaches neither the ledger nor a delete.
+    expect(one(objects, 'RoleBinding', 'shop-safehold-requests').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'shop-safehold-restore', namespace: 'team' },
+    ]);
+    expect(dropStepRbacRules(makeValues({ restore: {} }))).toEqual([]);
   });
 
   it('orders rules deterministically', () => {

@@ -1,10 +1,10 @@
 // One-shot requests against real PostgreSQL and restic: the repository record is the truth, a claim comes before any
-// destruction, a drop never runs without its restore after it, and no backup stores a half-restored database.
+// destruction, a drop runs only on its restore's go-ahead, and no backup stores a half-restored database.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { restoreRequestId } from '../../src/contract/requests.js';
+import { dropRequestId, restoreRequestId } from '../../src/contract/requests.js';
 import { backup } from '../../src/runner/commands/backup.js';
 import { dropDatabase } from '../../src/runner/commands/drop-database.js';
 import { restore } from '../../src/runner/commands/restore.js';
@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/runner/log.js';
 import { claimRequest } from '../../src/runner/requests/claim.js';
 import { pgExec, pgQuery, pushedMetrics, servers } from '../support/env.js';
 import { holdPgRestore } from '../support/held-restore.js';
+import { tool } from '../support/with-env.js';
 import { makeApp, pgComponent, uniqueName, type App } from './fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -133,46 +134,69 @@ describe('durable records in the repository', () => {
   }
 });
 
-describe('the drop is the first step of its restore request', () => {
+describe('the drop is the first step of its restore request: it drops on the go-ahead of its restore', () => {
   const dropApp = async (db: string) => {
     const app = await makeApp({ values: { components: [pgComponent('db', db)] } });
     await backup(app.ctx());
     app.update({ dropDatabase: { component: 'db', confirm: db }, restore: { snapshot: 'latest' } });
     return app;
   };
+  const dropArgs = (wait: number) => ['drop-database', '--go-ahead-wait', String(wait)];
+  /** The drop pods' psql waits for this file: the winner holds the drop step while the other meets it. */
+  const holdDrops = (app: App) => {
+    const go = join(app.dir, 'go');
+    const env = { SAFEHOLD_BIN_PSQL: tool('pg-restore-waits.mjs'), SAFEHOLD_REAL_TOOL: join(servers().postgres.binDir, 'psql'), WAIT_FOR_FILE: go };
+    return { env, answered: (r: { code: number; stderr: string }) => (writeFileSync(go, ''), r) };
+  };
 
-  it('drop, then restore: the restore restores; the drop never runs twice', async () => {
+  it('drop started first: it waits; the restore gives the go-ahead, the drop drops, the restore restores and records the drop', async () => {
     const db = await seeded();
     const before = await rows(db);
     const app = await dropApp(db);
-    await dropDatabase(app.ctx());
-    expect(await tables(db)).toBe('0');
-    await expect(dropDatabase(app.ctx())).rejects.toThrow(/already ran/);
+    await disaster(db);
+    const damaged = await rows(db);
+    const dropping = dropDatabase(app.ctx(), { goAheadWaitSeconds: 120 });
+    await vi.waitUntil(() => app.logs.some((l) => l.includes('"waiting for the go-ahead of the restore of this request"')), { timeout: 60_000, interval: 50 });
+    expect(await rows(db), 'nothing dropped before the go-ahead').toBe(damaged);
     await restore(app.ctx());
+    await expect(dropping).resolves.toBe(dropRequestId(app.ctx().values));
+    expect(app.logs.join('')).toMatch(/the drop Job dropped the database on this go-ahead/);
+    expect(await rows(db)).toBe(before);
+    // The repository records the drop in the drop pod's name (the drop pod holds no repository key).
+    const [req] = await listRequests(app.ctx());
+    expect(req.records.map((r) => `${r.state} ${r.step}`)).toEqual(['claimed restore', 'dropped drop', 'finished restore']);
+    expect(req.records[1].holder).not.toBe(req.records[0].holder);
+    expect(existsSync(`${app.ctx().ledgerFile}.claim.drop`), 'the drop step goes with the claim').toBe(false);
+    // The same drop again: no restore gives a go-ahead any more.
+    await expect(dropDatabase(app.ctx(), { goAheadWaitSeconds: 1 })).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/no restore of request restore-\w+ holds .* within 1 s/),
+    });
     expect(await rows(db)).toBe(before);
   });
 
-  it('restore first: it drops by itself; a later drop refuses and the restored data stays', async () => {
+  it('restore first with a short wait: it drops by itself; a later drop refuses and the restored data stays', async () => {
     const db = await seeded();
     const before = await rows(db);
     const app = await dropApp(db);
     await pgExec('CREATE TABLE extra (x int)', db);
-    await restore(app.ctx());
+    await restore(app.ctx(), { dropWaitSeconds: 1 });
+    expect(app.logs.join('')).toMatch(/no drop Job took the go-ahead in time: the restore took the drop step back/);
     expect(await rows(db)).toBe(before);
-    expect(await tables(db)).toBe('1'); // dropped first: the table not in the set is gone
-    rmSync(app.ctx().ledgerFile);
-    await expect(dropDatabase(app.ctx())).rejects.toMatchObject({ exitCode: 3, message: expect.stringMatching(/already ran|has started/) });
+    expect(await tables(db)).toBe('1'); // replaced by the set: the table not in the set is gone
+    const late = await dropDatabase(app.ctx(), { goAheadWaitSeconds: 2 }).catch((e: Error & { exitCode: number }) => e);
+    expect(late).toMatchObject({ exitCode: 3, message: expect.stringMatching(/no restore of request restore-\w+ holds .*nothing was changed/) });
     expect(await rows(db)).toBe(before);
   });
 
-  it('drop and restore started together: the database ends restored, never left dropped', async () => {
+  it('drop and restore started together: the drop drops on the go-ahead, the database ends restored', async () => {
     const db = await seeded(2000);
     const before = await rows(db);
     const app = await dropApp(db);
     await disaster(db);
-    const [drop, rest] = await Promise.all([cli(app, ['drop-database'], 's1'), cli(app, ['restore'], 's2')]);
-    expect(rest.code).toBe(0);
-    expect([0, 3]).toContain(drop.code);
+    const [drop, rest] = await Promise.all([cli(app, dropArgs(120), 's1'), cli(app, ['restore'], 's2')]);
+    expect([drop.code, rest.code], `${drop.stderr}\n---\n${rest.stderr}`).toEqual([0, 0]);
+    expect(drop.stderr).toMatch(/dropping database and creating it empty on the go-ahead/);
     expect(await rows(db)).toBe(before);
   });
 
@@ -182,10 +206,32 @@ describe('the drop is the first step of its restore request', () => {
     app.update({ hooks: { preRestore: [{ name: 'quiesce', type: 'command', command: ['false'] }] } });
     await expect(restore(app.ctx())).rejects.toThrow(/quiesce/);
     const untouched = await rows(db);
-    const late = await dropDatabase(app.ctx()).catch((e: Error & { exitCode: number }) => e);
-    expect(late).toMatchObject({ exitCode: 3, message: expect.stringMatching(/restore of request restore-\w+ has started/) });
+    const late = await dropDatabase(app.ctx(), { goAheadWaitSeconds: 2 }).catch((e: Error & { exitCode: number }) => e);
+    expect(late).toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/the restore of request restore-\w+ holds .* but gave no go-ahead within 2 s/),
+    });
     expect(await rows(db)).toBe(untouched);
     expect(await tables(db)).toBe('1');
+  });
+
+  it('two drop pods of one request: one drops, the other meets the taken drop step and refuses; the restore restores', async () => {
+    const db = await seeded();
+    const before = await rows(db);
+    const app = await dropApp(db);
+    await disaster(db);
+    const { env, answered } = holdDrops(app);
+    const [a, b, rest] = await Promise.all([
+      cli(app, dropArgs(120), 'd1', env).then(answered),
+      cli(app, dropArgs(120), 'd2', env).then(answered),
+      cli(app, ['restore'], 'r'),
+    ]);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect([a.code, b.code].sort(), `${a.stderr}\n---\n${b.stderr}`).toEqual([0, 3]);
+    const loser = a.code === 3 ? a : b;
+    expect(loser.stderr).toMatch(/the drop step of request restore-\w+ is taken \(.*claim\.drop: dropping by the drop pod/);
+    expect(loser.stderr).not.toMatch(/dropping database and creating it empty/);
+    expect(await rows(db)).toBe(before);
   });
 });
 

@@ -190,6 +190,39 @@ describe('fake Kubernetes API', () => {
     }
   });
 
+  it('an account token gets its own rules beside the default user; create ignores resourceNames, PUT is update, PATCH is patch', async () => {
+    const rules = new Map([
+      [
+        'default',
+        [
+          { apiGroups: [''], resources: ['configmaps'], verbs: ['create'], resourceNames: ['mine'] },
+          { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'update'], resourceNames: ['mine'] },
+        ],
+      ],
+    ]);
+    const file = fake.account(mkdtempSync(join(tmpdir(), 'fake-kube-')), 'drop', rules);
+    const token = (JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')) as { users: Array<{ user: { token: string } }> }).users[0].user.token;
+    const as = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
+      const res = await fetch(`${fake.url}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType },
+        body: JSON.stringify(body),
+      });
+      return { code: res.status, body: await res.json() };
+    };
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mine' }, data: { a: '1' } };
+    // RBAC cannot limit create by name (the request has none): a create rule with resourceNames allows nothing.
+    const created = await as('POST', '/api/v1/namespaces/default/configmaps', cm);
+    expect(created).toMatchObject({ code: 403, body: { message: expect.stringMatching(/system:serviceaccount:default:drop" cannot create/) } });
+    expect((await call('POST', '/api/v1/namespaces/default/configmaps', cm)).code, 'the default user: allow all').toBe(201);
+    const got = await as('GET', '/api/v1/namespaces/default/configmaps/mine');
+    expect(got.code).toBe(200);
+    expect((await as('PUT', '/api/v1/namespaces/default/configmaps/mine', { ...got.body, data: { a: '2' } })).code).toBe(200);
+    expect((await as('PATCH', '/api/v1/namespaces/default/configmaps/mine', { data: { a: '3' } }, 'application/merge-patch+json')).code).toBe(403);
+    expect((await as('DELETE', '/api/v1/namespaces/default/configmaps/mine')).code).toBe(403);
+    expect((await call('DELETE', '/api/v1/namespaces/default/configmaps/mine')).code).toBe(200);
+  });
+
   it("a Job's pod template is immutable (422 Invalid) while its metadata may change", async () => {
     const job = {
       apiVersion: 'batch/v1',

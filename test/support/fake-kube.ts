@@ -14,7 +14,8 @@
 //              built-in list items without apiVersion/kind, custom resource items with them
 //   exec       GET .../pods/<pod>/exec upgraded to a WebSocket (v4.channel.k8s.io): a registered
 //              fake command runs and answers on channels 1/2/3
-//   auth       a bearer token; optional Role rules (403 Forbidden like the RBAC authorizer)
+//   auth       a bearer token; optional Role rules (403 Forbidden like the RBAC authorizer); more tokens, each a
+//              ServiceAccount with its own rules (account(): a kubeconfig for one pod's identity)
 //   controller a kind's status.conditions[Ready] goes False at once, True N ms after create
 //   admission  (fake-kube-admission.ts) for built-in kinds, on POST/PUT/PATCH: unknown fields → 400
 //              "strict decoding error" under fieldValidation=Strict, dropped with a Warning header under
@@ -136,6 +137,10 @@ export class FakeKube {
   private readonly execs = new Map<string, ExecHandler>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private rbac: Map<string, RbacRule[]> | undefined;
+  /** Tokens of ServiceAccounts with rules of their own (account()). */
+  private readonly accounts = new Map<string, { name: string; rules: Map<string, RbacRule[]> }>();
+  /** Who sends the request being answered: the default token (rules of enforceRbac) or an account. */
+  private caller: { name: string; rules: Map<string, RbacRule[]> | undefined } = { name: 'safehold', rules: undefined };
   private rv = 100;
   /** Warning headers of the request being answered (unknown fields under Warn, Pod Security of workloads). */
   private warnings: string[] = [];
@@ -165,15 +170,14 @@ export class FakeKube {
   }
 
   /** A kubeconfig for this server (token auth; plain HTTP needs insecure-skip-tls-verify in client-node). */
-  writeKubeconfig(dir: string, namespace = 'default'): string {
-    const file = join(dir, `kubeconfig-${this.port}`);
+  writeKubeconfig(dir: string, namespace = 'default', token = this.token, file = join(dir, `kubeconfig-${this.port}`)): string {
     writeFileSync(
       file,
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
         clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'fake', user: { token: this.token } }],
+        users: [{ name: 'fake', user: { token } }],
         contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace } }],
         'current-context': 'fake',
       }),
@@ -229,6 +233,16 @@ export class FakeKube {
   /** Registers what a command run through exec does, by its program name (command[0]). */
   onExec(program: string, h: ExecHandler): void {
     this.execs.set(program, h);
+  }
+
+  /**
+   * A ServiceAccount `name` bound to exactly these rules (by namespace), whatever enforceRbac says: a kubeconfig with
+   * its own token, for running one pod with its own rights beside others (the RBAC authorizer sees the token's user).
+   */
+  account(dir: string, name: string, rules: Map<string, RbacRule[]>): string {
+    const token = randomBytes(16).toString('hex');
+    this.accounts.set(token, { name, rules });
+    return this.writeKubeconfig(dir, 'default', token, join(dir, `kubeconfig-${this.port}-${name}`));
   }
 
   /** Enforces Role rules by namespace (as synthesized for the runner's ServiceAccount); undefined = allow all. */
@@ -297,10 +311,12 @@ export class FakeKube {
       res.end(JSON.stringify(body));
     };
     try {
-      if (req.headers.authorization !== `Bearer ${this.token}`) throw new HttpError(status(401, 'Unauthorized', 'Unauthorized'));
+      const caller = this.authenticate(req);
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
       const raw = Buffer.concat(chunks).toString('utf8');
+      // Set with nothing awaited before route() answers: requests in flight never see each other's caller.
+      this.caller = caller;
       this.warnings = [];
       const [code, body] = this.route(req.method ?? 'GET', url, String(req.headers['content-type'] ?? ''), raw);
       if (this.warnings.length)
@@ -360,16 +376,25 @@ export class FakeKube {
     return { t, ns, name: r[1], sub: r[2] };
   }
 
+  /** The bearer token names the caller: the default user (enforceRbac's rules) or an account(); else 401. */
+  private authenticate(req: http.IncomingMessage): { name: string; rules: Map<string, RbacRule[]> | undefined } {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const account = token === undefined ? undefined : this.accounts.get(token);
+    if (token !== this.token && !account) throw new HttpError(status(401, 'Unauthorized', 'Unauthorized'));
+    return account ?? { name: 'safehold', rules: this.rbac };
+  }
+
   private authorize(t: ResourceType, ns: string | undefined, verb: string, name?: string, resource = t.plural): void {
-    if (!this.rbac) return;
-    const rules = (ns && this.rbac.get(ns)) || [];
+    const rbac = this.caller.rules;
+    if (!rbac) return;
+    const rules = (ns && rbac.get(ns)) || [];
     if (!allowed(rules, { group: t.group, resource, verb, name })) {
       const what = name ? `${resource}${t.group ? `.${t.group}` : ''} "${name}"` : `${resource}${t.group ? `.${t.group}` : ''}`;
       throw new HttpError(
         status(
           403,
           'Forbidden',
-          `${what} is forbidden: User "system:serviceaccount:${ns}:safehold" cannot ${verb} resource "${resource}" in API group "${t.group}" in the namespace "${ns}"`,
+          `${what} is forbidden: User "system:serviceaccount:${ns}:${this.caller.name}" cannot ${verb} resource "${resource}" in API group "${t.group}" in the namespace "${ns}"`,
           { name, group: t.group, kind: resource },
         ),
       );
@@ -717,7 +742,7 @@ export class FakeKube {
     const url = new URL(req.url ?? '/', this.url);
     this.requests.push({ method: 'GET', path: url.pathname, query: url.search });
     try {
-      if (req.headers.authorization !== `Bearer ${this.token}`) throw new HttpError(status(401, 'Unauthorized', 'Unauthorized'));
+      this.caller = this.authenticate(req);
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
       const { t, ns, name, sub } = this.parse(parts);
       if (t.kind !== 'Pod' || sub !== 'exec' || !name) throw new HttpError(status(400, 'BadRequest', 'only pods/exec is upgraded by the fake'));

@@ -1,6 +1,6 @@
 // Seed 003, Monoskope EventStore: scheduled backup into S3 with metrics pushed; the disaster procedure
-// as three synced objects: the drop-database Job, the restore Job, then a rollout restart of every
-// deployment labelled app.kubernetes.io/part-of=monoskope.
+// as three synced objects: the drop-database Job (it drops on the restore's go-ahead), the restore Job, then a
+// rollout restart of every deployment labelled app.kubernetes.io/part-of=monoskope.
 //
 // CockroachDB cannot run here. The stand-in is PostgreSQL: the component's type is switched from
 // cockroachdb to postgres together with its endpoint, so this test runs pg_dump/pg_restore where
@@ -68,19 +68,23 @@ describe('Monoskope EventStore workflow (seed 003)', () => {
 
     await pgExec(`INSERT INTO events VALUES ('00000000-0000-0000-0000-000000000001', 'User', 'UserDeleted', '{}', now())`, db);
 
-    // Step 1: the drop-database Job.
-    expectExit(await job.job(s.args('drop-database')), 0);
-    expect(await pgQuery("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", db)).toBe('0');
-    // The same drop never runs twice: ArgoCD re-syncing a deleted Job is harmless.
-    const twice = await job.job(s.args('drop-database'));
-    expectExit(twice, 3);
-    expect(twice.stderr).toMatch(/already ran/);
-
-    // Step 2 and 3: the restore Job, then the roll through everything with cached state.
+    // Steps 1 and 2: the drop-database Job and the restore Job, synced together. The drop waits for the restore's
+    // go-ahead (given once the set is verified), drops and recreates the database; then the restore restores it.
+    const dropping = job.job(s.args('drop-database'));
     expect(restartedAt('Deployment', 'queryhandler')).toBeUndefined();
     const r = await job.job(s.args('restore'));
+    const drop = await dropping;
+    expectExit(drop, 0);
     expectExit(r, 0);
+    expect(drop.stderr).toMatch(/dropping database and creating it empty on the go-ahead/);
+    expect(r.stderr).toMatch(/the drop Job dropped the database on this go-ahead/);
     expect(await events()).toBe(before);
+    // The same drop never runs twice: Argo CD re-syncing a deleted Job is harmless (no restore gives a go-ahead again).
+    const twice = await job.job([...s.args('drop-database'), '--go-ahead-wait', '2']);
+    expectExit(twice, 3);
+    expect(twice.stderr).toMatch(/no restore of request restore-\w+ holds .* within 2 s/);
+    expect(await events()).toBe(before);
+    // Step 3: the roll through everything with cached state.
     for (const name of ['queryhandler', 'commandhandler', 'clusterbootstrapreactor'])
       expect(restartedAt('Deployment', name)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
     expect(restartedAt('Deployment', 'cockroachdb-client')).toBeUndefined();

@@ -1,6 +1,9 @@
 // One-shot requests in a cluster (the Kubernetes fake + real PostgreSQL, restic on S3): the claim ConfigMap answers a
-// second pod with 409, a rebuilt namespace does not make a finished request run again, and the request Role that
-// controllers keep lets a restore record and release even after `restore:` left git while its Job ran.
+// second pod with 409, a rebuilt namespace does not make a finished request run again, the request Role that
+// controllers keep lets a restore record and release even after `restore:` left git while its Job ran, and the drop
+// Job drops with its own token, Role and Secrets only, on the restore's go-ahead.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeKube, type FakeKube } from '../support/fake-kube.js';
 import { pgExec, pgQuery, servers, tmpDir } from '../support/env.js';
@@ -39,6 +42,16 @@ const neverPruned = (o: Synthesized['objects'][number]) => {
     a['kustomize.toolkit.fluxcd.io/prune'] === 'disabled' &&
     a['helm.sh/resource-policy'] === 'keep'
   );
+};
+
+/** The rules bound to one ServiceAccount of a synthesized set, by namespace (what the authorizer grants its token). */
+const rulesOf = (s: Synthesized, account: string) => {
+  const m = new Map<string, any[]>();
+  for (const b of s.objects.filter((o) => o.kind === 'RoleBinding' && o.subjects.some((x: any) => x.name === account))) {
+    const role = s.objects.find((o) => o.kind === 'Role' && o.metadata.name === b.roleRef.name && o.metadata.namespace === b.metadata.namespace)!;
+    m.set(b.metadata.namespace, [...(m.get(b.metadata.namespace) ?? []), ...role.rules]);
+  }
+  return m;
 };
 
 /** The Roles of a synthesized set, merged by namespace (what the RBAC authorizer would see). */
@@ -107,6 +120,61 @@ describe('one-shot requests in a cluster', () => {
       expect(await rows(db)).toBe(before);
       expect(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-claim')).toBeUndefined();
       expect(Object.keys(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-ledger')!.data)).toContainEqual(expect.stringMatching(/^restore-/));
+    } finally {
+      fake.enforceRbac(undefined);
+    }
+  });
+
+  it('drop Job: runs with its own token and Role only, drops on the go-ahead; after a namespace rebuild both refuse, untouched', async () => {
+    const db = `rqc${process.pid}c`;
+    await pgExec(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await pgExec(`CREATE DATABASE ${db}`);
+    await pgExec(`CREATE TABLE t (id int primary key, body text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 2000) g;`, db);
+    const s = await synth(valuesFile('minimal.yaml'), (doc) => {
+      setSection('restore', { snapshot: 'latest' })(doc);
+      setSection('dropDatabase', { component: 'app-db', confirm: 'app' })(doc);
+    });
+    const pg = servers().postgres;
+    s3Here(s.config, `requests-${db}`);
+    Object.assign(s.config.components[0], { host: pg.host, port: pg.port, database: db });
+    s.config.dropDatabase.confirm = db;
+    // The drop pod's Secrets as its manifest mounts them: the database login, nothing of the repository.
+    const dropJob = s.objects.find((o) => o.kind === 'Job' && o.metadata.labels['app.kubernetes.io/component'] === 'drop-database')!;
+    expect(dropJob.spec.template.spec.volumes.filter((v: any) => v.secret).map((v: any) => v.secret.secretName)).toEqual(['app-db-owner']);
+    const job = await runner(s.config, kubeconfig, { 'app-db-owner': { username: pg.user, password: pg.password } });
+    const dropOnly = await runner(s.config, fake.account(await tmpDir('kube-drop'), 'minimal-safehold-drop', rulesOf(s, 'minimal-safehold-drop')), {
+      'app-db-owner': { username: pg.user, password: pg.password },
+    });
+    // The drop pod's secrets directory holds the database login only: it could not open the repository if it tried.
+    for (const name of [s.config.repository.password.secretName, s.config.repository.s3.credentials.secretName, s.config.repository.s3.caCert.secretName])
+      rmSync(join(dropOnly.secretsDir, name), { recursive: true });
+    const dropJobArgs = (wait: number) => [...s.args('drop-database'), '--go-ahead-wait', String(wait)];
+    fake.enforceRbac(rulesOf(s, 'minimal-safehold-restore'));
+    try {
+      expectExit(await job.job(s.args('backup')), 0);
+      const before = await rows(db);
+      await pgExec("UPDATE t SET body = 'damaged'", db);
+      const [drop, rest] = await Promise.all([dropOnly.job(dropJobArgs(120)), job.job(s.args('restore'))]);
+      expectExit(rest, 0);
+      expectExit(drop, 0);
+      expect(drop.stderr).toMatch(/dropping database and creating it empty on the go-ahead/);
+      expect(await rows(db)).toBe(before);
+      expect(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-claim')).toBeUndefined();
+      expect(fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-claim-drop')).toBeUndefined();
+      const ledger = fake.object('v1', 'ConfigMap', 'demo', 'minimal-safehold-ledger')!;
+      // The ledger cache of the namespace (shared with the tests above) has both steps of this request.
+      expect(Object.keys(ledger.data)).toEqual(expect.arrayContaining([s.args('drop-database').at(-1), s.args('restore').at(-1)]));
+
+      // The namespace rebuilt from git with the finished request still in it: no ledger, no claim objects.
+      fake.remove('v1', 'ConfigMap', 'demo', 'minimal-safehold-ledger');
+      await pgExec("UPDATE t SET body = 'new data written after the restore' WHERE id = 1", db);
+      const after = await rows(db);
+      const [lateDrop, again] = await Promise.all([dropOnly.job(dropJobArgs(5)), job.job(s.args('restore'))]);
+      expectExit(again, 3);
+      expect(again.stderr).toMatch(/already ran: repository record \w+ \(finished restore/);
+      expectExit(lateDrop, 3);
+      expect(lateDrop.stderr).toMatch(/no restore of request restore-\w+ holds ConfigMap demo\/minimal-safehold-claim within 5 s/);
+      expect(await rows(db)).toBe(after);
     } finally {
       fake.enforceRbac(undefined);
     }

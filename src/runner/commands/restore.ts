@@ -18,6 +18,7 @@ import { materializeArtifacts, runHooks } from '../hooks/run.js';
 import { needsSafetyCopy, putBack, takeSafetyCopy } from './safety.js';
 import { pushMetrics } from '../metrics/push.js';
 import { claimRequest, type Claim } from '../requests/claim.js';
+import { dropStepOfRestore } from '../requests/go-ahead.js';
 import { baseFilter, groupSets, pickSet, type ComponentRecord, type Manifest } from '../sets.js';
 import { failureReason } from '../process/stop.js';
 import type { Snapshot } from '../restic/client.js';
@@ -52,7 +53,7 @@ export interface RestoreOptions {
   readonly inspect?: (c: Component, p: Prepared) => Promise<void>;
   /** The request id the Job was created for; refuse if the config now describes another request. */
   readonly expectRequest?: string;
-  /** How long to wait for the drop step of the same request running in another pod. @default 900 */
+  /** How long the go-ahead for the drop Job of the same request holds before the restore drops by itself. @default 900 */
   readonly dropWaitSeconds?: number;
 }
 
@@ -199,7 +200,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
       o.targets,
     );
   // Claimed before anything destructive: refused when the repository (or the ledger cache) says it ran, or another pod holds it.
-  const claim = plan.requestId ? (held.claim = await claimRequest(ctx, plan.requestId, 'restore', { dropWaitSeconds: o.dropWaitSeconds, listing })) : undefined;
+  const claim = plan.requestId ? (held.claim = await claimRequest(ctx, plan.requestId, 'restore', { listing })) : undefined;
   if (!plan.requestId && !o.drill) ctx.log.warn('ad-hoc restore (no restore: section in values): not recorded in a ledger');
 
   if (o.drill) {
@@ -245,6 +246,16 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
         );
     if (safety) ctx.log.info('way back for the components restored in place: the safety set', { set: safety.setId });
     try {
+      // The drop Job's go-ahead comes where the restore would drop by itself: after every check and the safety copy.
+      const droppedByJob = claim
+        ? await dropStepOfRestore(
+            ctx,
+            claim,
+            components.map(({ c }) => c),
+            o.dropWaitSeconds,
+          )
+        : undefined;
+      if (droppedByJob) touched.push(droppedByJob);
       for (const { c, rec } of components) {
         const h = handler(c);
         const target = o.targets?.[c.name];
@@ -255,7 +266,7 @@ async function restoreSet(ctx: RunContext, o: RestoreOptions, held: { claim?: Cl
           staged.push(s);
           continue;
         }
-        touched.push(c);
+        if (!touched.includes(c)) touched.push(c);
         if (plan.drop.includes(c.name)) {
           if (!h.recreate) throw new UsageError(`component ${c.name} cannot be dropped`);
           ctx.log.warn('dropping and recreating database', { component: c.name, target: target?.database ?? ('database' in c ? c.database : undefined) });

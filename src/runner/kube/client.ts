@@ -164,6 +164,15 @@ export class KubeClient {
     }
   }
 
+  /** PUT: replaces the object; with metadata.resourceVersion set, only the version read (409 Conflict otherwise). */
+  async replace(o: KubeObject): Promise<KubeObject> {
+    try {
+      return (await this.api.replace(asK8s(o), undefined, undefined, 'safehold')) as unknown as KubeObject;
+    } catch (e) {
+      throw kubeError(e, `update ${describeRef(refOf(o))}`);
+    }
+  }
+
   /** PATCH with a merge or strategic-merge body; the body carries apiVersion/kind/metadata.name for the URL. */
   async patch(r: ObjectRef, body: Record<string, unknown>, strategy: 'merge' | 'strategic' = 'merge'): Promise<KubeObject> {
     const h = this.header(r);

@@ -1,7 +1,7 @@
 // The atomic half of a claim: a create-only object that a second pod of the same set cannot create (409 / EEXIST).
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { claimConfigMapName } from '../../contract/requests.js';
 import type { RunContext } from '../context.js';
+import { CreateOnlyFile, type CreateOnly } from './create-only.js';
 import type { RequestStep } from './records.js';
 
 export interface LockHolder {
@@ -9,6 +9,10 @@ export interface LockHolder {
   readonly step: RequestStep;
   readonly holder: string;
   readonly at: string;
+  /** The restore's go-ahead to the drop Job of its request: the component it may drop now (drop-step.ts). */
+  readonly awaitingDrop?: string;
+  /** Until when the go-ahead holds (ISO time); afterwards the restore takes the drop step back. */
+  readonly until?: string;
 }
 
 export interface ClaimLock {
@@ -16,53 +20,49 @@ export interface ClaimLock {
   /** Creates the lock; returns undefined when created, else who holds it. */
   acquire(h: LockHolder): Promise<LockHolder | undefined>;
   read(): Promise<LockHolder | undefined>;
-  /** Removes the lock if it is still this request's (and this holder's, unless force). */
+  /** Rewrites the lock this holder holds (the go-ahead fields); fails when the lock is not this holder's. */
+  update(h: LockHolder): Promise<void>;
+  /** Removes the lock if it is still this request's (and this holder's, when named). */
   release(h: { request: string; holder?: string }): Promise<boolean>;
 }
 
-/** Outside a cluster: an exclusively created file (O_EXCL) next to the --ledger file. */
-export class FileClaimLock implements ClaimLock {
-  constructor(readonly where: string) {}
+/** The claim over a create-only record: locally the file `<ledger>.claim`, in a cluster the claim ConfigMap. */
+class RecordClaimLock implements ClaimLock {
+  constructor(private readonly record: CreateOnly<LockHolder>) {}
 
-  async acquire(h: LockHolder) {
-    let fd: number;
-    mkdirSync(dirname(this.where), { recursive: true });
-    try {
-      fd = openSync(this.where, 'wx', 0o600);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      return (await this.read()) ?? { ...h, holder: 'unknown (unreadable claim file)' };
-    }
-    try {
-      writeSync(fd, `${JSON.stringify(h)}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    return undefined;
+  get where() {
+    return this.record.where;
   }
 
-  async read(): Promise<LockHolder | undefined> {
-    try {
-      return JSON.parse(readFileSync(this.where, 'utf8')) as LockHolder;
-    } catch {
-      return undefined;
-    }
+  acquire(h: LockHolder) {
+    return this.record.create(h, { ...h, holder: 'unknown (claim unreadable or deleted meanwhile; retry)' });
   }
 
-  async release(h: { request: string; holder?: string }) {
-    const cur = await this.read();
-    if (!cur || cur.request !== h.request || (h.holder && cur.holder !== h.holder)) return false;
-    unlinkSync(this.where);
-    return true;
+  read() {
+    return this.record.read();
+  }
+
+  update(h: LockHolder) {
+    return this.record.replace(h, (cur) => cur.request === h.request && cur.holder === h.holder, h.holder);
+  }
+
+  release(h: { request: string; holder?: string }) {
+    return this.record.remove((cur) => cur.request === h.request && (!h.holder || cur.holder === h.holder));
   }
 }
 
-/** In a cluster the kubernetes module provides a create-only ConfigMap lock in the set's namespace. */
-let clusterLock: ((ctx: RunContext) => ClaimLock) | undefined;
-export function setClusterClaimLock(f: (ctx: RunContext) => ClaimLock): void {
-  clusterLock = f;
+/** In a cluster the kubernetes module provides create-only ConfigMaps in the set's namespace (kube/create-only-configmap.ts). */
+type RecordFactory = <T extends object>(ctx: RunContext, name: string) => CreateOnly<T>;
+let clusterRecord: RecordFactory | undefined;
+export function setClusterCreateOnly(f: RecordFactory): void {
+  clusterRecord = f;
+}
+
+/** The create-only record `name` in a cluster, else the file `file`. */
+export function createOnlyFor<T extends object>(ctx: RunContext, name: string, file: string): CreateOnly<T> {
+  return ctx.inCluster && clusterRecord ? clusterRecord<T>(ctx, name) : new CreateOnlyFile<T>(file);
 }
 
 export function claimLockFor(ctx: RunContext): ClaimLock {
-  return ctx.inCluster && clusterLock ? clusterLock(ctx) : new FileClaimLock(`${ctx.ledgerFile}.claim`);
+  return new RecordClaimLock(createOnlyFor<LockHolder>(ctx, claimConfigMapName(ctx.values), `${ctx.ledgerFile}.claim`));
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Stands in for pg_restore (or pg_dump): waits until the file WAIT_FOR_FILE exists, then runs the real tool (SAFEHOLD_REAL_TOOL)
+// Stands in for pg_restore (or pg_dump, psql): waits until the file WAIT_FOR_FILE exists, then runs the real tool (SAFEHOLD_REAL_TOOL)
 // with the same arguments. A test uses it to hold a run inside its restore — after its claim, before any data moves —
 // for as long as it needs another run to meet that claim. --version and --list pass through at once.
 import { spawnSync } from 'node:child_process';
