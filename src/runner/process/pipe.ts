@@ -90,8 +90,18 @@ export function throwFirstFailure(producer: ProcessSpec, pe: Exit, consumer: Pro
         [producer, pe],
         [consumer, ce],
       ];
-  for (const [spec, e] of order) if (!succeeded(spec, e)) throw Object.assign(failure(spec, e), { result });
+  const failed = order.filter(([spec, e]) => !succeeded(spec, e));
+  if (!failed.length) return;
+  const err = Object.assign(failure(...failed[0]!), { result });
+  // Both stopped by the run's timeout: neither failed on its own, and the stage that stalled the pipe may be either
+  // (a consumer that stops reading blocks the producer; a producer that stops writing starves the consumer): name both.
+  const second = failed[1];
+  if (second && stoppedByTimeout(failed[0]![1]) && stoppedByTimeout(second[1]))
+    err.message += `\nand, stopped by the same timeout: ${failure(...second).message}`;
+  throw err;
 }
+
+const stoppedByTimeout = (e: Exit) => e.stderr.includes('\nstopped: timed out after ');
 
 /**
  * producer | consumer with the pipe's file descriptor handed to the consumer, as a shell does: no byte passes
